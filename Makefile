@@ -1,0 +1,50 @@
+# scrutiny: two commands from a fresh clone.
+#   make briefings   set up .venv (first time) and render the default CGB cycle to reports/
+#   make test        set up .venv (first time) and run the test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.scrutiny-installed
+CYCLE ?= params/cycles/2022-11.yaml
+JOBS ?=
+PYTEST_ARGS ?=
+
+.PHONY: setup briefings test lab lint format clean benchmarks
+
+setup: $(STAMP)
+
+# Re-install when the dependency list changes. The kernel is registered inside the venv
+# (--sys-prefix) so papermill and JupyterLab both find "scrutiny" without touching ~/.local.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name scrutiny --display-name "Python (scrutiny)"
+	@touch $(STAMP)
+
+briefings: $(STAMP)
+	$(BIN)/scrutiny run $(CYCLE) $(if $(JOBS),--jobs $(JOBS),)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=scrutiny
+
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests benchmarks
+	$(BIN)/ruff format --check lib tests benchmarks
+	$(BIN)/nbstripout --verify notebooks/*.ipynb tests/fixtures/**/*.ipynb
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix lib tests benchmarks
+	$(BIN)/ruff format lib tests benchmarks
+	$(BIN)/nbstripout --keep-output=false notebooks/*.ipynb
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/bench_cycle.py
+	$(BIN)/python benchmarks/bench_load.py
+
+clean:
+	rm -rf data/cache reports/*/ .pytest_cache

@@ -9,6 +9,7 @@ STAMP := $(VENV)/.scrutiny-installed
 CYCLE ?= params/cycles/2022-11.yaml
 JOBS ?=
 PYTEST_ARGS ?=
+LAB_ARGS ?=
 
 .PHONY: setup briefings test lab lint format clean benchmarks
 
@@ -30,7 +31,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=scrutiny
+	$(BIN)/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=scrutiny $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests benchmarks

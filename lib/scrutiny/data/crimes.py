@@ -1,0 +1,250 @@
+"""A force's crimes: police.uk street-level rows placed in the force's districts, cached.
+
+:func:`load_crimes` is what briefings call. It reads the police.uk files named in
+:class:`~scrutiny.data.sources.DataSources` (or takes them from the cache when their
+content has not changed), joins each row to the LSOA lookup, flags rows outside the force
+area, applies the reporting period and returns the rows with a
+:class:`~scrutiny.data.quality.DataQuality` record.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scrutiny import provenance
+from scrutiny.data import store
+from scrutiny.data.csvio import RawFile
+from scrutiny.data.geography import force_geography, force_key
+from scrutiny.data.police_uk import ASB, find_files, read_street
+from scrutiny.data.quality import DataQuality, SourceUsed
+from scrutiny.data.sources import DataSources
+from scrutiny.errors import ParamsError
+
+LOADER_VERSION = "crimes-1"
+
+COLUMNS = [
+    "month",
+    "crime_id",
+    "crime_type",
+    "last_outcome",
+    "lsoa_code",
+    "lsoa_name",
+    "district",
+    "csp",
+    "la_name",
+    "longitude",
+    "latitude",
+    "location",
+    "has_location",
+    "in_force_area",
+    "reported_by",
+    "falls_within",
+    "context",
+    "source_file",
+    "line",
+]
+
+
+def _month_of(f: RawFile) -> str | None:
+    m = re.search(r"(?<!\d)(\d{4}-\d{2})(?!\d)", f.name)
+    return m.group(1) if m else None
+
+
+def _record_files(files: list[RawFile]) -> list[str]:
+    """Record each file read (an archive once) and return their content hashes."""
+    shas: list[str] = []
+    seen: set[Path] = set()
+    for f in files:
+        if f.path in seen:
+            shas.append(f"{f.member}")
+            continue
+        months = [m for g in files if g.path == f.path and (m := _month_of(g))]
+        period = None
+        if months:
+            period = months[0] if len(set(months)) == 1 else f"{min(months)} to {max(months)}"
+        rec = provenance.record_input(
+            f.path, period=period, description="police.uk street-level crime"
+        )
+        seen.add(f.path)
+        shas.append(rec.sha256 + (f":{f.member}" if f.member else ""))
+    return shas
+
+
+def _build(sources: DataSources, files: list[RawFile]) -> tuple[pd.DataFrame, dict]:
+    q = DataQuality(dataset="police.uk street-level crime")
+    df = read_street(files, q)
+    geo = force_geography(sources, q)
+    key = force_key(sources.force)
+    rows_read = len(df)
+
+    # Rows another force reported (a zip holding several forces) are not this force's.
+    by_key = df["reported_by"].cat.categories.map(force_key)
+    other = ~df["reported_by"].cat.codes.isin(np.flatnonzero(by_key == key))
+    for name, n in df.loc[other, "reported_by"].value_counts().items():
+        q.exclude(f"reported by another force ({name})", int(n))
+    df = df.loc[~other].reset_index(drop=True)
+
+    lsoa = df["lsoa_code"].astype("string")
+    mine = geo.lsoas.set_index("lsoa_code")
+    in_force = lsoa.isin(mine.index).fillna(False).to_numpy(dtype=bool)
+    df["in_force_area"] = in_force
+    df["district"] = pd.Categorical(
+        lsoa.map(mine["district"]).astype(object), categories=geo.district_names
+    )
+    df["csp"] = lsoa.map(mine["csp"]).astype("category")
+    la = geo.lookup.set_index("lsoa_code")["district"]
+    df["la_name"] = lsoa.map(la).astype("category")
+
+    located = df["has_location"].to_numpy()
+    outside = located & ~in_force
+    unknown = located & df["la_name"].isna().to_numpy()
+    q.warn(
+        "rows in LSOAs outside the force area",
+        int(outside.sum()),
+        "snapped to LSOAs of neighbouring forces: kept in force totals, flagged "
+        "in_force_area = False, in no district",
+    )
+    q.warn(
+        "rows with an LSOA not in the lookup",
+        int(unknown.sum()),
+        "LSOA codes the (England-only, 2011) lookup does not know",
+    )
+    months = sorted(df["month"].dt.strftime("%Y-%m").unique())
+    q.add_source(
+        SourceUsed(
+            "police.uk street-level crime",
+            sources.street_crime,
+            files=len({f.label for f in files}),
+            rows=rows_read,
+            period=f"{months[0]} to {months[-1]}" if months else None,
+        )
+    )
+    q.metrics.update(
+        {
+            "force": geo.force,
+            "rows read": rows_read,
+            "files read": len(files),
+        }
+    )
+    df = df[COLUMNS]
+    return df, {"quality": q.to_dict(), "force": geo.force}
+
+
+def crimes_key(sources: DataSources) -> tuple[str, list[RawFile]]:
+    """Cache key of the crimes table (content of the street files and lookup), and the files.
+
+    Records every file in the provenance log.
+    """
+    files = find_files(sources.path("street_crime"), "street")
+    shas = _record_files(files)
+    lookup_sha = provenance.record_input(
+        sources.path("lsoa_lookup"), period="2011 LSOAs", description="ONS LSOA to force lookup"
+    ).sha256
+    key = store.cache_key(
+        LOADER_VERSION, force_key(sources.force), sources.csp_map, shas, lookup_sha
+    )
+    return key, files
+
+
+def load_crimes(
+    sources: DataSources | None = None,
+    *,
+    data_to: str | None = None,
+    data_from: str | None = None,
+) -> tuple[pd.DataFrame, DataQuality]:
+    """Load the force's police.uk street-level crime and ASB, with its quality record.
+
+    Parameters
+    ----------
+    sources
+        Which force and files (default: Leicestershire Police, committed files).
+    data_to, data_from
+        Optional reporting period, ``YYYY-MM`` inclusive. Rows outside it are excluded
+        and counted in the quality record; months inside it without data are listed as
+        missing.
+
+    Returns
+    -------
+    crimes : DataFrame
+        One row per crime or ASB incident: ``month`` (Timestamp, first of month),
+        ``crime_id``, ``crime_type``, ``last_outcome``, ``lsoa_code``, ``lsoa_name``,
+        ``district`` (the force's local authority, or NaN when outside the force area or
+        without a location), ``csp``, ``la_name`` (the LSOA's own local authority, any
+        force), ``longitude``, ``latitude``, ``location``, ``has_location``,
+        ``in_force_area``, ``reported_by``, ``falls_within``, ``context``,
+        ``source_file``, ``line``.
+    quality : DataQuality
+        Sources, rows excluded and why, missing months, rows without a location, rows
+        outside the force area, and the metrics ``share geocoded`` and ``share outside
+        the force area``.
+
+    Raises
+    ------
+    DataError
+        When a file cannot be used (see :func:`scrutiny.data.police_uk.read_street`).
+    """
+    sources = sources or DataSources()
+    key, files = crimes_key(sources)
+    df, meta, _ = store.cached_frame("crimes", key, lambda: _build(sources, files))
+    q = DataQuality.from_dict(meta["quality"])
+
+    month_str = df["month"].dt.strftime("%Y-%m")
+    first, last = (month_str.min(), month_str.max()) if len(df) else (None, None)
+    keep = np.ones(len(df), dtype=bool)
+    for name, value in (("data_from", data_from), ("data_to", data_to)):
+        if value is None:
+            continue
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(value)):
+            raise ParamsError("parameters", f"{name}={value!r} is not a month written YYYY-MM")
+    if data_to is not None:
+        if first is not None and data_to < first:
+            raise ParamsError(
+                "parameters", f"data_to={data_to!r} is before the first month of data ({first})"
+            )
+        after = (month_str > data_to).to_numpy()
+        q.exclude(f"after the reporting period (data_to {data_to})", int(after.sum()))
+        keep &= ~after
+    if data_from is not None:
+        before = (month_str < data_from).to_numpy()
+        q.exclude(f"before the reporting period (data_from {data_from})", int(before.sum()))
+        keep &= ~before
+    if not keep.all():
+        df = df.loc[keep].reset_index(drop=True)
+        month_str = month_str[keep].reset_index(drop=True)
+
+    present = sorted(month_str.unique())
+    q.missing_months = months_without_data(present, data_from=data_from, data_to=data_to)
+
+    n = len(df)
+    located = int(df["has_location"].sum())
+    outside = int((df["has_location"] & ~df["in_force_area"]).sum())
+    asb = int((df["crime_type"] == ASB).sum())
+    q.metrics.update(
+        {
+            "period": f"{present[0]} to {present[-1]}" if present else "none",
+            "months covered": len(present),
+            "rows kept": n,
+            "crimes": n - asb,
+            "anti-social behaviour incidents": asb,
+            "share geocoded": round(located / n, 4) if n else 0.0,
+            "share outside the force area": round(outside / located, 4) if located else 0.0,
+        }
+    )
+    return df, q
+
+
+def months_without_data(
+    present: list[str], *, data_from: str | None = None, data_to: str | None = None
+) -> list[str]:
+    """Months from the first (or ``data_from``) to the last (or ``data_to``) not in ``present``."""
+    if not present and not (data_from and data_to):
+        return []
+    lo = data_from or min(present)
+    hi = data_to or max(present)
+    full = [str(p) for p in pd.period_range(lo, hi, freq="M")]
+    have = set(present)
+    return [m for m in full if m not in have]

@@ -192,31 +192,30 @@ def load_crimes(
     df, meta, _ = store.cached_frame("crimes", key, lambda: _build(sources, files))
     q = DataQuality.from_dict(meta["quality"])
 
-    month_str = df["month"].dt.strftime("%Y-%m")
-    first, last = (month_str.min(), month_str.max()) if len(df) else (None, None)
-    keep = np.ones(len(df), dtype=bool)
     for name, value in (("data_from", data_from), ("data_to", data_to)):
-        if value is None:
-            continue
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(value)):
+        if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(value)):
             raise ParamsError("parameters", f"{name}={value!r} is not a month written YYYY-MM")
+    month = df["month"]
+    first = month.min() if len(df) else None
+    keep = np.ones(len(df), dtype=bool)
     if data_to is not None:
-        if first is not None and data_to < first:
+        to = pd.Timestamp(f"{data_to}-01")
+        if first is not None and to < first:
             raise ParamsError(
-                "parameters", f"data_to={data_to!r} is before the first month of data ({first})"
+                "parameters",
+                f"data_to={data_to!r} is before the first month of data ({first:%Y-%m})",
             )
-        after = (month_str > data_to).to_numpy()
+        after = (month > to).to_numpy()
         q.exclude(f"after the reporting period (data_to {data_to})", int(after.sum()))
         keep &= ~after
     if data_from is not None:
-        before = (month_str < data_from).to_numpy()
+        before = (month < pd.Timestamp(f"{data_from}-01")).to_numpy()
         q.exclude(f"before the reporting period (data_from {data_from})", int(before.sum()))
         keep &= ~before
     if not keep.all():
         df = df.loc[keep].reset_index(drop=True)
-        month_str = month_str[keep].reset_index(drop=True)
 
-    present = sorted(month_str.unique())
+    present = sorted(pd.Timestamp(m).strftime("%Y-%m") for m in df["month"].unique())
     q.missing_months = months_without_data(present, data_from=data_from, data_to=data_to)
 
     n = len(df)

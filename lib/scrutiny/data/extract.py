@@ -336,7 +336,7 @@ def load_extract(
         rec = provenance.record_input(p, description="force crime extract", synthetic=False)
         df = read_extract(p, omap)
         q = DataQuality(dataset="force extract")
-        months = df["month"].dt.strftime("%Y-%m")
+        months = pd.Series(df["month"].unique()).dt.strftime("%Y-%m")
         q.add_source(
             SourceUsed(
                 "force extract",
@@ -349,7 +349,7 @@ def load_extract(
     else:
         df, q = _synthetic(sources)
     if data_to is not None:
-        after = df["month"].dt.strftime("%Y-%m") > data_to
+        after = df["month"] > pd.Timestamp(f"{data_to}-01")
         q.exclude(f"after the reporting period (data_to {data_to})", int(after.sum()))
         df = df.loc[~after.to_numpy()].reset_index(drop=True)
     q.metrics["extract rows"] = len(df)

@@ -249,10 +249,34 @@ def force_geography(sources: DataSources, quality: DataQuality | None = None) ->
         When the force is not in the lookup (naming the forces it does have; Welsh forces
         are not in this England-only lookup).
     """
-    lookup = load_lsoa_lookup(sources.path("lsoa_lookup"), quality)
-    key = force_key(sources.force)
-    keys = lookup["force"].dropna().map(force_key)
-    mine = lookup.loc[keys.index[keys == key]]
+    path = sources.path("lsoa_lookup")
+    rec = provenance.record_input(path, period="2011 LSOAs", description="ONS LSOA to force lookup")
+    csp = tuple(sorted((sources.csp_map or {}).items()))
+    geo = _force_geography(path.resolve(), rec.sha256, sources.force, csp, sources.lsoa_lookup)
+    if quality is not None:
+        quality.add_source(
+            SourceUsed("LSOA to police force lookup", rec.path, rows=len(geo.lookup))
+        )
+        filled = geo.lookup.set_index("lsoa_code").loc[geo.lsoas["lsoa_code"], "force_filled"]
+        quality.warn(
+            "LSOA lookup: force filled from local authority",
+            int(filled.sum()),
+            "the ONS lookup leaves these LSOAs without a force; their local authority lies "
+            "wholly in this force area, so the force was filled (see scrutiny.data.geography)",
+            severity="note",
+        )
+    return geo
+
+
+@lru_cache(maxsize=8)
+def _force_geography(
+    path: Path, sha: str, force: str, csp: tuple[tuple[str, str], ...], label: str
+) -> ForceGeography:
+    lookup, _ = _read_lookup(path, sha)
+    key = force_key(force)
+    names = lookup["force"].dropna().unique()
+    keys = lookup["force"].map({n: force_key(n) for n in names})
+    mine = lookup.loc[keys == key]
     if mine.empty:
         known = sorted(lookup["force"].dropna().unique())
         welsh = (
@@ -261,20 +285,12 @@ def force_geography(sources: DataSources, quality: DataQuality | None = None) ->
             else ""
         )
         raise DataError(
-            sources.lsoa_lookup,
-            f"has no LSOAs for force '{sources.force}'{welsh}",
+            label,
+            f"has no LSOAs for force '{force}'{welsh}",
             expected="one of " + ", ".join(known),
             column="Police force",
         )
-    if quality is not None:
-        quality.warn(
-            "LSOA lookup: force filled from local authority",
-            int(mine["force_filled"].sum()),
-            "the ONS lookup leaves these LSOAs without a force; their local authority lies "
-            "wholly in this force area, so the force was filled (see scrutiny.data.geography)",
-            severity="note",
-        )
-    csp_map = sources.csp_map or {}
+    csp_map = dict(csp)
     lsoas = mine[["lsoa_code", "lsoa_name", "district", "la_code"]].reset_index(drop=True)
     lsoas["csp"] = lsoas["district"].map(lambda d: csp_map.get(d, d))
     districts = (

@@ -267,7 +267,8 @@ def area_la_codes(area: str, sources: DataSources) -> tuple[str, list[str]]:
     las = lookup.drop_duplicates("la_code")
     if s in set(las["la_code"]):
         return str(las.loc[las["la_code"] == s, "district"].iloc[0]), [s]
-    keys = lookup["force"].fillna("").map(force_key)
+    names = lookup["force"].dropna().unique()
+    keys = lookup["force"].map({n: force_key(n) for n in names})
     hit = lookup[keys == force_key(s)] if force_key(s) else lookup.iloc[0:0]
     if not hit.empty:
         return str(hit["force"].iloc[0]), sorted(hit["la_code"].unique())
@@ -330,8 +331,21 @@ def population_by_year(
 ) -> pd.Series:
     """Population of ``area`` for each of ``years`` (a Series indexed by year)."""
     sources = sources or DataSources()
-    rng = parse_ages(ages)
     name, codes = area_la_codes(area, sources)
+    return population_for_codes(codes, ages, years, name=name, sources=sources, quality=quality)
+
+
+def population_for_codes(
+    codes: list[str],
+    ages: str | AgeRange | None,
+    years: list[int],
+    *,
+    name: str,
+    sources: DataSources,
+    quality: DataQuality | None = None,
+) -> pd.Series:
+    """Population of the local authorities ``codes`` together, per year (see :func:`population`)."""
+    rng = parse_ages(ages)
     la = load_la_population(sources.path("la_population"))
     have = la[la["area_code"].isin(codes)]
     if set(have["area_code"]) == set(codes):
@@ -348,7 +362,7 @@ def population_by_year(
                     severity="note",
                 )
             out[int(y)] = int(by.loc[use])
-        return pd.Series(out, name="population")
+        return pd.Series(out, name="population", dtype="int64")
     if rng != AgeRange():
         missing = sorted(set(codes) - set(have["area_code"]))
         raise DataError(
@@ -367,4 +381,4 @@ def population_by_year(
             f"{name}: no projections in {sources.la_population}; 2011 Census used for all years",
             severity="note",
         )
-    return pd.Series({int(y): total for y in years}, name="population")
+    return pd.Series({int(y): total for y in years}, name="population", dtype="int64")

@@ -377,6 +377,15 @@ def generate_extract(
         if m.empty:  # the force recorded none in 2017/18: use the national mix
             m = _offence_mix(prc.assign(force=sources.force), offence_map, sources.force)
             m = m[m["police_uk_category"] == c]
+        if m.empty:  # no force recorded any: every code in the category equally likely
+            m = offence_map[offence_map["police_uk_category"] == c].assign(count=1.0)
+            if quality is not None:
+                quality.warn(
+                    "synthetic extract: no offence mix for a category",
+                    int((cat == c).sum()),
+                    f"{c}: no recorded crime in the Home Office table, so its offence codes "
+                    "were drawn with equal chance",
+                )
         sel = np.flatnonzero(cat == c)
         p = m["count"].to_numpy(float)
         code[sel] = rng.choice(m["offence_code"].to_numpy(), size=sel.size, p=p / p.sum())

@@ -1,0 +1,370 @@
+"""The KPI registry (``params/kpis.yaml``) and "the monthly series for KPI x in area y".
+
+Each KPI says what it counts (police.uk categories, Home Office offence codes in the force
+extract, or a filter on the extract's flags and outcomes), what it is divided by
+(population of an age range per 1,000, or another KPI's count for a share), which way is
+better, any target, the national Crime and Policing Measure it serves and the Police and
+Crime Plan theme (an id in ``params/plan.yaml``). :func:`kpi_series` turns one into a
+monthly DataFrame for the force or one of its districts.
+
+KPIs counted in the force extract are synthetic unless ``DataSources.extract`` names a
+real extract; :attr:`Kpi.uses_extract` says which KPIs those are, and the series carries
+a ``synthetic`` column so every table and chart built on it can say so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from scrutiny.config import PARAMS_DIR
+from scrutiny.data import DataSources, force_geography, load_crimes, load_extract
+from scrutiny.data.extract import OUTCOMES
+from scrutiny.data.geography import force_key
+from scrutiny.data.home_office import load_offence_map
+from scrutiny.data.ons import parse_ages, population_for_codes
+from scrutiny.data.police_uk import CRIME_TYPES
+from scrutiny.data.quality import DataQuality
+from scrutiny.errors import ParamsError
+
+DEFAULT_PATH = PARAMS_DIR / "kpis.yaml"
+
+NATIONAL_MEASURES: dict[str, str] = {
+    "reduce_homicide": "Reduce murder and other homicide",
+    "reduce_serious_violence": "Reduce serious violence",
+    "disrupt_drugs_supply": "Disrupt drugs supply and county lines",
+    "reduce_neighbourhood_crime": "Reduce neighbourhood crime",
+    "tackle_cyber_crime": "Tackle cyber crime",
+    "improve_victim_satisfaction": (
+        "Improve satisfaction among victims, with a particular focus on victims of domestic abuse"
+    ),
+}
+NationalMeasure = Literal[
+    "reduce_homicide",
+    "reduce_serious_violence",
+    "disrupt_drugs_supply",
+    "reduce_neighbourhood_crime",
+    "tackle_cyber_crime",
+    "improve_victim_satisfaction",
+]
+FLAGS = ("domestic_abuse", "knife_sharp_instrument", "night_time_economy", "public_place")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExtractFilter(_Model):
+    """Conditions on the force extract's flags (None: either value)."""
+
+    domestic_abuse: bool | None = None
+    knife_sharp_instrument: bool | None = None
+    night_time_economy: bool | None = None
+    public_place: bool | None = None
+
+
+class Definition(_Model):
+    """What a KPI counts.
+
+    Either ``police_uk_categories`` (counted in police.uk street-level crime) or
+    ``offence_codes`` and/or ``extract_filter`` (counted in the force extract).
+    ``outcomes`` narrows either to crimes with those outcomes.
+    """
+
+    police_uk_categories: list[str] | None = None
+    offence_codes: list[str] | None = None
+    extract_filter: ExtractFilter | None = None
+    outcomes: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Definition:
+        uk = self.police_uk_categories is not None
+        ex = self.offence_codes is not None or self.extract_filter is not None
+        if uk == ex:
+            raise ValueError(
+                "give either police_uk_categories, or offence_codes and/or extract_filter"
+            )
+        for c in self.police_uk_categories or []:
+            if c not in CRIME_TYPES:
+                raise ValueError(
+                    f"unknown police.uk category {c!r} (expected one of {CRIME_TYPES})"
+                )
+        for o in self.outcomes or []:
+            if o not in OUTCOMES:
+                raise ValueError(f"unknown outcome {o!r} (expected a police.uk outcome category)")
+        return self
+
+    @property
+    def source(self) -> Literal["police_uk", "extract"]:
+        """Where the KPI is counted."""
+        return "police_uk" if self.police_uk_categories is not None else "extract"
+
+
+class Denominator(_Model):
+    """What a KPI's count is divided by: population (``per`` people) or another KPI's count."""
+
+    kind: Literal["population", "kpi"] = "population"
+    ages: str = "all"
+    per: int = Field(1000, gt=0)
+    kpi: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Denominator:
+        if self.kind == "kpi" and not self.kpi:
+            raise ValueError("a 'kpi' denominator needs the id of the KPI to divide by")
+        if self.kind == "population" and self.kpi:
+            raise ValueError("a population denominator takes no 'kpi'")
+        parse_ages(self.ages)
+        return self
+
+
+class Target(_Model):
+    """An optional target: a monthly ``count``, a ``rate`` or a ``share`` (per denominator)."""
+
+    value: float
+    measure: Literal["count", "rate", "share"] = "count"
+    note: str | None = None
+
+
+class Kpi(_Model):
+    """One key performance indicator."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    definition: Definition
+    denominator: Denominator = Denominator()
+    direction: Literal["increase", "decrease", "neutral"]
+    target: Target | None = None
+    national_measure: NationalMeasure | None = None
+    plan_theme: str | None = None
+
+    @property
+    def uses_extract(self) -> bool:
+        """True when counted in the force extract (synthetic unless a real one is given)."""
+        return self.definition.source == "extract"
+
+    @property
+    def national_measure_text(self) -> str | None:
+        """The national Crime and Policing Measure in words."""
+        return NATIONAL_MEASURES.get(self.national_measure) if self.national_measure else None
+
+
+class Registry(_Model):
+    """The file: ``kpis:`` followed by a list of KPIs."""
+
+    kpis: list[Kpi] = Field(min_length=1)
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def load_registry(path: str | Path | None = None) -> dict[str, Kpi]:
+    """Load and check the KPI registry.
+
+    Parameters
+    ----------
+    path
+        The YAML file; default ``params/kpis.yaml``.
+
+    Returns
+    -------
+    dict
+        ``{id: Kpi}`` in file order.
+
+    Raises
+    ------
+    ParamsError
+        Naming the key: unknown keys, missing fields, bad values, a repeated id, an
+        offence code not in the Home Office offence map, a denominator KPI that does not
+        exist (or is itself a share).
+    """
+    p = Path(path) if path is not None else DEFAULT_PATH
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParamsError(p, "file not found") from None
+    except yaml.YAMLError as exc:
+        raise ParamsError(p, f"is not valid YAML ({exc})") from None
+    try:
+        reg = Registry.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = _loc(tuple(err["loc"]))
+        kind = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        raise ParamsError(p, f"{where}: {kind}") from None
+    out: dict[str, Kpi] = {}
+    codes = set(load_offence_map(DataSources().path("offence_map"))["offence_code"])
+    for i, k in enumerate(reg.kpis):
+        if k.id in out:
+            raise ParamsError(p, f"kpis[{i}].id: '{k.id}' is used twice")
+        for code in k.definition.offence_codes or []:
+            if code not in codes:
+                raise ParamsError(
+                    p, f"kpis[{i}].definition.offence_codes: '{code}' is not a Home Office code"
+                )
+        out[k.id] = k
+    for i, k in enumerate(reg.kpis):
+        d = k.denominator
+        if d.kind == "kpi":
+            if d.kpi not in out:
+                raise ParamsError(p, f"kpis[{i}].denominator.kpi: no KPI '{d.kpi}'")
+            if out[d.kpi].denominator.kind == "kpi":
+                raise ParamsError(p, f"kpis[{i}].denominator.kpi: '{d.kpi}' is itself a share")
+    return out
+
+
+# -- series ---------------------------------------------------------------------------------
+
+
+def _area(area: str, sources: DataSources) -> tuple[str, str | None, list[str]]:
+    """Return (display name, column to filter or None for the force, LA codes)."""
+    geo = force_geography(sources)
+    if force_key(area) == force_key(sources.force) or force_key(area) == force_key(geo.force):
+        return sources.force, None, list(geo.districts["la_code"])
+    norm = area.strip().lower().removesuffix(" ua")
+    for _, row in geo.districts.iterrows():
+        if row["district"].lower() == norm:
+            return row["district"], "district", [row["la_code"]]
+    csps = geo.districts.groupby("csp")["la_code"].apply(list)
+    for csp, codes in csps.items():
+        if str(csp).lower() == norm:
+            return str(csp), "csp", codes
+    raise ValueError(
+        f"area {area!r} is neither the force ({sources.force}) nor one of its districts "
+        f"({', '.join(geo.district_names)})"
+    )
+
+
+def _counts(kpi: Kpi, sources: DataSources, column: str | None, name: str):
+    d = kpi.definition
+    if d.source == "police_uk":
+        df, q = load_crimes(sources)
+        sel = df["crime_type"].isin(d.police_uk_categories)
+        if d.outcomes is not None:
+            sel &= df["last_outcome"].isin(d.outcomes)
+    else:
+        df, q = load_extract(sources)
+        sel = pd.Series(True, index=df.index)
+        if d.offence_codes is not None:
+            sel &= df["offence_code"].isin(d.offence_codes)
+        if d.extract_filter is not None:
+            for flag in FLAGS:
+                want = getattr(d.extract_filter, flag)
+                if want is not None:
+                    sel &= df[flag] == want
+        if d.outcomes is not None:
+            sel &= df["outcome"].isin(d.outcomes)
+    if column is not None:
+        sel &= (df[column] == name).fillna(False).astype(bool)
+    months_present = set(df["month"].unique())
+    counts = df.loc[sel.to_numpy(dtype=bool)].groupby("month").size()
+    synthetic = d.source == "extract" and bool(df["synthetic"].any())
+    return counts, months_present, synthetic, q
+
+
+def kpi_series(
+    kpi: Kpi | str,
+    *,
+    area: str,
+    start: str | None = None,
+    end: str | None = None,
+    sources: DataSources | None = None,
+    quality: DataQuality | None = None,
+    registry: dict[str, Kpi] | None = None,
+) -> pd.DataFrame:
+    """Monthly series of a KPI for the force or one of its districts.
+
+    Parameters
+    ----------
+    kpi
+        A :class:`Kpi` or its id in the registry.
+    area
+        The force (``"Leicestershire Police"``) or a district (``"Charnwood"``); a CSP
+        name works where CSPs differ from districts.
+    start, end
+        First and last month (``YYYY-MM``); default: the data's first and last month.
+    sources
+        Which files (default: committed Leicestershire data).
+    quality
+        Optional record: months missing from the source are added to it.
+    registry
+        Where to look up a KPI given by id (default: :func:`load_registry`).
+
+    Returns
+    -------
+    DataFrame
+        One row per month in range, every month present: ``month`` (Timestamp, first of
+        month), ``count`` (int; 0 for a month with no data, flagged in ``missing``),
+        ``population`` (mid-year, the KPI's age range), ``rate_per_1000`` (count per 1,000
+        of that population), ``denominator`` and ``rate`` (count per the KPI's own
+        denominator: population per ``per``, or another KPI's count, as a percentage for
+        shares), ``missing`` (bool), ``synthetic`` (bool: counted in the synthetic extract).
+
+    Raises
+    ------
+    ValueError
+        An area that is not the force or one of its districts.
+    """
+    sources = sources or DataSources()
+    if isinstance(kpi, str):
+        reg = registry or load_registry()
+        if kpi not in reg:
+            raise ValueError(f"no KPI '{kpi}' in the registry (ids: {', '.join(reg)})")
+        kpi_obj = reg[kpi]
+    else:
+        kpi_obj = kpi
+        reg = registry
+    name, column, codes = _area(area, sources)
+    counts, present, synthetic, _ = _counts(kpi_obj, sources, column, name)
+    first = min(present) if present else pd.Timestamp(start or end)
+    last = max(present) if present else pd.Timestamp(end or start)
+    lo = pd.Timestamp(f"{start}-01") if start else first
+    hi = pd.Timestamp(f"{end}-01") if end else last
+    months = pd.date_range(lo, hi, freq="MS")
+    out = pd.DataFrame({"month": months})
+    out["count"] = out["month"].map(counts).fillna(0).astype("int64")
+    out["missing"] = ~out["month"].isin(present)
+    if quality is not None and out["missing"].any():
+        gone = [m.strftime("%Y-%m") for m in out.loc[out["missing"], "month"]]
+        quality.missing_months = sorted(set(quality.missing_months) | set(gone))
+        quality.warn(
+            f"{kpi_obj.id}: months with no data",
+            len(gone),
+            f"{name}: counted as 0 ({', '.join(gone)})",
+        )
+    years = sorted(set(out["month"].dt.year.tolist()))
+    d = kpi_obj.denominator
+    ages = d.ages if d.kind == "population" else "all"
+    pop = population_for_codes(codes, ages, years, name=name, sources=sources, quality=quality)
+    out["population"] = out["month"].dt.year.map(pop).astype("int64")
+    out["rate_per_1000"] = out["count"] / out["population"] * 1000
+    if d.kind == "population":
+        out["denominator"] = out["population"].astype(float)
+        out["rate"] = out["count"] / out["denominator"] * d.per
+    else:
+        base = kpi_series(
+            d.kpi,
+            area=area,
+            start=months[0].strftime("%Y-%m"),
+            end=months[-1].strftime("%Y-%m"),
+            sources=sources,
+            registry=reg or load_registry(),
+        )
+        out["denominator"] = base["count"].astype(float).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["rate"] = np.where(
+                out["denominator"] > 0, out["count"] / out["denominator"] * d.per, np.nan
+            )
+    out["synthetic"] = synthetic
+    cols = ["month", "count", "population", "rate_per_1000", "denominator", "rate", "missing"]
+    return out[[*cols, "synthetic"]]

@@ -69,9 +69,14 @@ def poisson_ci(
 
 
 def _check_counts(x: np.ndarray, name: str) -> None:
-    finite = x[~np.isnan(x)]
-    if (finite < 0).any() or (finite != np.round(finite)).any():
-        raise ValueError(f"{name} must be whole numbers of 0 or more, got {finite[:5].tolist()}")
+    flat = np.atleast_1d(x)
+    bad = ~np.isnan(flat) & ((flat < 0) | (flat != np.round(flat)))
+    if bad.any():
+        where = np.flatnonzero(bad)[:5].tolist()
+        raise ValueError(
+            f"{name} must be whole numbers of 0 or more; not so at position(s) {where}: "
+            f"{flat[bad][:5].tolist()}"
+        )
 
 
 def poisson_test(observed: float, expected: float) -> float:

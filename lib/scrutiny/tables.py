@@ -97,3 +97,65 @@ def table_html(
 def show_table(df: pd.DataFrame, **kwargs: object) -> None:
     """Display ``df`` with :func:`table_html` (same keyword arguments)."""
     display(HTML(table_html(df, **kwargs)))  # type: ignore[arg-type]
+
+
+#: SPC icon code -> (colour, letter). Variation codes come from
+#: :func:`scrutiny.spc.variation_icon`, assurance codes from :func:`scrutiny.spc.assurance_icon`.
+#: Blue (improvement), orange-red (concern), plum (neutral) and grey all have at least 3:1
+#: contrast on white, as WCAG asks of graphics, and stay distinct with colour-blindness.
+ICON_STYLE: dict[str, tuple[str, str]] = {
+    "common_cause": ("#767676", "~"),
+    "improvement_high": ("#0072B2", "H"),
+    "improvement_low": ("#0072B2", "L"),
+    "concern_high": ("#D55E00", "H"),
+    "concern_low": ("#D55E00", "L"),
+    "neutral_high": ("#8E4585", "H"),
+    "neutral_low": ("#8E4585", "L"),
+    "consistent_pass": ("#0072B2", "P"),
+    "consistent_fail": ("#D55E00", "F"),
+    "inconsistent": ("#767676", "?"),
+}
+
+
+def icon_label(code: str | None) -> str:
+    """Plain-English meaning of an SPC variation or assurance icon code."""
+    from scrutiny.spc import ASSURANCE_ICONS, VARIATION_ICONS
+
+    if code is None:
+        return "No target to assess"
+    labels = VARIATION_ICONS | ASSURANCE_ICONS
+    if code not in labels:
+        raise ValueError(f"unknown icon code {code!r}; expected one of {sorted(labels)}")
+    return labels[code]
+
+
+def icon_html(code: str | None, *, size: int = 24, with_text: bool = False) -> str:
+    """Return an SPC icon as accessible inline SVG (``role="img"`` with ``aria-label``).
+
+    Parameters
+    ----------
+    code
+        A variation or assurance icon code (see :data:`ICON_STYLE`); ``None`` gives an
+        en dash with the label "No target to assess".
+    size
+        Width and height in pixels.
+    with_text
+        Follow the icon with its label as visible text (for tables read without colour).
+
+    Use the result in :func:`table_html` through ``raw_html_columns``.
+    """
+    label = escape(icon_label(code), quote=True)
+    if code is None:
+        return f'<span aria-label="{label}" title="{label}">–</span>'
+    colour, letter = ICON_STYLE[code]
+    svg = (
+        f'<svg class="spc-icon" role="img" aria-label="{label}" width="{size}" '
+        f'height="{size}" viewBox="0 0 24 24" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{label}</title>"
+        f'<circle cx="12" cy="12" r="10" fill="white" stroke="{colour}" stroke-width="2.5"/>'
+        f'<text x="12" y="16.5" text-anchor="middle" font-family="DejaVu Sans, sans-serif" '
+        f'font-size="12" font-weight="bold" fill="{colour}">{escape(letter)}</text></svg>'
+    )
+    if with_text:
+        return f'{svg} <span class="spc-icon-text">{label}</span>'
+    return svg

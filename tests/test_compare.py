@@ -204,3 +204,15 @@ def test_peer_group_errors():
         compare.peer_group(PROFILES, "C", k=5)
     with pytest.raises(ValueError, match="configured peers"):
         compare.peer_group(PROFILES, "C", peers=["Q"])
+    with pytest.raises(ValueError, match="exclude names"):
+        compare.peer_group(PROFILES, "C", exclude=["Q"])
+
+
+def test_peer_group_exclude():
+    # leaving E out: y is 10 everywhere (no variation, so it plays no part) and x over
+    # A-D has mean 1.5, sd sqrt(1.25); from C (x=2): B and D are both 1/sqrt(1.25) away
+    g = compare.peer_group(PROFILES, "C", k=2, log_columns=(), exclude=["E"])
+    assert "E" not in g.table.index
+    assert g.peers == ["B", "D"]
+    assert g.table.loc["A", "distance"] == pytest.approx(2 / np.sqrt(1.25))
+    assert "y did not vary" in g.method and "E left out" in g.method

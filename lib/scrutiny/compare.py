@@ -594,6 +594,7 @@ def peer_group(
     log_columns: Sequence[str] = ("population", "density"),
     weights: dict[str, float] | None = None,
     peers: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
 ) -> PeerGroup:
     """Choose (or document) the forces most similar to ``force``.
 
@@ -621,11 +622,20 @@ def peer_group(
         twice as much in the distance.
     peers
         A configured peer list, overriding the nearest-neighbour choice.
+    exclude
+        Forces to leave out entirely (not candidates, and not used to standardise), e.g.
+        the City of London, whose tiny resident population makes its rates incomparable.
 
     Returns
     -------
     PeerGroup
     """
+    missing_ex = [f for f in exclude if f not in profiles.index]
+    if missing_ex:
+        raise ValueError(f"exclude names forces not in the profiles: {missing_ex}")
+    if force in set(exclude):
+        raise ValueError(f"cannot exclude {force!r}: it is the force compared")
+    profiles = profiles.drop(index=list(exclude))
     if force not in profiles.index:
         raise ValueError(f"force {force!r} is not in the profiles' index")
     if profiles.index.has_duplicates:
@@ -701,6 +711,8 @@ def peer_group(
         )
     if constant:
         notes.append(f"{_join(constant)} did not vary and played no part")
+    if exclude:
+        notes.append(f"{_join(list(exclude))} left out")
     method = f"Peers are {how}" + (f" ({'; '.join(notes)})" if notes else "") + "."
     return PeerGroup(
         force=force, peers=chosen, table=table, features=features, logged=logged, method=method

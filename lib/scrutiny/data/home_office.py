@@ -144,7 +144,7 @@ def _from_spreadsheet(path: Path, year: str) -> tuple[pa.Table, str, int]:
             + ")",
             expected=f"a sheet named '{want}'",
         )
-    grid = book.parse(sheet, header=None, dtype=str)
+    grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=str)
     # The header is the first row naming an offence code column (notes may sit above).
     header_row = None
     for i in range(min(len(grid), 20)):

@@ -32,10 +32,9 @@ def test_spc_chart_alt_text_and_table():
     )  # fmt: skip
     assert isinstance(c.figure, Figure)
     assert c.alt == (
-        "SPC chart (XmR) of monthly test offences, January 2021 to July 2023: 31 months with "
-        "values, mean 10 offences, process limits 3.4 to 16.6, target 15; latest 11 in July "
-        "2023: common-cause variation. 7 earlier months in the current period show special "
-        "causes."
+        "SPC chart (XmR) of monthly test offences, January 2021 to July 2023: 31 months, "
+        "mean 10 offences, process limits 3.4 to 16.6, target 15; latest 11 in July 2023: "
+        "common-cause variation. 7 earlier months in the current period show special causes."
     )
     assert list(c.data.columns) == [
         "Month", "Value", "Mean", "Lower process limit", "Upper process limit", "Target",
@@ -57,6 +56,19 @@ def test_spc_chart_alt_text_and_table():
     assert any(t == spc.VARIATION_ICONS["common_cause"] for t in texts)
     # target 15 lies inside 3.4 .. 16.6: met in some months and missed in others
     assert any(t == spc.ASSURANCE_ICONS["inconsistent"] for t in texts)
+
+
+def test_spc_alt_text_missing_and_rebase():
+    v = [1.0, 2, 1, 2, 1, 2, 11, 12, 11, 12, np.nan, 12]
+    r = spc.xmr(pd.Series(v, index=MONTHS[:12]), rebase="2021-07")
+    # latest segment Jul..Dec 2021: 11 12 11 12 - 12, mean 58/5 = 11.6; moving ranges
+    # 1 1 1 (the two touching the gap are not used), limits 11.6 -/+ 2.66 = 8.9 .. 14.3
+    assert charts.spc_alt_text(r, "Test") == (
+        "SPC chart (XmR) of test, January 2021 to December 2021: 12 months (1 with no "
+        "data), limits recalculated from July 2021 (2 periods), mean 11.6, process limits "
+        "8.9 to 14.3; latest 12 in December 2021: common-cause variation. The limits are "
+        "trial limits (fewer than 12 points)."
+    )
 
 
 def test_spc_chart_special_cause_latest_and_colours():

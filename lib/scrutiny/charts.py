@@ -285,18 +285,17 @@ def spc_alt_text(
     """Alt text for an SPC chart, written from the result.
 
     E.g. "SPC chart (XmR) of monthly violence with injury, November 2019 to October 2022:
-    35 months, mean 612, process limits 498 to 726; special-cause concern: 7 months in a
-    row above its average."
+    36 months, mean 612 offences, process limits 498 to 726; latest 701 in October 2022:
+    special-cause concern, 7 months in a row above its average."
     """
     s = spc.summarise(result)
     unit_txt = f" {unit}" if unit else ""
-    n_obs = s.n_points - s.n_missing
     parts = [
         f"SPC chart (XmR) of {title[:1].lower() + title[1:]}, {_span(result['date'])}: "
-        f"{n_obs} {point_word}s with values"
+        f"{s.n_points} {point_word}s"
     ]
     if s.n_missing:
-        parts[0] += f" ({s.n_missing} missing)"
+        parts[0] += f" ({s.n_missing} with no data)"
     n_seg = int(result["segment"].max()) + 1
     if n_seg > 1:
         parts.append(f"limits recalculated from {month_label(s.segment_start)} ({n_seg} periods)")

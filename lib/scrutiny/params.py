@@ -1,0 +1,570 @@
+"""The cycle file and notebook parameters: strict models and checks made before any kernel starts.
+
+A cycle file (``params/cycles/YYYY-MM.yaml``) says which briefings a Corporate Governance
+Board cycle produces and with which parameters. :func:`load_cycle` reads it into the
+:class:`Cycle` model (unknown keys anywhere are errors) and :func:`resolve_parameters`
+checks each briefing's parameters against the cell tagged ``parameters`` in its notebook
+(:func:`inspect_parameters`, built on papermill's ``inspect_notebook``). Every problem is
+reported with the file, the briefing and the key, all at once, as :class:`CycleError`.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import difflib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from scrutiny import config
+from scrutiny.errors import ParamsError
+
+YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Classification = Literal["OFFICIAL", "OFFICIAL-SENSITIVE"]
+Session = Literal["open", "closed"]
+
+# Parameters the runner fills in from the briefing entry itself, not from ``parameters:``.
+RUNNER_PARAMETERS = ("classification",)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Briefing(_Strict):
+    """One briefing of a cycle: a notebook and the parameters it is run with."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")] = Field(
+        description="output file name (reports/<cycle>/<name>.html): lower case, digits, _ and -"
+    )
+    notebook: str = Field(description="notebook path, relative to the project root")
+    title: str | None = Field(default=None, description="else the notebook's first h1")
+    classification: Classification = "OFFICIAL"
+    timeout_minutes: float | None = Field(default=None, gt=0)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgendaItem(_Strict):
+    """An item on the Corporate Governance Board agenda for the cycle."""
+
+    id: str
+    title: str
+    session: Session
+    theme: str
+    request: str
+    response: str
+    outcome: str
+    kpis: list[str] = Field(default_factory=list)
+
+
+class Action(_Strict):
+    """An action raised at a board meeting, carried from cycle to cycle until complete."""
+
+    id: str
+    raised_at: YearMonth
+    item: str = Field(description="the id of the agenda item that raised it")
+    description: str
+    owner: str
+    due: dt.date
+    status: Literal["open", "in progress", "complete"]
+    update: str = ""
+    session: Session = "open"
+
+
+class Cycle(_Strict):
+    """A Corporate Governance Board cycle: what is reported, to when, and which briefings."""
+
+    cycle: YearMonth
+    title: str
+    meeting_date: dt.date
+    data_to: YearMonth
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    timeout_minutes: float = Field(default=30.0, gt=0)
+    briefings: list[Briefing] = Field(default_factory=list)
+    agenda: list[AgendaItem] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+
+    @field_validator("defaults", "briefings", "agenda", "actions", mode="before")
+    @classmethod
+    def _empty(cls, value: Any, info: ValidationInfo) -> Any:
+        """Read a key left empty in YAML (``briefings:`` with nothing under it) as empty."""
+        if value is None:
+            return {} if info.field_name == "defaults" else []
+        return value
+
+    def briefing(self, name: str) -> Briefing:
+        """Return the briefing called ``name`` (KeyError if there is none)."""
+        for b in self.briefings:
+            if b.name == name:
+                return b
+        raise KeyError(name)
+
+
+class CycleError(ValueError):
+    """One or more problems with a cycle file; ``errors`` holds each as a ParamsError."""
+
+    def __init__(self, errors: list[ParamsError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass(frozen=True)
+class NotebookParameter:
+    """One name declared in a notebook's parameters cell.
+
+    ``type_name`` is the annotation when there is one, else the type of the literal
+    default (``None`` when it cannot be told, e.g. the default is an expression).
+    """
+
+    name: str
+    type_name: str | None
+    default: str
+    help: str
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the cycle file
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that rejects a key given twice in one mapping (YAML keeps the last)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.MarkedYAMLError(
+                problem=f"key {key!r} appears twice in one mapping (first on line {seen[key]})",
+                problem_mark=key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
+
+
+def _loc_text(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
+    lists = {"briefings": Briefing, "agenda": AgendaItem, "actions": Action}
+    if len(loc) >= 3 and loc[0] in lists and isinstance(loc[1], int):
+        return lists[str(loc[0])]
+    return Cycle
+
+
+def _briefing_name(raw: Any, loc: tuple[int | str, ...]) -> str | None:
+    if len(loc) >= 2 and loc[0] == "briefings" and isinstance(loc[1], int):
+        try:
+            name = raw["briefings"][loc[1]].get("name")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return None
+        return str(name) if name is not None else f"#{loc[1] + 1}"
+    return None
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _pydantic_errors(path: Path, raw: Any, exc: ValidationError) -> list[ParamsError]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        where = _loc_text(loc)
+        if err["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            allowed = sorted(_model_at(loc).model_fields)
+            problem = (
+                f"{where}: unknown key '{key}'{_suggest(key, allowed)} "
+                f"(allowed here: {', '.join(allowed)})"
+            )
+        elif err["type"] == "missing":
+            problem = f"{where}: required key is missing"
+        else:
+            problem = f"{where}: {err['msg']} (got {err.get('input')!r})"
+        out.append(ParamsError(path, problem, _briefing_name(raw, loc)))
+    return out
+
+
+def load_cycle(path: str | Path) -> Cycle:
+    """Read and check a cycle file.
+
+    Parameters
+    ----------
+    path
+        The YAML file, e.g. ``params/cycles/2022-11.yaml``.
+
+    Returns
+    -------
+    Cycle
+        The validated cycle.
+
+    Raises
+    ------
+    CycleError
+        Listing every problem found: YAML syntax, duplicate or unknown keys, wrong
+        types, duplicate briefing names, a cycle that does not match the file name.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CycleError([ParamsError(p, f"cannot read the cycle file ({exc.strerror})")]) from exc
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise CycleError([ParamsError(p, f"not valid YAML: {exc}")]) from exc
+    if not isinstance(raw, dict):
+        raise CycleError([ParamsError(p, "expected a mapping with cycle, title, briefings, ...")])
+    try:
+        cycle = Cycle.model_validate(raw)
+    except ValidationError as exc:
+        raise CycleError(_pydantic_errors(p, raw, exc)) from exc
+
+    errors = []
+    if p.suffix in {".yaml", ".yml"} and p.stem != cycle.cycle:
+        errors.append(
+            ParamsError(p, f"cycle: '{cycle.cycle}' does not match the file name '{p.name}'")
+        )
+    for key in ("cycle", "data_to"):
+        if key in cycle.defaults and cycle.defaults[key] != getattr(cycle, key):
+            errors.append(
+                ParamsError(
+                    p,
+                    f"defaults.{key}: {cycle.defaults[key]!r} differs from the top-level "
+                    f"{key} {getattr(cycle, key)!r}",
+                )
+            )
+    seen: set[str] = set()
+    for i, b in enumerate(cycle.briefings):
+        if b.name in seen:
+            errors.append(ParamsError(p, f"briefings[{i}].name: '{b.name}' is used twice", b.name))
+        seen.add(b.name)
+    for kind, items in (("agenda", cycle.agenda), ("actions", cycle.actions)):
+        ids: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in ids:
+                errors.append(ParamsError(p, f"{kind}[{i}].id: '{item.id}' is used twice"))
+            ids.add(item.id)
+    if errors:
+        raise CycleError(errors)
+    return cycle
+
+
+# ---------------------------------------------------------------------------------------
+# A notebook's parameters cell
+
+
+def _literal(src: str) -> tuple[bool, Any]:
+    try:
+        return True, ast.literal_eval(src)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False, None
+
+
+def _type_name(annotation: str, default: str) -> str | None:
+    if annotation and annotation != "None":
+        return annotation
+    ok, value = _literal(default)
+    return type(value).__name__ if ok else None
+
+
+def _ast_parameters(source: str) -> dict[str, NotebookParameter]:
+    """Read top-level assignments with the standard library parser.
+
+    papermill's line-based parser skips a line holding a second ``=`` (for example in its
+    comment); the notebook still declares that name, so the runner must know it.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    lines = source.splitlines()
+    out: dict[str, NotebookParameter] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, annotation = node.targets[0], ""
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, annotation = node.target, ast.unparse(node.annotation)
+        else:
+            continue
+        if not isinstance(target, ast.Name) or node.value is None:
+            continue
+        default = ast.get_source_segment(source, node.value) or ast.unparse(node.value)
+        last = lines[(node.end_lineno or node.lineno) - 1][node.end_col_offset or 0 :]
+        comment = last.split("#", 1)[1].strip() if "#" in last else ""
+        out[target.id] = NotebookParameter(
+            name=target.id,
+            type_name=_type_name(annotation, default),
+            default=" ".join(default.split()),
+            help=comment,
+        )
+    return out
+
+
+def inspect_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
+    """Return the names declared in a notebook's parameters cell, with types and help.
+
+    Uses papermill's ``inspect_notebook``; names it cannot parse (a line with a second
+    ``=``, e.g. in the comment) are filled in from Python's own parser.
+
+    Parameters
+    ----------
+    notebook
+        The ``.ipynb`` file.
+
+    Returns
+    -------
+    dict
+        Name to :class:`NotebookParameter`, in the order of the cell. The help text is
+        the comment at the end of the line (``area = "Leicester"  # policing area``).
+
+    Raises
+    ------
+    ParamsError
+        The notebook cannot be read or has no cell tagged ``parameters``.
+    """
+    p = Path(notebook)
+    try:
+        cells = json.loads(p.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError) as exc:
+        raise ParamsError(p, f"cannot read the notebook ({exc})") from exc
+    tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not tagged:
+        raise ParamsError(p, "no cell is tagged 'parameters' (every briefing needs one)")
+    source = "".join(tagged[0].get("source", ""))
+
+    import logging
+
+    from papermill import inspect_notebook  # slow import (nbformat, jsonschema): only here
+
+    log = logging.getLogger("papermill")
+    level = log.level
+    log.setLevel(logging.ERROR)  # its "unable to parse line" warning is handled below
+    try:
+        found = inspect_notebook(str(p))
+    finally:
+        log.setLevel(level)
+    from_papermill = {
+        name: NotebookParameter(
+            name=name,
+            type_name=_type_name(info["inferred_type_name"], info["default"]),
+            default=info["default"],
+            help=info["help"],
+        )
+        for name, info in found.items()
+    }
+    from_ast = _ast_parameters(source)
+    ordered = list(from_ast) + [n for n in from_papermill if n not in from_ast]
+    return {n: from_papermill.get(n) or from_ast[n] for n in ordered}
+
+
+def parameters_to_json(params: Mapping[str, NotebookParameter]) -> dict[str, dict[str, Any]]:
+    """Return inspected parameters as plain JSON-able dicts (for caching)."""
+    return {k: asdict(v) for k, v in params.items()}
+
+
+def parameters_from_json(data: Mapping[str, Mapping[str, Any]]) -> dict[str, NotebookParameter]:
+    """Inverse of :func:`parameters_to_json`."""
+    return {k: NotebookParameter(**v) for k, v in data.items()}
+
+
+_ARTICLE = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}
+_ARTICLE |= {"list": "a list", "dict": "a mapping"}
+
+
+def _check_type(value: Any, param: NotebookParameter) -> tuple[bool, Any]:
+    """Return (ok, value to pass): ``value`` against the declared type, converting dates."""
+    name = param.type_name
+    if name is None:
+        return True, value
+    optional = False
+    m = re.fullmatch(r"Optional\[(.+)\]", name.strip())
+    if m:
+        optional, name = True, m.group(1)
+    base = name.split("[", 1)[0].strip()
+    if value is None and optional:
+        return True, value
+    if base in {"NoneType", "Any", "object"}:
+        return True, value
+    if base == "str":
+        if isinstance(value, dt.date):  # YAML reads 2022-11-23 as a date
+            return True, value.isoformat()
+        return isinstance(value, str), value
+    if base == "bool":
+        return isinstance(value, bool), value
+    if base == "int":
+        return isinstance(value, int) and not isinstance(value, bool), value
+    if base == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return ok, float(value) if ok else value
+    if base in {"list", "List", "tuple"}:
+        return isinstance(value, list), value
+    if base in {"dict", "Dict"}:
+        return isinstance(value, dict), value
+    return True, value  # an annotation we do not model (e.g. a class name): let it through
+
+
+def resolve_parameters(
+    cycle: Cycle,
+    briefing: Briefing,
+    declared: Mapping[str, NotebookParameter],
+    *,
+    file: str | Path,
+    index: int | None = None,
+) -> tuple[dict[str, Any], list[ParamsError]]:
+    """Work out the parameters a briefing's notebook is run with, and check them.
+
+    The cycle's ``defaults`` go to notebooks that declare them, ``classification`` comes
+    from the briefing entry, and the briefing's own ``parameters`` come last.
+
+    Parameters
+    ----------
+    cycle, briefing
+        The validated cycle and one of its briefings.
+    declared
+        The notebook's parameters (:func:`inspect_parameters`).
+    file
+        The cycle file, named in errors.
+    index
+        The briefing's position in the file, for ``briefings[i].parameters.key``.
+
+    Returns
+    -------
+    tuple
+        (parameters to pass, problems found). Parameters are JSON-able; dates given for
+        string parameters become ISO strings.
+    """
+    where = f"briefings[{index}]" if index is not None else f"briefing '{briefing.name}'"
+    errors: list[ParamsError] = []
+    resolved: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    for key, value in cycle.defaults.items():
+        if key in declared:
+            resolved[key], sources[key] = value, f"defaults.{key}"
+    if "classification" in declared:
+        resolved["classification"] = briefing.classification
+        sources["classification"] = f"{where}.classification"
+    for key, value in briefing.parameters.items():
+        loc = f"{where}.parameters.{key}"
+        if key in RUNNER_PARAMETERS:
+            errors.append(
+                ParamsError(
+                    file,
+                    f"{loc}: set '{key}' on the briefing itself, not under parameters",
+                    briefing.name,
+                )
+            )
+        elif key not in declared:
+            names = list(declared)
+            errors.append(
+                ParamsError(
+                    file,
+                    f"{loc}: '{key}' is not a parameter of {briefing.notebook}"
+                    f"{_suggest(key, names)} (it declares: {', '.join(names) or 'nothing'})",
+                    briefing.name,
+                )
+            )
+        else:
+            resolved[key], sources[key] = value, loc
+
+    for key in list(resolved):
+        param = declared[key]
+        ok, value = _check_type(resolved[key], param)
+        if ok:
+            resolved[key] = value
+            continue
+        expected = _ARTICLE.get(str(param.type_name), f"of type {param.type_name}")
+        errors.append(
+            ParamsError(
+                file,
+                f"{sources[key]}: '{key}' should be {expected}, like the notebook's default "
+                f"{param.default}; got {resolved[key]!r} ({type(resolved[key]).__name__})",
+                briefing.name,
+            )
+        )
+    return resolved, errors
+
+
+def notebook_path(briefing: Briefing) -> Path:
+    """Return the briefing's notebook as an absolute path (relative to the project root)."""
+    return config.resolve(briefing.notebook)
+
+
+def check_cycle(
+    path: str | Path,
+    cycle: Cycle,
+    *,
+    inspect: Callable[[Path], Mapping[str, NotebookParameter]] = inspect_parameters,
+) -> dict[str, dict[str, Any]]:
+    """Check every briefing's notebook and parameters; return name -> parameters to pass.
+
+    Parameters
+    ----------
+    path
+        The cycle file (named in errors).
+    cycle
+        The cycle from :func:`load_cycle`.
+    inspect
+        How to read a notebook's parameters cell (the runner passes a memoised one).
+
+    Raises
+    ------
+    CycleError
+        Listing every missing notebook, unknown parameter and wrong type.
+    """
+    errors: list[ParamsError] = []
+    out: dict[str, dict[str, Any]] = {}
+    for i, b in enumerate(cycle.briefings):
+        nb = notebook_path(b)
+        if not nb.is_file():
+            errors.append(
+                ParamsError(path, f"briefings[{i}].notebook: {b.notebook} does not exist", b.name)
+            )
+            continue
+        try:
+            declared = inspect(nb)
+        except ParamsError as exc:
+            errors.append(ParamsError(path, f"briefings[{i}].notebook: {exc}", b.name))
+            continue
+        params, problems = resolve_parameters(cycle, b, declared, file=path, index=i)
+        errors.extend(problems)
+        out[b.name] = params
+    if errors:
+        raise CycleError(errors)
+    return out
+
+
+def validate_cycle(path: str | Path) -> tuple[Cycle, dict[str, dict[str, Any]]]:
+    """Load a cycle file and check all its briefings: :func:`load_cycle` + :func:`check_cycle`."""
+    cycle = load_cycle(path)
+    return cycle, check_cycle(path, cycle)

@@ -1,0 +1,258 @@
+"""Shared test helpers: the ``scrutiny`` CLI, and checks of published HTML in headless Chromium.
+
+Browser checks (reuse them on every briefing and index page)::
+
+    def test_my_briefing(check_report, axe_violations):
+        result = check_report(path)          # dict, see page_checks()
+        assert not report_problems(result)   # or assert on single keys
+        assert not axe_violations(path)      # serious/critical axe-core violations
+
+Chromium is Debian's ``/usr/bin/chromium`` (``playwright install`` is not possible here).
+Without it the browser tests are skipped, except under CI (env ``CI`` set), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE_CYCLE_DIR = REPO / "tests" / "fixtures" / "cycle"
+SCRUTINY = Path(sys.executable).with_name("scrutiny")
+
+CHROMIUM = os.environ.get("SCRUTINY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BAD_IMPACTS = ("serious", "critical")
+
+
+def run_cli(
+    *args: str | Path, timeout: float = 300, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``scrutiny`` command; return the completed process (text output)."""
+    return subprocess.run(
+        [str(SCRUTINY), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **kwargs,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Browser
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Chromium for the whole session (skipped locally if missing, fails in CI)."""
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        _unavailable(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - dev dependency
+        _unavailable(f"playwright is not installed ({exc})")
+    pw = sync_playwright().start()
+    try:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser"
+        pw.stop()
+        _unavailable(f"Chromium would not start: {exc}")
+    yield b
+    b.close()
+    pw.stop()
+
+
+_PAGE_FACTS = """() => {
+  const visible = el => {
+    const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';
+  };
+  const printRules = [];
+  for (const sheet of document.styleSheets) {
+    for (const rule of sheet.cssRules) {
+      const media = rule.media ? Array.from(rule.media) : [];
+      if (media.includes('print')) printRules.push(rule.cssRules.length);
+    }
+  }
+  const target = href => {
+    const id = decodeURIComponent(href.slice(1));
+    return id === '' || document.getElementById(id) !== null;
+  };
+  return {
+    title: document.title,
+    lang: document.documentElement.getAttribute('lang'),
+    images: Array.from(document.images).map(img => ({
+      src: img.getAttribute('src').slice(0, 40), alt: img.getAttribute('alt'),
+      natural_width: img.naturalWidth, complete: img.complete})),
+    toc_links: Array.from(document.querySelectorAll('nav.toc a')).map(a => a.getAttribute('href')),
+    unresolved_links: Array.from(document.querySelectorAll('a[href^="#"]'))
+      .map(a => a.getAttribute('href')).filter(h => !target(h)),
+    banners: Array.from(document.querySelectorAll('.classification'))
+      .filter(visible).map(el => el.textContent.replace('Security classification:', '').trim()),
+    headings: Array.from(document.querySelectorAll('main h1, main h2, main h3'))
+      .map(h => [Number(h.tagName[1]), h.id, h.textContent.trim()]),
+    has_main: document.querySelector('main') !== null,
+    print_rules: printRules.reduce((a, b) => a + b, 0),
+    scripts: document.scripts.length,
+  };
+}"""
+
+
+def page_checks(browser: Any, path: str | Path) -> dict[str, Any]:
+    """Open a published page and return facts for assertions.
+
+    Keys: ``title``, ``lang``, ``console_errors`` (console errors and page errors),
+    ``requests`` (every URL requested), ``external_requests`` (any not ``file:``/``data:``),
+    ``images`` (src prefix, alt, natural width), ``broken_images`` (natural width 0),
+    ``toc_links``, ``unresolved_links`` (``#`` links with no target), ``banners``
+    (visible classification markings), ``headings``, ``has_main``, ``print_rules``
+    (rules inside ``@media print``), ``scripts``.
+    """
+    url = Path(path).resolve().as_uri()
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(url, wait_until="load")
+        facts = page.evaluate(_PAGE_FACTS)
+    finally:
+        context.close()
+    facts["console_errors"] = errors
+    facts["requests"] = requests
+    facts["external_requests"] = [u for u in requests if not u.startswith(("file:", "data:"))]
+    facts["broken_images"] = [i for i in facts["images"] if not i["natural_width"]]
+    return facts
+
+
+def report_problems(facts: dict[str, Any], *, classification: str | None = None) -> list[str]:
+    """Return what is wrong with a page according to :func:`page_checks` (empty = fine)."""
+    problems = []
+    if facts["lang"] != "en-GB":
+        problems.append(f"lang is {facts['lang']!r}, not en-GB")
+    if not facts["title"]:
+        problems.append("no <title>")
+    if facts["console_errors"]:
+        problems.append(f"console errors: {facts['console_errors']}")
+    if facts["external_requests"]:
+        problems.append(f"requests other than file:/data: {facts['external_requests']}")
+    if facts["broken_images"]:
+        problems.append(f"images not decoded: {facts['broken_images']}")
+    if facts["unresolved_links"]:
+        problems.append(f"links to missing anchors: {facts['unresolved_links']}")
+    if len(facts["banners"]) < 2:
+        problems.append(
+            f"expected the classification banner at top and bottom, saw {facts['banners']}"
+        )
+    if classification and any(b != classification for b in facts["banners"]):
+        problems.append(f"banner says {facts['banners']}, expected {classification}")
+    if not facts["has_main"]:
+        problems.append("no <main>")
+    if not facts["print_rules"]:
+        problems.append("no print stylesheet")
+    if facts["scripts"]:
+        problems.append(f"{facts['scripts']} <script> element(s): pages need no JavaScript")
+    return problems
+
+
+def axe_check(
+    browser: Any, path: str | Path, impacts: tuple[str, ...] = BAD_IMPACTS
+) -> list[dict[str, Any]]:
+    """Run axe-core on a page; return violations of the given impacts (id, impact, help, nodes)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(Path(path).resolve().as_uri(), wait_until="load")
+        results = Axe().run(page)
+    finally:
+        context.close()
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in results.response["violations"]
+        if v["impact"] in impacts
+    ]
+
+
+@pytest.fixture(scope="session")
+def check_report(browser: Any) -> Callable[[str | Path], dict[str, Any]]:
+    """``check_report(path) -> dict`` of page facts (see :func:`page_checks`)."""
+    return lambda path: page_checks(browser, path)
+
+
+@pytest.fixture(scope="session")
+def axe_violations(browser: Any) -> Callable[..., list[dict[str, Any]]]:
+    """``axe_violations(path) -> list`` of serious or critical axe-core violations."""
+    return lambda path, impacts=BAD_IMPACTS: axe_check(browser, path, impacts)
+
+
+# ---------------------------------------------------------------------------------------
+# Cycles for end-to-end runs
+
+
+def write_cycle(
+    folder: Path,
+    briefings: list[dict[str, Any]],
+    *,
+    cycle: str = "2022-11",
+    timeout_minutes: float = 5,
+) -> Path:
+    """Write ``<folder>/<cycle>.yaml`` listing ``briefings`` (notebook names resolve to the
+    fixture notebooks, e.g. ``"summary"`` -> ``tests/fixtures/cycle/summary.ipynb``)."""
+    import yaml
+
+    entries = []
+    for b in briefings:
+        nb = b["notebook"]
+        if "/" not in nb:
+            nb = str(FIXTURE_CYCLE_DIR / f"{nb}.ipynb")
+        entries.append({**b, "notebook": nb})
+    doc = {
+        "cycle": cycle,
+        "title": "Runner test cycle",
+        "meeting_date": "2022-11-23",
+        "data_to": "2022-10",
+        "timeout_minutes": timeout_minutes,
+        "defaults": {"cycle": cycle, "data_to": "2022-10"},
+        "briefings": entries,
+    }
+    path = folder / f"{cycle}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file."""
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,326 @@
+"""The ``scrutiny`` command end to end: the fixture cycle through the real CLI.
+
+Expected figures come from tests/fixtures/cycle/data/counts.csv by hand:
+last 6 months (2022-05..10) 845 + 901 + 934 + 887 + 856 + 873 = 5,296;
+last 4 months (2022-07..10) 934 + 887 + 856 + 873 = 3,550.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FIXTURE_CYCLE_DIR, read_json, report_problems, run_cli, write_cycle
+from scrutiny.cli import app
+from scrutiny.runner import source_tree_hash
+
+FIXTURE_CYCLE = FIXTURE_CYCLE_DIR / "2022-11.yaml"
+COUNTS = FIXTURE_CYCLE_DIR / "data" / "counts.csv"
+
+
+def published(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir())
+
+
+def snapshot(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+def published_source(out: Path, name: str) -> str:
+    return read_json(out / "manifest.json")["briefings"][name]["published"]["source_sha256"]
+
+
+def skip_if_source_changed(before: str) -> None:
+    """A change to lib/scrutiny rightly re-runs everything; in a shared working tree
+    someone may edit it mid-test, and then "skipped" cannot be checked."""
+    if source_tree_hash() != before:
+        pytest.skip("lib/scrutiny changed during the test (another edit), so briefings re-ran")
+
+
+# ---------------------------------------------------------------------------------------
+# Help and quick failures (no kernel)
+
+
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        ([], ["run", "params"]),
+        (["--help"], ["run", "params", "--version"]),
+        (["run", "--help"], ["--only", "--jobs", "--force", "--reports-dir", "--plain"]),
+        (["params", "--help"], ["NOTEBOOK"]),
+    ],
+)
+def test_help_on_everything(args, expect):
+    res = CliRunner().invoke(app, args, env={"COLUMNS": "200", "NO_COLOR": "1"})
+    if args:  # with no arguments click shows the help and exits 0 or 2 (varies by version)
+        assert res.exit_code == 0, res.output
+    for word in expect:
+        assert word in res.output
+
+
+def test_params_command_lists_types_defaults_and_help():
+    res = CliRunner().invoke(
+        app, ["params", str(FIXTURE_CYCLE_DIR / "summary.ipynb")], env={"COLUMNS": "200"}
+    )
+    assert res.exit_code == 0, res.output
+    line = next(ln for ln in res.output.splitlines() if " months " in ln)
+    assert "int" in line and "6" in line and "months shown in the chart and table" in line
+
+
+def test_params_command_on_a_notebook_without_parameters(tmp_path):
+    nb = tmp_path / "x.ipynb"
+    nb.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    res = CliRunner().invoke(app, ["params", str(nb)])
+    assert res.exit_code == 2
+    assert "no cell is tagged 'parameters'" in res.output
+
+
+def test_typo_in_a_parameter_fails_fast_naming_the_key(tmp_path):
+    cycle = write_cycle(
+        tmp_path, [{"name": "summary", "notebook": "summary", "parameters": {"aera": "Rutland"}}]
+    )
+    res = run_cli("run", cycle, "--reports-dir", tmp_path / "reports")
+    assert res.returncode == 2
+    assert "nothing was run" in res.stderr
+    assert str(cycle) in res.stderr
+    assert (
+        "(briefing 'summary'): briefings[0].parameters.aera: 'aera' is not a parameter"
+        in res.stderr
+    )
+    assert "did you mean 'area'?" in res.stderr
+    assert not list((tmp_path / "reports").rglob("*.html"))
+
+
+def test_unknown_key_in_the_cycle_file(tmp_path):
+    cycle = write_cycle(tmp_path, [{"name": "summary", "notebook": "summary", "timeout": 3}])
+    res = run_cli("run", cycle, "--reports-dir", tmp_path / "reports")
+    assert res.returncode == 2
+    assert "briefings[0].timeout: unknown key 'timeout'" in res.stderr
+
+
+def test_only_must_name_a_briefing(tmp_path):
+    res = run_cli("run", FIXTURE_CYCLE, "--only", "sumary", "--reports-dir", tmp_path)
+    assert res.returncode == 2
+    assert (
+        "--only: no briefing called 'sumary' (the cycle has: summary, closed_summary, broken)"
+        in res.stderr
+    )
+
+
+def test_empty_cycle_is_nothing_to_run(tmp_path):
+    cycle = write_cycle(tmp_path, [])
+    res = run_cli("run", cycle, "--reports-dir", tmp_path / "reports")
+    assert res.returncode == 0
+    assert "Nothing to run" in res.stdout
+    manifest = read_json(tmp_path / "reports" / "2022-11" / "manifest.json")
+    assert manifest["briefings"] == {}
+    assert "lists no briefings" in (tmp_path / "reports" / "2022-11" / "index.html").read_text()
+
+
+# ---------------------------------------------------------------------------------------
+# The fixture cycle, cold
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("cold") / "reports"
+    res = run_cli("run", FIXTURE_CYCLE, "--reports-dir", reports)
+    return SimpleNamespace(res=res, reports=reports, out=reports / "2022-11")
+
+
+def test_cold_run_publishes_reports_and_isolates_the_failure(cold):
+    assert cold.res.returncode == 1, cold.res.stdout + cold.res.stderr
+    assert "broken failed: Code cell 5 of 6 raised ZeroDivisionError" in cold.res.stdout
+    assert published(cold.out) == [
+        ".inspect-cache.json",
+        ".lock",
+        "broken.error.html",
+        "broken.failed.ipynb",
+        "closed_summary.html",
+        "closed_summary.ipynb",
+        "index.html",
+        "manifest.json",
+        "summary.html",
+        "summary.ipynb",
+    ]
+
+
+def test_cold_run_pages_show_the_figures(cold):
+    summary = (cold.out / "summary.html").read_text()
+    closed = (cold.out / "closed_summary.html").read_text()
+    assert "5,296 offences in the last 6 months to 2022-10." in summary
+    assert "3,550 offences in the last 4 months to 2022-10." in closed
+    assert "OFFICIAL-SENSITIVE" in closed and "OFFICIAL-SENSITIVE" not in summary
+    assert "<title>Closed session summary (OFFICIAL-SENSITIVE)</title>" in closed
+    assert "Rows read: 8" in summary
+    # never the code, never the injected parameters
+    assert "record_input" not in summary and "injected" not in summary.lower()
+
+
+def test_cold_run_keeps_the_executed_notebook(cold):
+    nb = read_json(cold.out / "summary.ipynb")
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert len(injected) == 1 and 'area = "Leicester"' in "".join(injected[0]["source"])
+    assert all(c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_cold_run_manifest_has_provenance(cold):
+    m = read_json(cold.out / "manifest.json")
+    assert m["cycle"] == {
+        "cycle": "2022-11",
+        "title": "Runner test cycle",
+        "meeting_date": "2022-11-23",
+        "data_to": "2022-10",
+    }
+    b = m["briefings"]
+    assert [b[n]["status"] for n in ("summary", "closed_summary", "broken")] == [
+        "ok",
+        "ok",
+        "failed",
+    ]
+    pub = b["summary"]["published"]
+    (data,) = pub["inputs"]
+    assert data["path"] == "tests/fixtures/cycle/data/counts.csv"
+    assert data["sha256"] == hashlib.sha256(COUNTS.read_bytes()).hexdigest()
+    assert data["period"] == "2022-03 to 2022-10"
+    assert pub["parameters"] == {
+        "cycle": "2022-11",
+        "data_to": "2022-10",
+        "classification": "OFFICIAL",
+        "area": "Leicester",
+    }
+    assert pub["scrutiny"]["version"] and len(pub["scrutiny"]["git_commit"]) == 40
+    assert pub["started"] < pub["ended"]
+    assert b["broken"]["published"] is None
+    assert b["broken"]["error"]["page"] == "broken.error.html"
+    footer = (cold.out / "summary.html").read_text().split('<footer class="provenance"')[1]
+    assert (
+        data["sha256"] in footer
+        and "2022-03 to 2022-10" in footer
+        and pub["scrutiny"]["git_commit"][:10] in footer
+    )
+
+
+def test_error_page_shows_the_failing_cell(cold):
+    page = (cold.out / "broken.error.html").read_text()
+    assert "ratio = 1 / divisor" in page
+    assert "ZeroDivisionError" in page and "Traceback" in page
+    assert "There is no earlier good report" in page
+    index = (cold.out / "index.html").read_text()
+    assert '<a href="broken.error.html">what went wrong' in index
+    assert '<a href="summary.html">Fixture briefing: Leicester</a>' in index
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("page", "classification"),
+    [
+        ("summary.html", "OFFICIAL"),
+        ("closed_summary.html", "OFFICIAL-SENSITIVE"),
+        ("index.html", "OFFICIAL-SENSITIVE"),
+        ("broken.error.html", "OFFICIAL"),
+    ],
+)
+def test_pages_in_a_browser(cold, check_report, axe_violations, page, classification):
+    facts = check_report(cold.out / page)
+    assert report_problems(facts, classification=classification) == []
+    assert not axe_violations(cold.out / page)
+    if page.endswith("summary.html"):
+        assert facts["images"] and all(i["alt"] for i in facts["images"])
+        assert facts["toc_links"] == ["#key-findings", "#monthly-offences", "#counts-by-month"]
+
+
+# ---------------------------------------------------------------------------------------
+# Warm runs, changed data, a failure after success, --force
+
+
+def test_warm_run_skips_what_is_unchanged(cold, tmp_path):
+    shutil.copytree(cold.reports, tmp_path / "reports")
+    out = tmp_path / "reports" / "2022-11"
+    before = snapshot(out / "summary.html")
+    source = published_source(out, "summary")
+    res = run_cli("run", FIXTURE_CYCLE, "--reports-dir", tmp_path / "reports")
+    assert res.returncode == 1  # broken is re-run (failures are never cached) and fails again
+    skip_if_source_changed(source)
+    assert "summary: skipped (up to date)" in res.stdout
+    assert "closed_summary: skipped (up to date)" in res.stdout
+    assert "broken: failed" in res.stdout
+    assert snapshot(out / "summary.html") == before
+
+    res = run_cli(
+        "run",
+        FIXTURE_CYCLE,
+        "--only",
+        "summary",
+        "--only",
+        "closed_summary",
+        "--reports-dir",
+        tmp_path / "reports",
+    )
+    assert res.returncode == 0, res.stdout
+    skip_if_source_changed(source)
+    assert "running" not in res.stdout
+    m = read_json(out / "manifest.json")["briefings"]
+    assert (m["summary"]["status"], m["closed_summary"]["status"], m["broken"]["status"]) == (
+        "skipped",
+        "skipped",
+        "failed",
+    )
+
+
+def test_data_change_failure_keeps_last_good_and_force(tmp_path):
+    data = tmp_path / "counts.csv"
+    shutil.copy(COUNTS, data)
+    cycle = write_cycle(
+        tmp_path,
+        [{"name": "summary", "notebook": "summary", "parameters": {"data_file": str(data)}}],
+    )
+    reports = tmp_path / "reports"
+    out = reports / "2022-11"
+
+    def run(*extra):
+        return run_cli("run", cycle, "--reports-dir", reports, *extra)
+
+    assert run().returncode == 0
+
+    # 1. changed data: the briefing runs again (873 -> 880 in 2022-10: 5,296 + 7 = 5,303)
+    data.write_text(COUNTS.read_text().replace("2022-10,873", "2022-10,880"))
+    res = run()
+    assert res.returncode == 0 and "summary: done" in res.stdout
+    assert "5,303 offences" in (out / "summary.html").read_text()
+    good = snapshot(out / "summary.html")
+    good_key = read_json(out / "manifest.json")["briefings"]["summary"]["published"]["cache_key"]
+
+    # 2. broken data: the run fails, the last good page stays published
+    data.write_text("month,count\n2022-10,880\n")
+    res = run()
+    assert res.returncode == 1
+    assert snapshot(out / "summary.html") == good
+    error_page = (out / "summary.error.html").read_text()
+    assert "KeyError" in error_page and "The last good report" in error_page
+    entry = read_json(out / "manifest.json")["briefings"]["summary"]
+    assert entry["status"] == "failed" and entry["published"]["cache_key"] == good_key
+    index = (out / "index.html").read_text()
+    assert '<a href="summary.html">' in index and '<a href="summary.error.html">' in index
+    assert not [p for p in out.iterdir() if ".tmp" in p.name]
+
+    # 3. data restored: the last good page is current again, nothing runs, the error page goes
+    data.write_text(COUNTS.read_text().replace("2022-10,873", "2022-10,880"))
+    source = published_source(out, "summary")
+    res = run()
+    assert res.returncode == 0
+    skip_if_source_changed(source)
+    assert "summary: skipped" in res.stdout
+    assert not (out / "summary.error.html").exists()
+
+    # 4. --force runs it anyway
+    res = run("--force")
+    assert res.returncode == 0 and "summary: done" in res.stdout
+    assert snapshot(out / "summary.html")[1] != good[1]
+    assert "5,303 offences" in (out / "summary.html").read_text()

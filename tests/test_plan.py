@@ -296,15 +296,78 @@ def test_invalid_plan_names_file_and_key(tmp_path, mutate, message):
     assert message in str(info.value)
 
 
-def test_kpi_not_in_registry(tmp_path):
-    registry = write(
-        tmp_path, {"kpis": [{"id": "burglary"}, {"id": "robbery"}, {"id": "rape"}]}, "kpis.yaml"
-    )
+def registry_file(tmp_path, entries):
+    return write(tmp_path, {"kpis": entries}, "kpis.yaml")
+
+
+REGISTRY = [
+    {"id": "violence_sexual_offences", "direction": "decrease", "plan_theme": "vawg"},
+    {"id": "rape", "direction": "neutral", "plan_theme": "vawg"},
+    {"id": "burglary", "direction": "decrease", "plan_theme": "neighbourhood"},
+    {"id": "robbery", "direction": "decrease", "plan_theme": None},
+    {"id": "shoplifting", "direction": "decrease"},
+]
+
+
+def test_registry_gives_missing_directions(tmp_path):
+    raw = small_plan()
+    for theme in raw["themes"]:
+        for k in theme["kpis"]:
+            del k["direction"]
+    plan = load_plan(write(tmp_path, raw), kpis_path=registry_file(tmp_path, REGISTRY))
+    # decrease -> lower, neutral -> monitor
+    assert [(k.kpi, k.direction) for t in plan.themes for k in t.kpis] == [
+        ("violence_sexual_offences", "lower"),
+        ("rape", "monitor"),
+        ("burglary", "lower"),
+        ("robbery", "lower"),
+    ]
+    assert plan.themes[1].kpis[0].improvement == "decrease"  # scrutiny.spc.xmr's word
+    # Without a registry a direction must be given.
+    with pytest.raises(ParamsError, match=r"themes\[0\]\.kpis\[0\]\.direction: required"):
+        load_plan(write(tmp_path, raw), kpis_path=NO_REGISTRY)
+
+
+@pytest.mark.parametrize(
+    ("change_registry", "file", "message"),
+    [
+        (
+            lambda r: r.pop(0),
+            "plan.yaml",
+            "themes[0].kpis[0].kpi: 'violence_sexual_offences' is not a KPI id in the registry",
+        ),
+        (
+            lambda r: r[1].update(direction="decrease"),
+            "plan.yaml",
+            "themes[0].kpis[1].direction: 'monitor' contradicts the registry",
+        ),
+        (
+            lambda r: r[3].update(plan_theme="vawg"),
+            "plan.yaml",
+            "themes[1].kpis[1].kpi: 'robbery' is listed under theme 'neighbourhood' but the "
+            "registry",
+        ),
+        (
+            lambda r: r[4].update(plan_theme="neighbourhood"),
+            "plan.yaml",
+            "themes[1].kpis: the registry",
+        ),
+        (
+            lambda r: r[4].update(plan_theme="retail"),
+            "kpis.yaml",
+            "kpis[4].plan_theme: 'retail' is not a theme id",
+        ),
+    ],
+)
+def test_plan_and_registry_must_agree(tmp_path, change_registry, file, message):
+    entries = [dict(e) for e in REGISTRY]
+    change_registry(entries)
+    registry = registry_file(tmp_path, entries)
     path = write(tmp_path, small_plan())
-    with pytest.raises(
-        ParamsError, match=r"themes\[0\]\.kpis\[0\]\.kpi: 'violence_sexual_offences'"
-    ):
+    with pytest.raises(ParamsError) as info:
         load_plan(path, kpis_path=registry)
+    assert str(info.value).startswith(str(tmp_path / file))
+    assert message in str(info.value)
 
 
 def test_movement_sentences():

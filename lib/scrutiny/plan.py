@@ -125,19 +125,25 @@ class Period(_Model):
 
 
 class PlanKpi(_Model):
-    """One KPI under a theme: how improvement is judged and against what baseline."""
+    """One KPI under a theme: how improvement is judged and against what baseline.
+
+    ``direction`` may be left out when the KPI registry gives it (its ``direction``:
+    decrease -> lower, increase -> higher, neutral -> monitor); targets live in the
+    registry too.
+    """
 
     kpi: str
-    direction: Literal["lower", "higher", "monitor"] = Field(
-        description="lower/higher is better; monitor = reported but not graded"
+    direction: Literal["lower", "higher", "monitor"] | None = Field(
+        default=None, description="lower/higher is better; monitor = reported but not graded"
     )
     baseline: Period | None = None
-    target: float | None = Field(default=None, description="monthly count, when one is set")
-    note: str = ""
+    note: str = Field(default="", description="why a monitored KPI is not graded")
 
     @property
     def improvement(self) -> str:
         """The direction in :func:`scrutiny.spc.xmr` terms: decrease, increase or neutral."""
+        if self.direction is None:
+            raise ValueError(f"KPI '{self.kpi}' has no direction (load the plan with load_plan)")
         return {"lower": "decrease", "higher": "increase", "monitor": "neutral"}[self.direction]
 
 
@@ -215,17 +221,97 @@ def _key(loc: Sequence[object]) -> str:
     return out
 
 
-def _registry_ids(path: Path) -> set[str] | None:
-    """KPI ids in the registry file, or None when there is no registry yet."""
+# The registry's ``direction`` in this file's terms.
+_FROM_REGISTRY = {"decrease": "lower", "increase": "higher", "neutral": "monitor"}
+
+
+def _registry(path: Path) -> dict[str, dict[str, object]] | None:
+    """``{id: {index, direction, plan_theme}}`` from the KPI registry, None if it is absent.
+
+    Only the keys the plan needs are read; :func:`scrutiny.kpis.load_registry` checks the rest.
+    """
     if not path.is_file():
         return None
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = raw.get("kpis", raw) if isinstance(raw, dict) else raw
-    if isinstance(entries, dict):
-        return {str(k) for k in entries}
-    if isinstance(entries, list):
-        return {str(e["id"]) for e in entries if isinstance(e, dict) and "id" in e}
-    return None
+    entries = raw.get("kpis", []) if isinstance(raw, dict) else []
+    return {
+        str(e["id"]): {
+            "index": i,
+            "direction": e.get("direction"),
+            "plan_theme": e.get("plan_theme"),
+        }
+        for i, e in enumerate(entries)
+        if isinstance(e, dict) and "id" in e
+    }
+
+
+def _with_registry(
+    plan: Plan, registry: dict[str, dict[str, object]] | None, file: str | Path, reg_file: Path
+) -> Plan:
+    """Check the plan against the registry and fill directions the plan leaves out.
+
+    The two files must agree: every plan KPI is in the registry with the same direction and
+    (when the registry names one) the same theme, and every registry KPI that names a theme
+    is listed under it.
+    """
+    themes = []
+    for i, theme in enumerate(plan.themes):
+        kpis = []
+        for j, k in enumerate(theme.kpis):
+            where = f"themes[{i}].kpis[{j}]"
+            if registry is None:
+                if k.direction is None:
+                    raise ParamsError(
+                        file,
+                        f"{where}.direction: required when there is no KPI registry "
+                        f"({reg_file}) to take it from (expected lower, higher or monitor)",
+                    )
+                kpis.append(k)
+                continue
+            entry = registry.get(k.kpi)
+            if entry is None:
+                raise ParamsError(
+                    file, f"{where}.kpi: '{k.kpi}' is not a KPI id in the registry {reg_file}"
+                )
+            reg_direction = _FROM_REGISTRY.get(str(entry["direction"]))
+            if k.direction is not None and reg_direction and k.direction != reg_direction:
+                raise ParamsError(
+                    file,
+                    f"{where}.direction: '{k.direction}' contradicts the registry {reg_file} "
+                    f"(kpis[{entry['index']}].direction: {entry['direction']}, i.e. "
+                    f"'{reg_direction}')",
+                )
+            if entry["plan_theme"] not in (None, theme.id):
+                raise ParamsError(
+                    file,
+                    f"{where}.kpi: '{k.kpi}' is listed under theme '{theme.id}' but the registry "
+                    f"{reg_file} gives kpis[{entry['index']}].plan_theme: {entry['plan_theme']}",
+                )
+            direction = k.direction or reg_direction
+            if direction is None:
+                raise ParamsError(file, f"{where}.direction: not given here or in {reg_file}")
+            kpis.append(k.model_copy(update={"direction": direction}))
+        themes.append(theme.model_copy(update={"kpis": kpis}))
+    if registry is not None:
+        ids = {t.id: {k.kpi for k in t.kpis} for t in plan.themes}
+        for kpi, entry in registry.items():
+            t = entry["plan_theme"]
+            if t is None:
+                continue
+            if t not in ids:
+                raise ParamsError(
+                    reg_file,
+                    f"kpis[{entry['index']}].plan_theme: '{t}' is not a theme id in {file} "
+                    f"(expected one of {', '.join(ids)})",
+                )
+            if kpi not in ids[t]:
+                raise ParamsError(
+                    file,
+                    f"themes[{list(ids).index(str(t))}].kpis: the registry {reg_file} puts "
+                    f"'{kpi}' in this theme (kpis[{entry['index']}].plan_theme) but it is not "
+                    "listed here",
+                )
+    return plan.model_copy(update={"themes": themes})
 
 
 def _check_rules(rules: Sequence[GradingRule], file: str | Path) -> None:
@@ -278,8 +364,9 @@ def validate_plan(raw: object, *, file: str | Path, kpis_path: Path | None = Non
     Raises
     ------
     ParamsError
-        Naming the file and the key: an unknown key, grade, signal or value, a KPI id not in
-        the registry, a repeated theme id, or rules that leave some evidence ungraded.
+        Naming the file and the key: an unknown key, grade, signal or value, a repeated
+        theme id, rules that leave some evidence ungraded, or a disagreement with the KPI
+        registry (a KPI id it lacks, a different direction or theme).
     """
     try:
         plan = Plan.model_validate(raw)
@@ -297,16 +384,8 @@ def validate_plan(raw: object, *, file: str | Path, kpis_path: Path | None = Non
         if theme.id in seen:
             raise ParamsError(file, f"themes[{i}].id: theme '{theme.id}' appears twice")
         seen.add(theme.id)
-    registry = _registry_ids(kpis_path if kpis_path is not None else DEFAULT_KPIS_PATH)
-    if registry is not None:
-        for i, theme in enumerate(plan.themes):
-            for j, k in enumerate(theme.kpis):
-                if k.kpi not in registry:
-                    raise ParamsError(
-                        file,
-                        f"themes[{i}].kpis[{j}].kpi: '{k.kpi}' is not a KPI id in the registry "
-                        f"{kpis_path or DEFAULT_KPIS_PATH}",
-                    )
+    reg_file = kpis_path if kpis_path is not None else DEFAULT_KPIS_PATH
+    plan = _with_registry(plan, _registry(reg_file), file, reg_file)
     _check_rules(plan.rules, file)
     return plan
 

@@ -159,3 +159,26 @@ def test_parallel_cold_builds_do_not_corrupt_the_cache(
     store.clear_memo()
     df, _ = load_crimes(testshire)  # and the file they left is whole
     assert len(df) == 12
+
+
+def test_zip_with_two_forces_keeps_this_force_and_counts_the_other(
+    testshire: DataSources, street_dir: Path, tmp_path: Path
+) -> None:
+    import zipfile
+
+    archive = tmp_path / "download.zip"
+    other = (
+        (street_dir / "2022-01-testshire-street.csv")
+        .read_text()
+        .replace("Testshire Police", "Neighbourshire Police")
+    )
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in sorted(street_dir.iterdir()):
+            zf.write(f, f"{f.name[:7]}/{f.name}")
+        zf.writestr("2022-01/2022-01-neighbourshire-street.csv", other)
+    df, q = load_crimes(testshire.model_copy(update={"street_crime": str(archive)}))
+    assert len(df) == 12  # Testshire's own rows
+    # The same month from another force is not a duplicate: its 5 rows are excluded, counted.
+    assert q.excluded().to_dict("records") == [
+        {"reason": "reported by another force (Neighbourshire Police)", "rows": 5}
+    ]

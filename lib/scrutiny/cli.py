@@ -77,8 +77,10 @@ class _LiveProgress:
 
     def table(self) -> Table:
         t = Table(box=None, pad_edge=False)
-        for col in ("Briefing", "State", "Progress", "Time"):
-            t.add_column(col)
+        t.add_column("Briefing", no_wrap=True)
+        t.add_column("State", no_wrap=True)
+        t.add_column("Progress", no_wrap=True, overflow="ellipsis", max_width=60)
+        t.add_column("Time", no_wrap=True, justify="right")
         now = time.monotonic()
         for name, (state, detail, since, until) in self.rows.items():
             end = until if until is not None else now

@@ -639,7 +639,7 @@ class _CycleRun:
             }
             e["title"] = e["published"]["title"]
             self.outcomes[b.name] = Outcome(b.name, "ok", duration, "", html, e["warnings"])
-            self.progress.update(b.name, "done", f"{duration:.1f} s")
+            self.progress.update(b.name, "done", f"in {duration:.1f} s")
             return
         err = dict(res.get("error") or {"summary": "the worker stopped without a result"})
         if job.tmp_html.exists():

@@ -393,7 +393,10 @@ def _execute(
         }
     except Exception as exc:  # kernel would not start, died, notebook unreadable...
         error = {
-            "summary": f"The notebook could not be run: {type(exc).__name__}: {exc}",
+            "summary": f"The notebook could not be run: {type(exc).__name__}: {exc}"
+            + (
+                " (run `make setup` to register it)" if type(exc).__name__ == "NoSuchKernel" else ""
+            ),
             "cell": state["cell"],
             "cell_source": state["source"],
             "traceback": traceback.format_exc(),
@@ -642,8 +645,14 @@ class _CycleRun:
             self.progress.update(b.name, "done", f"in {duration:.1f} s")
             return
         err = dict(res.get("error") or {"summary": "the worker stopped without a result"})
+        if not job.tmp_html.exists():  # the worker failed before writing its error page
+            with contextlib.suppress(Exception):
+                _write_error_page(job, err)
+        error_page = self.out / f"{b.name}.error.html"
         if job.tmp_html.exists():
-            publish_file(job.tmp_html, self.out / f"{b.name}.error.html")
+            publish_file(job.tmp_html, error_page)
+        else:  # an old error page would describe another run
+            error_page.unlink(missing_ok=True)
         if job.tmp_ipynb.exists():
             publish_file(job.tmp_ipynb, self.out / f"{b.name}.failed.ipynb")
         else:
@@ -652,13 +661,13 @@ class _CycleRun:
         e["error"] = {
             "summary": err.get("summary"),
             "cell": err.get("cell"),
-            "page": f"{b.name}.error.html",
+            "page": error_page.name if error_page.exists() else None,
             "executed": f"{b.name}.failed.ipynb"
             if (self.out / f"{b.name}.failed.ipynb").exists()
             else None,
         }
         self.outcomes[b.name] = Outcome(
-            b.name, "failed", duration, str(err.get("summary")), self.out / f"{b.name}.error.html"
+            b.name, "failed", duration, str(err.get("summary")), error_page
         )
         self.progress.update(b.name, "failed", str(err.get("summary")))
 

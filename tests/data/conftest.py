@@ -1,4 +1,8 @@
-"""Shared fixtures for the data-layer tests: the hand-made Testshire files and a private cache."""
+"""Shared fixtures for the data-layer tests: the hand-made Testshire files and a private cache.
+
+tests/data is a package (``__init__.py``) so that this conftest is imported as
+``data.conftest`` and never shadows the top-level ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 

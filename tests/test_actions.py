@@ -289,3 +289,31 @@ def test_shipped_cycle_files_validate_and_carry_forward():
     public = action_log(nov.actions, as_at=nov.meeting_date, session="open")
     assert not {"A-2022-09-05", "A-2022-09-06", "A-2022-11-04"} & set(public["id"])
     assert len(public) == 10 - 3
+
+
+def test_cli_new_cycle_end_to_end(cycles_dir, monkeypatch):
+    from typer.testing import CliRunner
+
+    import scrutiny.actions
+    from scrutiny.cli import app
+
+    runner = CliRunner()
+    src = cycles_dir / "2022-11.yaml"
+    result = runner.invoke(
+        app, ["new-cycle", "2023-01", "--from", str(src), "--meeting-date", "2023-01-18"]
+    )
+    assert result.exit_code == 0, result.output
+    new = load_cycle(cycles_dir / "2023-01.yaml")
+    assert (new.meeting_date, new.data_to) == (date(2023, 1, 18), "2022-12")
+    assert [a.id for a in new.actions] == ["A-2022-09-02", "A-2022-11-01"]
+    # Again: refuses to overwrite, exit code 2, the file named in the message.
+    again = runner.invoke(app, ["new-cycle", "2023-01", "--from", str(src)])
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+    # Without --from it starts from the latest file in the cycles folder (2023-01 now).
+    monkeypatch.setattr(scrutiny.actions, "CYCLES_DIR", cycles_dir)
+    third = runner.invoke(app, ["new-cycle", "2023-03"])
+    assert third.exit_code == 0, third.output
+    march = load_cycle(cycles_dir / "2023-03.yaml")
+    assert march.meeting_date == date(2023, 3, 18)  # the 18th, as in January
+    assert march.data_to == "2023-02"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -277,6 +278,56 @@ def params(
     out.print(t)
     if not found:
         out.print("The parameters cell declares nothing.")
+
+
+@app.command("new-cycle")
+def new_cycle(
+    cycle: Annotated[
+        str, typer.Argument(help="The new cycle, YYYY-MM.", show_default=False, metavar="YYYY-MM")
+    ],
+    from_: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="The cycle file to start from; default the latest in params/cycles/.",
+            show_default=False,
+        ),
+    ] = None,
+    meeting_date: Annotated[
+        datetime | None,
+        typer.Option(
+            "--meeting-date",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="The board date; default the latest meeting's day in the new month.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Start the next cycle file: briefings kept, agenda copied, open actions carried forward.
+
+    Writes params/cycles/YYYY-MM.yaml next to the file it starts from and never overwrites.
+    """
+    from rich.markup import escape
+
+    from scrutiny import actions
+    from scrutiny.errors import ParamsError
+    from scrutiny.params import CycleError
+
+    err = _console(stderr=True)
+    try:
+        src = from_ if from_ is not None else actions.latest_cycle_file(actions.CYCLES_DIR)
+        path = actions.write_new_cycle(
+            src, cycle, meeting_date=meeting_date.date() if meeting_date else None
+        )
+    except (ParamsError, CycleError) as exc:
+        err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    _console().print(
+        f"Wrote {path} from {src}. Edit its agenda and actions (the comments at the top say "
+        f"what), then: scrutiny run {path}",
+        soft_wrap=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m scrutiny.cli`

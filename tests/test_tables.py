@@ -35,3 +35,14 @@ def test_table_html_decimals_per_column():
     df = pd.DataFrame({"rate": [1.234], "share": [0.5]})
     html = table_html(df, decimals={"share": 2})
     assert '<td class="num">1.2</td><td class="num">0.50</td>' in html
+
+
+def test_table_html_marks_count_columns():
+    # Counts after disclosure control: a shown count, a withheld one and a zero.
+    df = pd.DataFrame({"District": ["Blaby", "Melton", "Rutland"], "Offences": [12, "[c]", 0]})
+    html = table_html(df, count_columns=("Offences",))
+    assert '<td class="num count">12</td>' in html
+    assert '<td class="count">[c]</td>' in html
+    assert '<td class="num count">0</td>' in html
+    assert "<td>Blaby</td>" in html  # other columns are unchanged
+    assert "count" not in table_html(df)  # nothing marked unless asked

@@ -47,6 +47,7 @@ def table_html(
     decimals: dict[str, int] | int | None = None,
     css_class: str = "data-table",
     raw_html_columns: tuple[str, ...] = (),
+    count_columns: tuple[str, ...] = (),
 ) -> str:
     """Return ``df`` as an accessible HTML table.
 
@@ -65,6 +66,10 @@ def table_html(
     raw_html_columns
         Columns whose cells are trusted HTML (e.g. icons made by scrutiny); all other
         cells are escaped.
+    count_columns
+        Columns holding counts of people or crimes (after disclosure control): their cells
+        get the class ``count`` (``<td class="num count">``), so a check of a published
+        page can find every count and confirm none below the threshold is shown.
     """
     frame = df.reset_index() if index else df
     first_is_header = index
@@ -81,7 +86,8 @@ def table_html(
         for j, (col, v) in enumerate(zip(frame.columns, values, strict=True)):
             text = str(v) if col in raw_html_columns else escape(format_value(v, dec(str(col))))
             numeric = isinstance(v, Real) and not isinstance(v, bool)
-            cls = ' class="num"' if numeric else ""
+            classes = (["num"] if numeric else []) + (["count"] if col in count_columns else [])
+            cls = f' class="{" ".join(classes)}"' if classes else ""
             if j == 0 and first_is_header:
                 cells.append(f'<th scope="row"{cls}>{text}</th>')
             else:

@@ -11,8 +11,11 @@ from scrutiny.plan import (
     GRADES,
     NOT_GRADED,
     GradingRule,
+    change_signal,
+    evidence_table,
     grade,
     grade_table,
+    kpi_evidence,
     load_plan,
     movement,
     validate_plan,
@@ -428,3 +431,138 @@ def test_movement_sentences():
 
 def test_grades_scale_order():
     assert GRADES == ("outstanding", "good", "adequate", "requires improvement", "inadequate")
+
+
+@pytest.mark.parametrize(
+    ("ratio", "significant", "direction", "expected"),
+    [
+        (0.8, True, "lower", "better"),
+        (1.2, True, "lower", "worse"),
+        (1.2, True, "higher", "better"),
+        (0.8, True, "higher", "worse"),
+        (0.8, False, "lower", "no_significant_change"),
+        (1.2, True, "monitor", None),
+        (float("nan"), True, "lower", None),
+    ],
+)
+def test_change_signal(ratio, significant, direction, expected):
+    assert change_signal(ratio, significant, direction) == expected
+
+
+# Twelve months: steady around 100, then 40 in December 2021.
+MONTHS = pd.period_range("2021-01", "2021-12", freq="M")
+VALUES = [100, 102, 98, 101, 99, 100, 102, 98, 101, 99, 100, 40]
+
+
+def evidence_plan():
+    raw = small_plan(
+        baseline={"start": "2021-01", "end": "2021-03", "label": "January to March 2021"},
+        evidence={"recent_months": 3, "alpha": 0.05},
+    )
+    return validate_plan(raw, file="plan.yaml", kpis_path=NO_REGISTRY)
+
+
+def test_kpi_evidence_hand_worked():
+    plan = evidence_plan()
+    burglary = plan.themes[1].kpis[0]
+    burglary = burglary.model_copy(update={"baseline": None})  # use the plan's Jan-Mar 2021
+    ev = kpi_evidence(pd.Series(VALUES, index=MONTHS), burglary, plan)
+    # SPC: mean 1140/12 = 95; moving ranges 2,4,3,2,1,2,4,3,2,1,60 sum 84, mean 84/11 = 7.636;
+    # lower limit 95 - 2.66 x 7.636 = 74.69. December's 40 is below it: with lower better,
+    # a special-cause improvement.
+    assert ev["variation"] == "special_cause_improvement"
+    # Change: Oct-Dec 99 + 100 + 40 = 239 against Jan-Mar 100 + 102 + 98 = 300, equal
+    # exposures: ratio 239/300 = 0.797. Under no change 239 of 539 ~ Binomial(539, 0.5):
+    # mean 269.5, sd 11.61, z = -2.63, p ~ 0.009 < 0.05, so significantly lower: better.
+    assert ev["change"] == "better"
+    assert ev["rate_ratio"] == pytest.approx(239 / 300)
+    assert ev["recent_value"] == pytest.approx(239 / 3)
+    assert ev["baseline_value"] == pytest.approx(100.0)
+    assert ev["p_value"] < 0.05
+    assert ev["assurance"] == "none"  # no target
+    assert ev["recent_period"] == "Oct to Dec 2021"
+    assert grade(ev, plan)[0] == "outstanding"
+
+
+def test_evidence_table_missing_month_and_grade_table():
+    plan = evidence_plan()
+    # A kpi_series-style frame for robbery with November 2021 flagged missing (count 0).
+    frame = pd.DataFrame(
+        {
+            "month": MONTHS.to_timestamp(),
+            "count": VALUES[:10] + [0, 40],
+            "missing": [False] * 10 + [True, False],
+        }
+    )
+    table = evidence_table({"robbery": frame, "unplanned": frame}, plan)
+    assert table["kpi"].tolist() == ["robbery"]  # plan order; ids not in the plan ignored
+    row = table.iloc[0]
+    assert row["change"] is None
+    assert row["note"] == "no data for 2021-11"
+    graded = grade_table(table, plan)
+    assert graded["kpi"].tolist() == ["violence_sexual_offences", "rape", "burglary", "robbery"]
+    assert graded["grade"].tolist()[:3] == [NOT_GRADED] * 3  # no evidence / monitored
+
+
+def test_share_kpi_uses_denominators_and_spc_start():
+    raw = small_plan(
+        baseline={"start": "2021-01", "end": "2021-03", "label": "January to March 2021"},
+        evidence={"recent_months": 3, "alpha": 0.05, "spc_start": "2021-04"},
+    )
+    raw["themes"][0]["kpis"].append(
+        {"kpi": "charged_share", "direction": "higher", "measure": "share"}
+    )
+    plan = validate_plan(raw, file="plan.yaml", kpis_path=NO_REGISTRY)
+    share = plan.themes[0].kpis[2]
+    assert plan.themes[0].kpis[0].measure == "count"  # the default without a registry
+    frame = pd.DataFrame(
+        {
+            "month": MONTHS.to_timestamp(),
+            "count": [10] * 9 + [20, 20, 20],
+            "denominator": [200] * 9 + [100, 100, 100],
+        }
+    )
+    ev = kpi_evidence(frame, share, plan)
+    # Baseline Jan-Mar: 30 charged of 600 crimes = 5%; Oct-Dec: 60 of 300 = 20%.
+    assert ev["baseline_value"] == pytest.approx(5.0)
+    assert ev["recent_value"] == pytest.approx(20.0)
+    assert ev["rate_ratio"] == pytest.approx((60 / 300) / (30 / 600))  # = 4
+    assert ev["change"] == "better"  # higher is better; 60 v 30 on half the exposure
+    # SPC from April: 5% for Apr-Sep, 20% for Oct-Dec (9 points): mean 90/9 = 10; moving
+    # ranges 0,0,0,0,0,15,0,0, mean 15/8 = 1.875; upper limit 10 + 2.66 x 1.875 = 14.99.
+    # December's 20% is above it, and higher is better: special-cause improvement.
+    assert ev["variation"] == "special_cause_improvement"
+    with pytest.raises(ValueError, match="is a share: pass the kpi_series frame"):
+        kpi_evidence(pd.Series([1.0] * 12, index=MONTHS), share, plan)
+
+
+def test_graded_false_is_listed_with_its_note():
+    raw = small_plan()
+    raw["themes"][1]["kpis"][1].update(graded=False, note="outcomes still being recorded.")
+    plan = validate_plan(raw, file="plan.yaml", kpis_path=NO_REGISTRY)
+    ev = pd.DataFrame({"kpi": ["robbery"], "variation": ["common_cause"], "change": ["worse"]})
+    out = grade_table(ev, plan)
+    assert out.loc[out["kpi"] == "robbery", "reason"].item() == (
+        "Not graded: outcomes still being recorded."
+    )
+    assert out.loc[out["kpi"] == "robbery", "grade"].item() == NOT_GRADED
+
+
+def test_spc_start_keeps_a_lockdown_dip_out_of_the_limits():
+    # Jan-Mar 2021 at 50 (a lockdown dip), then Apr-Dec around 100.
+    values = [50, 50, 50, 100, 102, 98, 101, 99, 100, 102, 98, 101]
+    series = pd.Series(values, index=MONTHS)
+    base = {"start": "2021-01", "end": "2021-03", "label": "January to March 2021"}
+    whole = validate_plan(small_plan(baseline=base), file="p.yaml", kpis_path=NO_REGISTRY)
+    robbery = whole.themes[1].kpis[1]
+    # All 12 months: mean 1051/12 = 87.6 and the last nine points are all above it, a
+    # shift of 7 or more; higher is worse for robbery, so special-cause concern.
+    assert kpi_evidence(series, robbery, whole)["variation"] == "special_cause_concern"
+    # From April: mean 901/9 = 100.1, moving ranges 2,4,3,2,1,2,4,3 (mean 2.625), limits
+    # 100.1 +/- 6.98; no run of 7 on one side, no trend: December is common cause.
+    later = validate_plan(
+        small_plan(baseline=base, evidence={"spc_start": "2021-04"}),
+        file="p.yaml",
+        kpis_path=NO_REGISTRY,
+    )
+    assert kpi_evidence(series, robbery, later)["variation"] == "common_cause"

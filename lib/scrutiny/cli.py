@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from scrutiny import __version__
@@ -86,7 +87,8 @@ class _LiveProgress:
         for name, (state, detail, since, until) in self.rows.items():
             end = until if until is not None else now
             elapsed = f"{end - since:5.1f} s" if state not in {"queued", "skipped"} else ""
-            t.add_row(name, f"[{_STYLE.get(str(state), '')}]{state}[/]", str(detail), elapsed)
+            style = _STYLE.get(str(state), "")
+            t.add_row(escape(name), f"[{style}]{state}[/]", escape(str(detail)), elapsed)
         return t
 
     def update(self, name: str, state: str, detail: str = "") -> None:
@@ -211,13 +213,14 @@ def run(
             err.print(f"  - {e}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except RuntimeError as exc:
-        err.print(f"[bold red]Error:[/] {exc}", soft_wrap=True)
+        err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
 
     if not result.cycle.briefings:
         out.print(
             f"Nothing to run: {cycle_file} lists no briefings. Index: {result.index}",
             soft_wrap=True,
+            markup=False,
         )
         raise typer.Exit(0)
     _summary(out, result)
@@ -229,14 +232,16 @@ def _summary(out: Console, result: object) -> None:
     from scrutiny.runner import RunResult
 
     assert isinstance(result, RunResult)
-    t = Table(title=f"Cycle {result.cycle.cycle}: {result.cycle.title}", title_justify="left")
+    t = Table(
+        title=escape(f"Cycle {result.cycle.cycle}: {result.cycle.title}"), title_justify="left"
+    )
     for col in ("Briefing", "Status", "Duration", "Output"):
         t.add_column(col)
     for name, o in result.outcomes.items():
         style = {"ok": "green", "skipped": "blue", "failed": "bold red"}.get(o.status, "yellow")
         shown = "up to date" if o.status == "skipped" else o.status
         where = str(o.html) if o.html else ""
-        t.add_row(name, f"[{style}]{shown}[/]", human_duration(o.duration), where)
+        t.add_row(escape(name), f"[{style}]{shown}[/]", human_duration(o.duration), escape(where))
     out.print(t)
     counts: dict[str, int] = {}
     for o in result.outcomes.values():
@@ -244,14 +249,16 @@ def _summary(out: Console, result: object) -> None:
     out.print(", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing selected")
     for o in result.outcomes.values():
         if o.status == "failed":
-            out.print(f"[bold red]{o.name} failed:[/] {o.message}", soft_wrap=True, highlight=False)
+            msg = f"[bold red]{escape(o.name)} failed:[/] {escape(o.message)}"
+            out.print(msg, soft_wrap=True, highlight=False)
         for w in o.warnings:
-            out.print(f"[yellow]{o.name}: warning:[/] {w}", soft_wrap=True, highlight=False)
+            msg = f"[yellow]{escape(o.name)}: warning:[/] {escape(w)}"
+            out.print(msg, soft_wrap=True, highlight=False)
     if result.interrupted:
         out.print(
             "[yellow]Interrupted.[/] Pages already published are intact; run again to resume."
         )
-    out.print(f"Index: {result.index}", soft_wrap=True)
+    out.print(f"Index: {result.index}", soft_wrap=True, markup=False)
 
 
 @app.command()
@@ -268,13 +275,13 @@ def params(
     try:
         found = inspect_parameters(notebook)
     except ParamsError as exc:
-        Console(stderr=True).print(f"[bold red]Error:[/] {exc}", soft_wrap=True, highlight=False)
+        _console(stderr=True).print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
-    t = Table(title=f"Parameters of {notebook}", title_justify="left")
+    t = Table(title=escape(f"Parameters of {notebook}"), title_justify="left")
     for col in ("Name", "Type", "Default", "Help"):
         t.add_column(col, overflow="fold")
     for p in found.values():
-        t.add_row(p.name, p.type_name or "any", p.default, p.help)
+        t.add_row(*(escape(x) for x in (p.name, p.type_name or "any", p.default, p.help)))
     out.print(t)
     if not found:
         out.print("The parameters cell declares nothing.")

@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from scrutiny import provenance
 from scrutiny.config import PARAMS_DIR
 from scrutiny.data import DataSources, force_geography, load_crimes, load_extract
 from scrutiny.data.extract import OUTCOMES
@@ -195,6 +196,8 @@ def load_registry(path: str | Path | None = None) -> dict[str, Kpi]:
         raise ParamsError(p, "file not found") from None
     except yaml.YAMLError as exc:
         raise ParamsError(p, f"is not valid YAML ({exc})") from None
+    # A briefing's figures depend on the KPI definitions: an edit must invalidate its cache.
+    provenance.record_input(p, description="KPI registry")
     try:
         reg = Registry.model_validate(raw)
     except ValidationError as exc:

@@ -31,7 +31,7 @@ from pydantic import (
     field_validator,
 )
 
-from scrutiny import config
+from scrutiny import config, provenance
 from scrutiny.errors import ParamsError
 
 YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -276,6 +276,8 @@ def load_cycle(path: str | Path) -> Cycle:
             ids.add(item.id)
     if errors:
         raise CycleError(errors)
+    # Briefings that read the agenda or actions depend on this file's content.
+    provenance.record_input(p, description="CGB cycle file (agenda and actions)")
     return cycle
 
 

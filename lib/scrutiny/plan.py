@@ -32,7 +32,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from scrutiny import spc, trends
+from scrutiny import provenance, spc, trends
 from scrutiny.config import PARAMS_DIR
 from scrutiny.errors import ParamsError
 
@@ -427,6 +427,7 @@ def load_plan(path: str | Path = DEFAULT_PLAN_PATH, *, kpis_path: str | Path | N
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ParamsError(path, f"not valid YAML: {exc}") from None
+    provenance.record_input(path, description="Police and Crime Plan themes and grading rules")
     return validate_plan(raw, file=path, kpis_path=Path(kpis_path) if kpis_path else None)
 
 

@@ -16,7 +16,7 @@ from IPython.display import HTML, display
 from scrutiny import disclosure
 from scrutiny.charts import Chart
 from scrutiny.data import DataQuality, DataSources
-from scrutiny.page import figure_html, figure_png_base64
+from scrutiny.page import figure_html, figure_png_base64, paragraph_html
 from scrutiny.tables import table_html
 
 REAL = "Real (published)"
@@ -79,8 +79,16 @@ def chart_html(chart: Chart, *, count_columns: tuple[str, ...] = ()) -> str:
     )
 
 
-def show_chart(chart: Chart, *, count_columns: tuple[str, ...] = ()) -> None:
-    """Display :func:`chart_html` in the notebook."""
+WITHHELD_CHART = "This chart is not shown: every count in it is below the disclosure threshold."
+
+
+def show_chart(
+    chart: Chart | None, *, count_columns: tuple[str, ...] = (), empty: str = WITHHELD_CHART
+) -> None:
+    """Display :func:`chart_html`; show ``empty`` as a paragraph when ``chart`` is None."""
+    if chart is None:
+        display(HTML(paragraph_html(empty)))
+        return
     display(HTML(chart_html(chart, count_columns=count_columns)))
 
 

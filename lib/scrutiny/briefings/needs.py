@@ -58,6 +58,11 @@ class Baseline:
         return (self.end - self.start).n + 1
 
     @property
+    def pre_pandemic(self) -> bool:
+        """True when the baseline ends before March 2020 (the first national lockdown)."""
+        return self.end < pd.Period("2020-03", "M")
+
+    @property
     def label(self) -> str:
         """E.g. ``"December 2019 to February 2020"``."""
         if self.start == self.end:
@@ -200,7 +205,9 @@ def district_populations(sources: DataSources, districts: list[str], year: int) 
 
 
 def check_district(district: str, districts: list[str]) -> str:
-    """Return ``district`` as spelt in the data, or raise naming the parameter."""
+    """Return ``district`` as spelt in the data ("" stays ""), or raise naming the parameter."""
+    if not district.strip():
+        return ""
     for d in districts:
         if d.lower() == district.strip().lower():
             return d
@@ -438,8 +445,12 @@ def comparison_sentence(name: str, table: pd.DataFrame, baseline: Baseline, *, t
     base = table.iloc[0]
     last = table.iloc[-1]
     pct = last["change_pct"]
-    way = "above" if pct > 0 else "below"
-    size = "about the same as" if round(pct) == 0 else f"{fmt_pct(pct)} {way}"
+    if pd.isna(pct):  # nothing in the baseline: no percentage to give
+        size = "against"
+    elif round(pct) == 0:
+        size = "about the same as"
+    else:
+        size = f"{fmt_pct(pct)} {'above' if pct > 0 else 'below'}"
     verdict = {
         "significant increase": "a significant increase",
         "significant decrease": "a significant decrease",
@@ -447,7 +458,8 @@ def comparison_sentence(name: str, table: pd.DataFrame, baseline: Baseline, *, t
     }[last["verdict"]]
     return (
         f"{name}{tag}: {fmt_int(last['per_month'])} offences a month in the latest "
-        f"{int(last['months'])} months, {size} the pre-pandemic baseline of "
+        f"{int(last['months'])} months, {size} the "
+        f"{'pre-pandemic ' if baseline.pre_pandemic else ''}baseline of "
         f"{fmt_int(base['per_month'])} a month ({baseline.label}), {verdict}."
     )
 
@@ -524,11 +536,16 @@ def profile_chart(
     x_label: str,
     synthetic: bool,
     threshold: int | None = None,
-) -> Chart:
-    """Bars of offences by hour or day; the data table has counts (suppressed) and shares."""
+) -> Chart | None:
+    """Bars of offences by hour or day; the data table has counts (suppressed) and shares.
+
+    Returns None when every count is withheld (nothing could be drawn).
+    """
     counts = profile["offences"]
     hide = withheld(counts.rename("n"), threshold=threshold)["n"]
     shown = counts.astype(float).where(~hide)
+    if shown.isna().all():
+        return None
     labels = [hour_text(h) if isinstance(h, int | np.integer) else h for h in profile.index]
     series = pd.Series(shown.to_numpy(), index=list(profile.index))
     chart = charts.profile_chart(
@@ -709,7 +726,7 @@ def key_findings(
             f"{top} had the highest rate, {fmt_num(ok[top], 1)} per 1,000 residents, with "
             f"{fmt_pct(rates.loc[top, 'share_of_force'])} of the offences placed in a district"
         )
-        if district != top and district in ok.index:
+        if district and district != top and district in ok.index:
             rank = int((ok > ok[district]).sum()) + 1
             text += (
                 f"; {district} had {fmt_num(ok[district], 1)} per 1,000 "
@@ -838,3 +855,21 @@ def age_sentence(force_rate: dict[str, float], *, tag: str) -> str:
         f"25 and over ({fmt_num(force_rate['suspect_rate_25_plus'], 1)} per 1,000){tag}. "
         "Suspect rates start at age 10, the age of criminal responsibility."
     )
+
+
+def period_paragraph(a: Assessment, *, first_month: str) -> str:
+    """Say plainly which months the figures cover and what the baseline is (and is not)."""
+    text = f"Rates, profiles and shares cover {a.period}. Trends compare with {a.baseline.label}"
+    first = month_text(first_month)
+    if a.baseline.pre_pandemic:
+        text += (
+            f", the months before the pandemic that the data hold (they start in {first}). "
+            "They are winter months, so the tables also compare the same months of the latest "
+            "year, like for like."
+        )
+    else:
+        text += (
+            f". These months are not before the pandemic (the data start in {first}), so the "
+            "comparison is with a period when lockdown rules still affected crime."
+        )
+    return text

@@ -352,8 +352,12 @@ def evidence_sentences(e: KpiEvidence, *, grade: str, reason: str, synthetic: bo
     if e.test is not None:
         per = "offences a month" if value_column(e.kpi) == "count" else "per cent"
         pct = r["change_pct"]
-        size = "about the same as" if round(pct) == 0 else f"{narrative.fmt_pct(pct)} "
-        size += "" if round(pct) == 0 else ("above" if pct > 0 else "below")
+        if pd.isna(pct):  # nothing in the baseline: no percentage to give
+            size = "against"
+        elif round(pct) == 0:
+            size = "about the same as"
+        else:
+            size = f"{narrative.fmt_pct(pct)} {'above' if pct > 0 else 'below'}"
         verdict = (
             "not a significant change"
             if not e.test.significant

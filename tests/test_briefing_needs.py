@@ -200,3 +200,57 @@ def test_notebook_runs_with_its_defaults(tmp_path: Path) -> None:
     )
     assert html.count("<h1>") == 1 and "Key findings" in html
     assert "(synthetic)" in html and "callout-synthetic" in html
+
+
+def _findings(threshold: int | None, knife: int) -> list[str]:
+    # 100 offences, `knife` of them knife-enabled; 60 male and 40 female victims and
+    # suspects; 30 of 50 offences with a suspect by repeat suspects (all ages), 12 of 20
+    # for under-25s.
+    sexes = pd.DataFrame(
+        {"Female": [40, 40], "Male": [60, 60], "Unknown": [0, 0], "male_share": [60.0, 60.0]},
+        index=["Victims", "Suspects"],
+    )
+    flags = pd.DataFrame(
+        {"offences": [knife, 30, 60], "of_all": [100] * 3, "share": [knife, 30.0, 60.0]},
+        index=["Knife or sharp instrument", "Night-time economy", "Public place"],
+    )
+    repeats = pd.DataFrame(
+        {"with_suspect": [50, 20], "by_repeat": [30, 12], "share": [60.0, 60.0]},
+        index=["All ages", "Suspect under 25"],
+    )
+    hours = pd.DataFrame({"offences": [1] * 24}, index=range(24))
+    days = needs.day_profile(_sv(_rows(1)))
+    return needs.key_findings(
+        force="Toy Police",
+        period="the 12 months to October 2022",
+        rates=pd.DataFrame({"rate_per_1000": [1.0], "share_of_force": [100.0]}, index=["A"]),
+        force_rate={
+            "offences": 100.0,
+            "rate_per_1000": 1.0,
+            "rate_per_1000_under_25": 2.0,
+            "suspect_rate_under_25": 3.0,
+            "suspect_rate_25_plus": 1.5,
+            "suspect_ratio": 2.0,
+        },
+        sexes=sexes,
+        repeats=repeats,
+        flags=flags,
+        hours=hours,
+        days=days,
+        sv_sentence="SV.",
+        robbery_sentence="Robbery.",
+        district="",
+        synthetic=True,
+        threshold=threshold,
+    )
+
+
+def test_key_findings_say_synthetic_and_hold_back_shares_of_small_counts() -> None:
+    found = _findings(threshold=10, knife=10)
+    assert "About 1 in 10 offences (10%) involved a knife or sharp instrument (synthetic)." in found
+    assert "60% of suspects and 60% of victims were male (synthetic)." in found
+    assert "30% of serious violence was linked to the night-time economy (synthetic)." in found
+    # 4 knife-enabled offences: 4 is below 10, so the share would disclose it.
+    small = _findings(threshold=10, knife=4)
+    assert not any("knife" in f for f in small)
+    assert any("knife" in f for f in _findings(threshold=None, knife=4))

@@ -440,10 +440,23 @@ def comparison_display(table: pd.DataFrame, *, threshold: int | None = None) -> 
     )
 
 
-def comparison_sentence(name: str, table: pd.DataFrame, baseline: Baseline, *, tag: str) -> str:
-    """One sentence: the latest 12 months per month against the baseline, with the verdict."""
+def comparison_sentence(
+    name: str, table: pd.DataFrame, baseline: Baseline, *, tag: str, threshold: int | None = None
+) -> str:
+    """One sentence: the latest 12 months per month against the baseline, with the verdict.
+
+    With a ``threshold``, periods holding from 1 to ``threshold - 1`` offences are not
+    quoted (their averages would give the counts away).
+    """
     base = table.iloc[0]
     last = table.iloc[-1]
+    if threshold is not None and any(
+        0 < n < threshold for n in (base["offences"], last["offences"])
+    ):
+        return (
+            f"{name}{tag}: too few offences in {baseline.label} or the latest months to compare "
+            "without identifying people."
+        )
     pct = last["change_pct"]
     if pd.isna(pct):  # nothing in the baseline: no percentage to give
         size = "against"
@@ -681,12 +694,24 @@ def key_findings(
     robbery_sentence: str,
     district: str,
     synthetic: bool,
+    threshold: int | None = None,
 ) -> list[str]:
     """The numbered key findings, in the order of the SNA's list (seed 004).
 
     Every finding resting on the extract ends "(synthetic)" when the extract is synthetic.
+    With a disclosure ``threshold``, a share whose count (or its complement) is from 1 to
+    ``threshold - 1`` is not quoted, so no small count can be worked back from a finding.
     """
     tag = " (synthetic)" if synthetic else ""
+
+    def small(*counts: float) -> bool:
+        return threshold is not None and any(0 < c < threshold for c in counts)
+
+    if small(force_rate["offences"]):
+        return [
+            f"Fewer than {threshold} serious violence offences were recorded by {force} in "
+            f"{period}, too few to report further without identifying people{tag}."
+        ]
     out = [
         f"{fmt_int(force_rate['offences'])} serious violence offences were recorded by {force} "
         f"in {period}: {fmt_num(force_rate['rate_per_1000'], 1)} per 1,000 residents, and "
@@ -694,7 +719,8 @@ def key_findings(
         f"25{tag}."
     ]
     v, s = sexes.loc["Victims", "male_share"], sexes.loc["Suspects", "male_share"]
-    out.append(f"{fmt_pct(s)} of suspects and {fmt_pct(v)} of victims were male{tag}.")
+    if not small(*sexes[["Female", "Male"]].to_numpy().ravel()):
+        out.append(f"{fmt_pct(s)} of suspects and {fmt_pct(v)} of victims were male{tag}.")
     out.append(
         f"People aged 10-24 were suspects in serious violence at "
         f"{fmt_num(force_rate['suspect_ratio'], 1)} times the rate of those aged 25 and over "
@@ -704,12 +730,14 @@ def key_findings(
     out.append(sv_sentence)
     out.append(robbery_sentence)
     knife = flags.loc["Knife or sharp instrument", "share"]
-    out.append(
-        f"About 1 in {round(100 / knife):d} offences ({fmt_pct(knife)}) involved a knife or "
-        f"sharp instrument{tag}."
-        if knife > 0
-        else f"No offence was flagged as involving a knife or sharp instrument{tag}."
-    )
+    k_n, all_n = flags.loc["Knife or sharp instrument", ["offences", "of_all"]]
+    if not small(k_n, all_n - k_n):
+        out.append(
+            f"About 1 in {round(100 / knife):d} offences ({fmt_pct(knife)}) involved a knife or "
+            f"sharp instrument{tag}."
+            if knife > 0
+            else f"No offence was flagged as involving a knife or sharp instrument{tag}."
+        )
     peaks = peak_hours(hours)
     busiest_day = days["offences"].idxmax()
     if peaks:
@@ -718,7 +746,9 @@ def key_findings(
             f"busiest day was {busiest_day}{tag}."
         )
     nte = flags.loc["Night-time economy", "share"]
-    out.append(f"{fmt_pct(nte)} of serious violence was linked to the night-time economy{tag}.")
+    n_n = flags.loc["Night-time economy", "offences"]
+    if not small(n_n, all_n - n_n):
+        out.append(f"{fmt_pct(nte)} of serious violence was linked to the night-time economy{tag}.")
     ok = rates["rate_per_1000"].dropna()
     if len(ok):
         top = ok.idxmax()
@@ -735,10 +765,12 @@ def key_findings(
         out.append(text + tag + ".")
     r = repeats.loc["All ages", "share"]
     ru = repeats.loc["Suspect under 25", "share"]
-    out.append(
-        f"Repeat suspects accounted for {fmt_pct(r)} of serious violence with an identified "
-        f"suspect, and {fmt_pct(ru)} where the suspect was under 25{tag}."
-    )
+    parts = repeats[["with_suspect", "by_repeat"]].to_numpy()
+    if not small(*parts[:, 1], *(parts[:, 0] - parts[:, 1])):
+        out.append(
+            f"Repeat suspects accounted for {fmt_pct(r)} of serious violence with an identified "
+            f"suspect, and {fmt_pct(ru)} where the suspect was under 25{tag}."
+        )
     return out
 
 
@@ -815,12 +847,15 @@ def assess(
         flags=flags,
         hours=hours,
         days=days,
-        sv_sentence=comparison_sentence("Serious violence", sv_compare, base, tag=tag),
+        sv_sentence=comparison_sentence(
+            "Serious violence", sv_compare, base, tag=tag, threshold=threshold
+        ),
         robbery_sentence=comparison_sentence(
-            "Robbery (police.uk, real)", rob_compare, base, tag=""
+            "Robbery (police.uk, real)", rob_compare, base, tag="", threshold=threshold
         ),
         district=district,
         synthetic=nd.synthetic,
+        threshold=threshold,
     )
     return Assessment(
         district=district,

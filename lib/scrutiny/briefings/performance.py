@@ -999,7 +999,11 @@ def district_matrix(report: PerformanceReport, areas: Sequence[str] | None = Non
         row = {"KPI": kpi.name + (" (synthetic)" if report.result(kpi_id).synthetic else "")}
         for area in areas or report.areas:
             r = report.results[(kpi_id, area)]
-            row[area] = f"{tables.icon_html(r.variation, size=20)} {r.latest_text()}"
+            # icon and value stay together on one line
+            row[area] = (
+                f'<span class="icon-value" style="white-space: nowrap">'
+                f"{tables.icon_html(r.variation, size=20)} {r.latest_text()}</span>"
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 

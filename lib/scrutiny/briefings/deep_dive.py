@@ -890,6 +890,11 @@ class DeepDive:
         return self.topic.name
 
     @property
+    def label(self) -> str:
+        """The topic's name for captions, marked when the data are synthetic."""
+        return self.topic.name + (" (synthetic data)" if self.synthetic else "")
+
+    @property
     def phrase(self) -> str:
         """The topic's name inside a sentence (first letter lower-cased, acronyms kept)."""
         return _lc(self.topic.name)

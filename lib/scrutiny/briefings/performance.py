@@ -400,8 +400,8 @@ class KpiResult:
 
     @property
     def title(self) -> str:
-        """E.g. ``"Burglary: Blaby"``."""
-        return f"{self.kpi.name}: {self.area}"
+        """E.g. ``"Burglary: Blaby"``, or ``"Rape: Blaby (synthetic data)"``."""
+        return f"{self.kpi.name}: {self.area}" + (" (synthetic data)" if self.synthetic else "")
 
     @property
     def where(self) -> str:

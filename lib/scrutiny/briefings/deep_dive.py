@@ -795,9 +795,10 @@ def questions(
     if comparison is not None and comparison.available and comparison.peers is not None:
         p = comparison.peers
         if p.verdict == "significantly higher":
-            lower = [str(f) for f, r in p.table.iterrows() if f != p.area and r["rate"] < p.rate][
-                :3
-            ]
+            lowest_first = p.table.sort_values("rate", kind="stable")
+            lower = [
+                str(f) for f, r in lowest_first.iterrows() if f != p.area and r["rate"] < p.rate
+            ][:3]
             out.append(
                 _q(
                     f"What has the force learned from similar forces with lower rates of "
@@ -1683,13 +1684,40 @@ def peer_funnel_chart(dd: DeepDive) -> charts.Chart | None:
         source=f"Source: Home Office police recorded crime by force, {c.year}; ONS 2011 Census.",
     )
     _legend_out_of_the_way(chart)
+    # Peers sit beside the force (similar size), so their labels would overlap: the table
+    # below the chart lists them.
+    keep = {c.force, str(f["rate"].idxmax()), str(f["rate"].idxmin())}
+    _label_only(chart, keep)
     chart.caption = f"{dd.name}: rate per 1,000 people by force in England, {c.year}"
     return chart
+
+
+def _label_only(chart: charts.Chart, names: set[str | None]) -> None:
+    """Keep point labels only for ``names``.
+
+    At force level most forces lie beyond the limits, and labelling them all makes the
+    chart unreadable; the data table under it names every force.
+    """
+    ax = chart.figure.axes[0]
+    for text in list(ax.texts):
+        if text.get_text() not in names:
+            text.remove()
 
 
 def peer_sentences(dd: DeepDive) -> list[str]:
     """The comparison in words, labelled 2017/18, with the peer method."""
     out = dd.comparison.sentences()
+    rates = dd.comparison.rates
+    if dd.comparison.available and rates is not None:
+        outside = int((rates["verdict"] != "not significantly different").sum())
+        if outside > len(rates) / 2:
+            out.append(
+                f"{outside} of {len(rates)} forces differ significantly from the national "
+                "rate: forces differ by more than chance, so the funnel's limits (which assume "
+                "one underlying rate) show how large a difference is rather than whether there "
+                "is one. Labels show the force and the highest and lowest; the table below "
+                "lists the peers."
+            )
     if dd.comparison.available:
         out.append(
             "The funnel is centred on the rate of England's forces together; the City of "

@@ -164,3 +164,12 @@ def test_sentences_reject_unknown_verdicts():
                  "current_period": "y"}
             )
         )  # fmt: skip
+
+
+def test_spc_sentence_agrees_verb_and_unit_with_the_numbers():
+    # A constant series of 1s: common cause, latest value exactly 1.
+    r = spc.xmr(pd.Series([1.0] * 12, index=MONTHS[:12]))
+    text = narrative.spc_sentence("Public order offences", r)
+    assert text.startswith("Public order offences show common-cause variation:")
+    assert text.endswith("; 1 offence in December 2021.")
+    assert narrative.spc_sentence("Robbery", r).startswith("Robbery shows ")

@@ -70,6 +70,22 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+_PLURAL_NOUNS = {"offences", "crimes", "incidents", "calls", "actions", "outcomes", "thefts"}
+
+
+def _verb(name: str, singular: str) -> str:
+    """Agree a verb with a KPI name: "Robbery shows", "Public order offences show"."""
+    words = {w.strip(",;:").lower() for w in name.split("(")[0].split()}
+    return singular[:-1] if words & _PLURAL_NOUNS else singular
+
+
+def _count_unit(value: float | None, unit: str) -> str:
+    """``unit`` in the singular for exactly one ("1 offence", "2 offences")."""
+    if value is not None and value == 1 and unit.endswith("s"):
+        return unit[:-1]
+    return unit
+
+
 # ---------------------------------------------------------------- SPC
 
 
@@ -142,11 +158,15 @@ def spc_sentence(
     status = spc_status(s)
     if s.latest_point_type == "common_cause":
         head = (
-            f"{_cap(name)} shows common-cause variation: the latest {point_word} is within "
+            f"{_cap(name)} {_verb(name, 'shows')} common-cause variation: the latest "
+            f"{point_word} is within "
             "the range expected from past variation, with no sign of a real change"
         )
     else:
-        head = f"{_cap(name)} shows {status}: {spc_pattern(s, point_word=point_word)}"
+        head = (
+            f"{_cap(name)} {_verb(name, 'shows')} {status}: {spc_pattern(s, point_word=point_word)}"
+        )
+    unit = _count_unit(s.latest_value, unit)
     latest = f"{fmt_value(s.latest_value)} {unit} in {month_label(s.latest_date)}"
     clause = ""
     if baselines is not None:

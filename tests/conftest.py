@@ -256,3 +256,35 @@ def read_json(path: Path) -> Any:
     import json
 
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------------------
+# Executing one notebook as an analyst would (papermill, the scrutiny kernel)
+
+
+def execute_notebook(notebook: Path, out_dir: Path, **parameters: Any) -> tuple[Any, str]:
+    """Run ``notebook`` with papermill in the ``scrutiny`` kernel; return (nb, its HTML).
+
+    Fails on any error output, and on a bare matplotlib image (every chart must go
+    through ``scrutiny.page.show_figure``, which gives it alt text and a data table).
+    """
+    import nbformat
+    import papermill
+
+    out = out_dir / Path(notebook).name
+    papermill.execute_notebook(
+        str(notebook),
+        str(out),
+        parameters=parameters,
+        kernel_name="scrutiny",
+        cwd=str(Path(notebook).parent),
+        progress_bar=False,
+    )
+    nb = nbformat.read(out, as_version=4)
+    html = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            assert o.output_type != "error", "".join(o.get("traceback", []))[-2000:]
+            assert "image/png" not in o.get("data", {}), "bare matplotlib image"
+            html.append(o.get("data", {}).get("text/html", ""))
+    return nb, "".join(html)

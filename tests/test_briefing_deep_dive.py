@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import execute_notebook
 from scrutiny import config, spc, trends
 from scrutiny.briefings import deep_dive as dd
 from scrutiny.briefings.performance import Comparison
@@ -310,24 +311,7 @@ def test_collect_on_another_forces_files(private_cache):
 
 
 def _run(tmp_path, **parameters) -> str:
-    import papermill
-
-    out = tmp_path / "deep_dive.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(out),
-        parameters=parameters,
-        kernel_name="scrutiny",
-        cwd=str(NOTEBOOK.parent),
-        progress_bar=False,
-    )
-    nb = nbformat.read(out, as_version=4)
-    html = ""
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            assert o.output_type != "error"
-            assert "image/png" not in o.get("data", {}), "bare matplotlib image"
-            html += o.get("data", {}).get("text/html", "")
+    _, html = execute_notebook(NOTEBOOK, tmp_path, **parameters)
     levels = [int(h) for h in re.findall(r"<h([1-4])>", html)]
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import execute_notebook
 from scrutiny.briefings import needs
 from scrutiny.briefings.common import disclose
 from scrutiny.tables import table_html
@@ -183,21 +183,7 @@ def test_disclose_suppresses_a_toy_table() -> None:
 
 @pytest.mark.slow
 def test_notebook_runs_with_its_defaults(tmp_path: Path) -> None:
-    papermill = pytest.importorskip("papermill")
-    out = tmp_path / "needs_assessment.ipynb"
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "needs_assessment.ipynb"),
-        str(out),
-        kernel_name="scrutiny",
-        cwd=str(REPO / "notebooks"),
-        progress_bar=False,
-    )
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    html = "".join(
-        "".join(o.get("data", {}).get("text/html", ""))
-        for c in nb["cells"]
-        for o in c.get("outputs", [])
-    )
+    _, html = execute_notebook(REPO / "notebooks" / "needs_assessment.ipynb", tmp_path)
     assert html.count("<h1>") == 1 and "Key findings" in html
     assert "(synthetic)" in html and "callout-synthetic" in html
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import execute_notebook
 from scrutiny.briefings import panel
 from scrutiny.kpis import Kpi
 from scrutiny.params import Cycle, load_cycle
@@ -157,22 +157,7 @@ def test_all_sessions_need_official_sensitive() -> None:
 
 
 def _run(tmp_path: Path, **parameters: object) -> str:
-    papermill = pytest.importorskip("papermill")
-    out = tmp_path / "panel_summary.ipynb"
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "panel_summary.ipynb"),
-        str(out),
-        parameters=parameters,
-        kernel_name="scrutiny",
-        cwd=str(REPO / "notebooks"),
-        progress_bar=False,
-    )
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    return "".join(
-        "".join(o.get("data", {}).get("text/html", ""))
-        for c in nb["cells"]
-        for o in c.get("outputs", [])
-    )
+    return execute_notebook(REPO / "notebooks" / "panel_summary.ipynb", tmp_path, **parameters)[1]
 
 
 @pytest.mark.slow

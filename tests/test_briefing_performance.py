@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import execute_notebook
 from scrutiny import config
 from scrutiny.briefings import performance as pf
 from scrutiny.compare import PeerGroup
@@ -366,23 +367,7 @@ def test_notebook_is_thin_and_stored_clean():
 
 @pytest.mark.slow
 def test_notebook_runs_with_its_defaults(tmp_path):
-    import papermill
-
-    out = tmp_path / "pe.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(out),
-        kernel_name="scrutiny",
-        cwd=str(NOTEBOOK.parent),
-        progress_bar=False,
-    )
-    nb = nbformat.read(out, as_version=4)
-    html = ""
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            assert o.output_type != "error"
-            assert "image/png" not in o.get("data", {}), "bare matplotlib image"
-            html += o.get("data", {}).get("text/html", "")
+    _, html = execute_notebook(NOTEBOOK, tmp_path)
     levels = [int(h) for h in re.findall(r"<h([1-4])>", html)]
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from conftest import execute_notebook
 from scrutiny import plan
 from scrutiny.briefings import plan_delivery as pdl
 from scrutiny.kpis import Kpi
@@ -165,20 +165,6 @@ def test_key_findings_name_the_worst_grades_and_the_moves() -> None:
 
 @pytest.mark.slow
 def test_notebook_runs_with_its_defaults(tmp_path: Path) -> None:
-    papermill = pytest.importorskip("papermill")
-    out = tmp_path / "plan_delivery.ipynb"
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "plan_delivery.ipynb"),
-        str(out),
-        kernel_name="scrutiny",
-        cwd=str(REPO / "notebooks"),
-        progress_bar=False,
-    )
-    nb = json.loads(out.read_text(encoding="utf-8"))
-    html = "".join(
-        "".join(o.get("data", {}).get("text/html", ""))
-        for c in nb["cells"]
-        for o in c.get("outputs", [])
-    )
+    _, html = execute_notebook(REPO / "notebooks" / "plan_delivery.ipynb", tmp_path)
     assert html.count("<h1>") == 1 and "Movement since the last board" in html
     assert 'class="grade"' in html

@@ -17,12 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import nbformat
-import papermill as pm
 import pytest
 import yaml
 
-from conftest import REPO, report_problems, run_cli, write_cycle
+from conftest import REPO, execute_notebook, report_problems, run_cli, write_cycle
 
 pytestmark = pytest.mark.slow
 
@@ -152,20 +150,7 @@ def test_public_tables_suppress_small_counts(default_run, browser, name):
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_with_its_defaults(tmp_path, notebook):
     """Top to bottom in a plain kernel, with only the parameters cell's defaults."""
-    out = tmp_path / notebook.name
-    pm.execute_notebook(
-        str(notebook),
-        str(out),
-        cwd=str(notebook.parent),
-        progress_bar=False,
-        kernel_name="scrutiny",
-    )
-    nb = nbformat.read(out, as_version=4)
-    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
-    html = "".join(
-        str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", [])
-    )
+    _, html = execute_notebook(notebook, tmp_path)
     assert "<h1>" in html, "the notebook shows no title"
 
 

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import nbformat  # noqa: E402
 import pytest  # noqa: E402
 
+from conftest import execute_notebook
 from scrutiny import budget, budget_report, config, page, provenance  # noqa: E402
 from test_budget import DEFAULT, tiny  # noqa: E402
 
@@ -250,25 +251,7 @@ def test_notebook_is_stored_thin_and_clean():
 
 def _run_notebook(tmp_path, **parameters) -> str:
     """Execute the briefing with papermill (as the runner does) and return its HTML outputs."""
-    import papermill
-
-    out = tmp_path / "budget_scenarios.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(out),
-        parameters=parameters,
-        kernel_name="scrutiny",
-        cwd=str(NOTEBOOK.parent),
-        progress_bar=False,
-    )
-    nb = nbformat.read(out, as_version=4)
-    html = []
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            assert o.output_type != "error"
-            assert "image/png" not in o.get("data", {}), "bare matplotlib image"
-            html.append(o.get("data", {}).get("text/html", ""))
-    return "".join(html)
+    return execute_notebook(NOTEBOOK, tmp_path, **parameters)[1]
 
 
 @pytest.mark.slow

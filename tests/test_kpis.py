@@ -192,3 +192,29 @@ def test_real_registry_runs_on_committed_data() -> None:
     # data/README.md: 13,708 burglaries in the 35 months.
     assert s["count"].sum() == 13_708
     assert np.isfinite(s["rate_per_1000"]).all()
+
+
+def test_select_rows_by_category_outcome_codes_and_flags():
+    from scrutiny.kpis import Definition, select_rows
+
+    crimes = pd.DataFrame(
+        {
+            "crime_type": ["Robbery", "Robbery", "Burglary"],
+            "last_outcome": ["Awaiting court outcome", "Under investigation", None],
+        }
+    )
+    d = Definition(police_uk_categories=["Robbery"], outcomes=["Awaiting court outcome"])
+    assert select_rows(d, crimes).tolist() == [True, False, False]
+
+    extract = pd.DataFrame(
+        {
+            "offence_code": ["8N", "8N", "34B"],
+            "domestic_abuse": [True, False, False],
+            "knife_sharp_instrument": [False, True, True],
+            "night_time_economy": [False, False, False],
+            "public_place": [True, True, True],
+            "outcome": ["Charged", "Charged", "Charged"],
+        }
+    )
+    d = Definition(offence_codes=["8N", "34B"], extract_filter={"knife_sharp_instrument": True})
+    assert select_rows(d, extract).tolist() == [False, True, True]

@@ -189,7 +189,7 @@ def _auto_decimals(values: np.ndarray) -> int:
     return 0 if span >= 20 else (1 if span >= 2 else 2)
 
 
-def _footer(fig: Figure, source: str | None, synthetic: bool) -> None:
+def add_footer(fig: Figure, source: str | None, synthetic: bool) -> None:
     """Print the source line (and the synthetic note) at the foot of the image."""
     parts = []
     if source:
@@ -482,7 +482,7 @@ def spc_chart(
                 a_colour, a_letter = _ASSURANCE_DRAW[s.assurance]
                 icons.append((a_colour, a_letter, spc.ASSURANCE_ICONS[s.assurance]))
             _icon_row(ax, icons)
-        _footer(fig, source, synthetic)
+        add_footer(fig, source, synthetic)
     return Chart(
         figure=fig,
         alt=spc_alt_text(result, title, unit=unit, point_word=point_word),
@@ -598,7 +598,7 @@ def funnel_chart(
         ax.set_ylabel(y_label)
         _thousands(ax.xaxis)
         _thousands(ax.yaxis, _auto_decimals(funnel["rate"].to_numpy(dtype=float)))
-        _footer(fig, source, synthetic)
+        add_footer(fig, source, synthetic)
     alt = _funnel_alt(funnel, title, highlight=highlight, what=what, per=per)
     data = funnel.reset_index().rename(columns={funnel.index.name or "index": "Area"})
     return Chart(fig, alt, data, caption or title, source, synthetic)
@@ -772,7 +772,7 @@ def bar_chart(
         ax.set_xlabel(x_label)
         _thousands(ax.xaxis, 0 if top >= 20 else 1)
         ax.grid(False, axis="y")
-        _footer(fig, source, synthetic)
+        add_footer(fig, source, synthetic)
     alt = _bar_alt(frame, value, title, decimals, hi, missing_label, lower, upper, reference)
     table = frame.iloc[::-1].reset_index()
     table = table.rename(columns={table.columns[0]: frame.index.name or "Label"})
@@ -905,7 +905,7 @@ def line_chart(
         _thousands(ax.yaxis, _auto_decimals(all_vals.ravel()))
         _label_axis_if_categorical(ax, data.index)
         _date_axis(ax, data.index)
-        _footer(fig, source, synthetic)
+        add_footer(fig, source, synthetic)
     alt = _line_alt(data, title, series, labels, band, band_label)
     table = data[series + band_cols].copy()
     table.insert(0, "Month", [month_label(d, short=True) for d in data.index])
@@ -1026,7 +1026,7 @@ def profile_chart(
         _thousands(bar.ax.yaxis, _auto_decimals(values.ravel()))
         ax.set_title(title, loc="left", pad=10)
         ax.set_xlabel(x_label)
-        _footer(fig, source, synthetic)
+        add_footer(fig, source, synthetic)
     stacked = data.stack()
     hours = all(isinstance(c, int | np.integer) and 0 <= c <= 23 for c in data.columns)
 
@@ -1070,7 +1070,7 @@ def _profile_bars(
         ax.set_xlabel(x_label)
         ax.set_ylabel(value_label)
         _thousands(ax.yaxis, _auto_decimals(vals))
-        _footer(fig, source, synthetic)
+        add_footer(fig, source, synthetic)
     alt = (
         f"Bar chart of {title[:1].lower() + title[1:]}: highest "
         f"{data.idxmax()} ({fmt_value(data.max())}), lowest {data.idxmin()} "

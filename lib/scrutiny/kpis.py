@@ -248,25 +248,40 @@ def _area(area: str, sources: DataSources) -> tuple[str, str | None, list[str]]:
     )
 
 
-def _counts(kpi: Kpi, sources: DataSources, column: str | None, name: str):
-    d = kpi.definition
+def select_rows(definition: Definition, df: pd.DataFrame) -> pd.Series:
+    """Return a boolean mask of the rows of ``df`` that a KPI definition counts.
+
+    Parameters
+    ----------
+    definition
+        The KPI's definition.
+    df
+        police.uk crimes (from :func:`scrutiny.data.load_crimes`) when the definition is
+        by police.uk category, otherwise the force extract (:func:`scrutiny.data.load_extract`).
+    """
+    d = definition
     if d.source == "police_uk":
-        df, q = load_crimes(sources)
         sel = df["crime_type"].isin(d.police_uk_categories)
         if d.outcomes is not None:
             sel &= df["last_outcome"].isin(d.outcomes)
-    else:
-        df, q = load_extract(sources)
-        sel = pd.Series(True, index=df.index)
-        if d.offence_codes is not None:
-            sel &= df["offence_code"].isin(d.offence_codes)
-        if d.extract_filter is not None:
-            for flag in FLAGS:
-                want = getattr(d.extract_filter, flag)
-                if want is not None:
-                    sel &= df[flag] == want
-        if d.outcomes is not None:
-            sel &= df["outcome"].isin(d.outcomes)
+        return sel
+    sel = pd.Series(True, index=df.index)
+    if d.offence_codes is not None:
+        sel &= df["offence_code"].isin(d.offence_codes)
+    if d.extract_filter is not None:
+        for flag in FLAGS:
+            want = getattr(d.extract_filter, flag)
+            if want is not None:
+                sel &= df[flag] == want
+    if d.outcomes is not None:
+        sel &= df["outcome"].isin(d.outcomes)
+    return sel
+
+
+def _counts(kpi: Kpi, sources: DataSources, column: str | None, name: str):
+    d = kpi.definition
+    df, q = load_crimes(sources) if d.source == "police_uk" else load_extract(sources)
+    sel = select_rows(d, df)
     if column is not None:
         sel &= (df[column] == name).fillna(False).astype(bool)
     months_present = set(df["month"].unique())

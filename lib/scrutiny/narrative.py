@@ -193,11 +193,13 @@ def _pick_baseline(baselines: pd.DataFrame) -> pd.Series | None:
     return None
 
 
-def _verdict_words(verdict: str) -> str:
+def verdict_words(verdict: str) -> str:
+    """Words for a change test's verdict: "a significant increase", "not a significant change"."""
     return {
         "significant increase": "a significant increase",
         "significant decrease": "a significant decrease",
         "no significant change": "not a significant change (within what chance would give)",
+        "not available": "no comparison available",
     }[verdict]
 
 
@@ -221,7 +223,7 @@ def baseline_clause(row: pd.Series) -> str:
     else:
         direction = "above" if pct > 0 else "below"
         size = f"{fmt_pct(pct)} {direction} {what} ({base})"
-    return f"{size}, {_verdict_words(row['verdict'])}"
+    return f"{size}, {verdict_words(row['verdict'])}"
 
 
 def baseline_sentence(name: str, row: pd.Series, *, unit: str = "offences") -> str:

@@ -193,7 +193,7 @@ def baselines(
             row["note"] = "the current period is not after 2019"
         elif missing:
             first = str(s.dropna().index[0])
-            row["note"] = f"no data for {_months_text(missing)} (the data start in {first})"
+            row["note"] = f"no data for {months_text(missing)} (the data start in {first})"
         else:
             before = float(np.mean(totals))
             test = change_test(current, float(np.sum(totals)), exposure_before=len(shifts))
@@ -210,7 +210,8 @@ def baselines(
     return pd.DataFrame(rows)
 
 
-def _months_text(missing: list[str]) -> str:
+def months_text(missing: list[str]) -> str:
+    """Name months briefly: "2020-01, 2020-02", or "2020-01 to 2020-12 (12 months)"."""
     uniq = sorted(set(missing))
     if len(uniq) <= 3:
         return ", ".join(uniq)
@@ -265,7 +266,7 @@ def _complete(series: pd.Series, what: str) -> pd.Series:
     s = s.reindex(full)
     if s.isna().any():
         gaps = [str(m) for m in s.index[s.isna().to_numpy()]]
-        raise ValueError(f"{what} needs every month: no value for {_months_text(gaps)}")
+        raise ValueError(f"{what} needs every month: no value for {months_text(gaps)}")
     return s
 
 

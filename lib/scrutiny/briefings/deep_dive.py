@@ -55,7 +55,7 @@ from scrutiny.data import (
     population,
 )
 from scrutiny.data.police_uk import ASB, CHARGED_OUTCOMES, CRIME_TYPES
-from scrutiny.kpis import FLAGS, Definition, Kpi, kpi_series, load_registry
+from scrutiny.kpis import Definition, Kpi, kpi_series, load_registry, select_rows
 
 #: police.uk last-outcome categories grouped for the outcomes section.
 OUTCOME_GROUPS: dict[str, tuple[str, ...]] = {
@@ -267,10 +267,7 @@ def topic_records(
     """
     d = kpi.definition
     if d.source == "police_uk":
-        sel = crimes["crime_type"].isin(d.police_uk_categories)
-        if d.outcomes is not None:
-            sel &= crimes["last_outcome"].isin(d.outcomes)
-        rows = crimes.loc[sel.to_numpy(dtype=bool)]
+        rows = crimes.loc[select_rows(d, crimes).to_numpy(dtype=bool)]
         return pd.DataFrame(
             {
                 "month": rows["month"].to_numpy(),
@@ -285,17 +282,7 @@ def topic_records(
         )
     if extract is None:
         raise ValueError(f"{kpi.name} is counted in the force extract: pass the extract")
-    sel = pd.Series(True, index=extract.index)
-    if d.offence_codes is not None:
-        sel &= extract["offence_code"].isin(d.offence_codes)
-    if d.extract_filter is not None:
-        for flag in FLAGS:
-            want = getattr(d.extract_filter, flag)
-            if want is not None:
-                sel &= extract[flag] == want
-    if d.outcomes is not None:
-        sel &= extract["outcome"].isin(d.outcomes)
-    rows = extract.loc[sel.to_numpy(dtype=bool)]
+    rows = extract.loc[select_rows(d, extract).to_numpy(dtype=bool)]
     located = crimes[crimes["longitude"].notna() & crimes["lsoa_code"].notna()]
     centre = located.groupby("lsoa_code")[["longitude", "latitude"]].mean()
     names = (
@@ -1518,13 +1505,7 @@ def hexbin_map(
         ax.set_ylabel("Latitude")
         ax.grid(False)
         ax.set_title(title, loc="left", pad=10)
-        parts = []
-        if source:
-            parts.append(source if source.lower().startswith("source") else f"Source: {source}")
-        if synthetic:
-            parts.append("Synthetic data: illustrative only.")
-        if parts:
-            fig.supxlabel("   ".join(parts), x=0.01, ha="left", fontsize=9, color=charts.GREY)
+        charts.add_footer(fig, source, synthetic)
     centres = hb.get_offsets()
     counts = np.asarray(hb.get_array())
     # Each point's hexagon is the nearest centre (hexagons are the Voronoi cells of their
@@ -1634,8 +1615,8 @@ def outcome_sentences(dd: DeepDive) -> list[str]:
         out.append(
             f"In the 12 months before, {narrative.fmt_num(c.before_share)}% were charged or "
             f"summonsed ({narrative.fmt_int(c.before)} of {narrative.fmt_int(c.before_total)}): "
-            f"{_verdict_words(c.verdict)}. Older crimes have had longer for their outcome to be "
-            "recorded, so the latest months look lower than they will end."
+            f"{narrative.verdict_words(c.verdict)}. Older crimes have had longer for their "
+            "outcome to be recorded, so the latest months look lower than they will end."
         )
     a = dd.all_crime_charged
     if a is not None and a.test is not None:
@@ -1651,15 +1632,6 @@ def outcome_sentences(dd: DeepDive) -> list[str]:
             + " to end in a charge or summons."
         )
     return out
-
-
-def _verdict_words(verdict: str) -> str:
-    return {
-        "significant increase": "a significant increase",
-        "significant decrease": "a significant decrease",
-        "no significant change": "not a significant change",
-        "not available": "no comparison available",
-    }[verdict]
 
 
 # ------------------------------------------------------------------------------ peers

@@ -619,7 +619,7 @@ def share_baselines(
         }
         gaps = [str(m) for m in cur.index.append(bas.index) if pd.isna(num.get(m, np.nan))]
         if gaps:
-            row["note"] = f"no data for {_months_text(gaps)}"
+            row["note"] = f"no data for {trends.months_text(gaps)}"
         elif cur_d.sum() <= 0 or bas_d.sum() <= 0:
             row["note"] = "no crimes to take a share of"
         else:
@@ -643,13 +643,6 @@ def share_baselines(
             )
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _months_text(months: list[str]) -> str:
-    uniq = sorted(set(months))
-    if len(uniq) <= 3:
-        return ", ".join(uniq)
-    return f"{uniq[0]} to {uniq[-1]} ({len(uniq)} months)"
 
 
 def collect(
@@ -836,17 +829,9 @@ def _rolling_sentence(result: KpiResult) -> str | None:
             f"{narrative.fmt_num(row['baseline_share'])}% in {row['baseline_period']} "
             f"({narrative.fmt_int(row['baseline_count'])} of "
             f"{narrative.fmt_int(row['baseline_denominator'])}), "
-            f"{_verdict_words(row['verdict'])}."
+            f"{narrative.verdict_words(row['verdict'])}."
         )
     return narrative.baseline_sentence(name, row, unit=result.unit)
-
-
-def _verdict_words(verdict: str) -> str:
-    return {
-        "significant increase": "a significant increase",
-        "significant decrease": "a significant decrease",
-        "no significant change": "not a significant change (within what chance would give)",
-    }[verdict]
 
 
 def exception_paragraphs(report: PerformanceReport, result: KpiResult) -> list[str]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from scrutiny import budget, page
@@ -623,6 +624,21 @@ def yearly_position_chart(params: BudgetParams) -> Chart:
     return Chart(fig, alt, data, "Yearly surplus or deficit by option")
 
 
+def _option_lines(ax: Axes, frame: pd.DataFrame, params: BudgetParams) -> None:
+    """One line per option (a column of ``frame`` named after it), in the option's style."""
+    for i, o in enumerate(params.options):
+        ax.plot(
+            list(frame.index),
+            frame[o.name].to_numpy(dtype=float),
+            label=o.name,
+            color=colour_of(o, i),
+            marker=_MARKERS[i % len(_MARKERS)],
+            markersize=8,
+            markeredgecolor=_EDGE,
+            linewidth=2.2,
+        )
+
+
 def cumulative_position_chart(params: BudgetParams) -> Chart:
     """Lines of each option's cumulative position over the plan."""
     values = pd.DataFrame(
@@ -632,17 +648,7 @@ def cumulative_position_chart(params: BudgetParams) -> Chart:
         }
     )
     fig, ax = plt.subplots(figsize=(9, 4.6))
-    for i, o in enumerate(params.options):
-        ax.plot(
-            list(values.index),
-            values[o.name].to_numpy(dtype=float),
-            label=o.name,
-            color=colour_of(o, i),
-            marker=_MARKERS[i % len(_MARKERS)],
-            markersize=8,
-            markeredgecolor=_EDGE,
-            linewidth=2.2,
-        )
+    _option_lines(ax, values, params)
     last = params.years[-1]
     ax.set_title("Cumulative position over the plan (running total)", loc="left")
     _style(ax, "£ million")
@@ -683,17 +689,7 @@ def reserves_chart(params: BudgetParams) -> Chart:
     """Lines of total reserves by option, from the opening balance to the end of the plan."""
     tbl = reserves_table(params).set_index("Point")
     fig, ax = plt.subplots(figsize=(9, 4.6))
-    for i, o in enumerate(params.options):
-        ax.plot(
-            list(tbl.index),
-            tbl[o.name].to_numpy(dtype=float),
-            label=o.name,
-            color=colour_of(o, i),
-            marker=_MARKERS[i % len(_MARKERS)],
-            markersize=8,
-            markeredgecolor=_EDGE,
-            linewidth=2.2,
-        )
+    _option_lines(ax, tbl, params)
     ax.set_title("Total reserves (general, budget equalisation and earmarked)", loc="left")
     _style(ax, "£ million")
     ax.set_ylim(0, None)

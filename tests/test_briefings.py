@@ -10,6 +10,7 @@ briefings run on another force's police.uk files by changing parameters only.
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 import os
@@ -17,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 import yaml
 
@@ -226,3 +228,23 @@ def test_needs_assessment_runs_unchanged_on_a_real_extract(tmp_path):
     main = page.split("<main", 1)[1].split("</main>", 1)[0]
     assert "callout-synthetic" not in main  # no synthetic notice on real data
     assert "force-extract.parquet" in page  # the extract is named in the sources
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_thin_and_stored_clean(notebook):
+    """Imports, one parameters cell of literals, then calls: no definitions, no outputs."""
+    nb = nbformat.read(notebook, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "scrutiny"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    for stmt in ast.parse(tagged[0].source).body:
+        assert isinstance(stmt, ast.Assign), ast.dump(stmt)[:80]
+        ast.literal_eval(stmt.value)  # raises unless the value is a literal
+    for cell in code:
+        assert cell.outputs == [] and cell.execution_count is None
+        for node in ast.walk(ast.parse(cell.source)):
+            assert not isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
+            ), f"definition in a notebook cell: {cell.source[:80]}"
+            assert not (isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names))

@@ -313,3 +313,27 @@ def test_human_duration():
 def test_temp_names_sit_beside_the_target(tmp_path):
     t = publish.temp_path(tmp_path / "x.ipynb", ".ipynb")
     assert t.parent == tmp_path and t.name == f".x.ipynb.{os.getpid()}.tmp.ipynb"
+
+
+def test_sources_summary_groups_files_into_one_line_per_source():
+    from scrutiny.publish import sources_summary
+
+    inputs = [
+        {"path": "a/2019-12.csv", "description": "police.uk", "period": "2019-12"},
+        {"path": "a/2020-02.csv", "description": "police.uk", "period": "2020-02"},
+        {"path": "a/2020-01.csv", "description": "police.uk", "period": "2020-01"},
+        {"path": "lookup.csv", "description": "lookup", "period": "2011 LSOAs"},
+        {"path": "x.parquet", "description": "extract", "period": None, "synthetic": True},
+        {"path": "plan.yaml", "description": None, "period": None},
+    ]
+    assert sources_summary(inputs) == [
+        {
+            "description": "police.uk",
+            "files": 3,
+            "synthetic": False,
+            "period": "2019-12 to 2020-02",
+        },
+        {"description": "lookup", "files": 1, "synthetic": False, "period": "2011 LSOAs"},
+        {"description": "extract", "files": 1, "synthetic": True, "period": "not stated"},
+        {"description": "plan.yaml", "files": 1, "synthetic": False, "period": "not stated"},
+    ]

@@ -442,6 +442,42 @@ def _env() -> Any:
     )
 
 
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def sources_summary(inputs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Group the data files a briefing read into one line per source, for the footer.
+
+    Files with the same description form one source; monthly periods (``YYYY-MM``) are
+    joined into a range ("2019-12 to 2022-10"), other periods are listed.
+
+    Returns
+    -------
+    list of dict
+        ``description, files, period, synthetic`` in first-read order.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for f in inputs:
+        key = f.get("description") or f["path"]
+        g = groups.setdefault(
+            key, {"description": key, "files": 0, "periods": [], "synthetic": False}
+        )
+        g["files"] += 1
+        g["synthetic"] = g["synthetic"] or bool(f.get("synthetic"))
+        if f.get("period") and f["period"] not in g["periods"]:
+            g["periods"].append(f["period"])
+    out = []
+    for g in groups.values():
+        periods = g.pop("periods")
+        if periods and all(_MONTH.match(p) for p in periods):
+            first, last = min(periods), max(periods)
+            g["period"] = first if first == last else f"{first} to {last}"
+        else:
+            g["period"] = "; ".join(periods) if periods else "not stated"
+        out.append(g)
+    return out
+
+
 def _common(meta: PageMeta) -> dict[str, Any]:
     duration = None
     if meta.started and meta.ended:
@@ -453,6 +489,7 @@ def _common(meta: PageMeta) -> dict[str, Any]:
         "notebook": meta.notebook,
         "parameters": {k: json.dumps(v, default=str) for k, v in meta.parameters.items()},
         "inputs": list(meta.inputs),
+        "sources": sources_summary(meta.inputs),
         "started": human_time(meta.started),
         "ended": human_time(meta.ended),
         "duration": duration,
@@ -625,6 +662,7 @@ def render_index(
             notebook=None,
             parameters=None,
             inputs=None,
+            sources=None,
             started=None,
             ended=human_time(generated),
             duration=None,

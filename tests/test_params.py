@@ -16,6 +16,7 @@ from scrutiny.params import (
     CycleError,
     NotebookParameter,
     check_cycle,
+    cycle_context,
     inspect_parameters,
     load_cycle,
     resolve_parameters,
@@ -367,3 +368,48 @@ def test_check_fixture_cycle_resolves_parameters():
         "months": 4,
     }
     assert params["broken"] == {"cycle": "2022-11", "classification": "OFFICIAL"}
+
+
+# ---------------------------------------------------------------------------------------
+# The cycle's own context: its file, and the previous cycle's data_to
+
+
+def test_cycle_context_names_this_file_and_the_previous_cycle(tmp_path):
+    sep = write(
+        tmp_path, GOOD.replace("2022-11", "2022-09").replace("2022-10", "2022-08"), "2022-09.yaml"
+    )
+    nov = write(tmp_path, GOOD)
+    write(
+        tmp_path, GOOD.replace("2022-11", "2023-01").replace("2022-10", "2022-12"), "2023-01.yaml"
+    )  # later cycles are not "previous"
+    assert cycle_context(nov, load_cycle(nov)) == {
+        "cycle_file": str(nov.resolve()),
+        "previous_cycle": "2022-09",
+        "previous_data_to": "2022-08",
+    }
+    # The first cycle has no previous one: its notebooks keep their own default.
+    assert cycle_context(sep, load_cycle(sep)) == {"cycle_file": str(sep.resolve())}
+
+
+def test_context_goes_to_declaring_notebooks_and_explicit_values_win(tmp_path):
+    nov = write(tmp_path, GOOD)
+    cycle = load_cycle(nov)
+    declared = {
+        "cycle_file": P("cycle_file", "str", '"params/cycles/2022-11.yaml"'),
+        "previous_data_to": P("previous_data_to", "str", '"2022-08"'),
+    }
+    context = {"cycle_file": "x/2022-11.yaml", "previous_data_to": "2022-08", "other": 1}
+    briefing = cycle.briefings[0].model_copy(update={"parameters": {}})
+    params, errors = resolve_parameters(cycle, briefing, declared, file=nov, context=context)
+    assert errors == []
+    assert params == {"cycle_file": "x/2022-11.yaml", "previous_data_to": "2022-08"}
+    briefing = briefing.model_copy(update={"parameters": {"previous_data_to": "2022-06"}})
+    params, _ = resolve_parameters(cycle, briefing, declared, file=nov, context=context)
+    assert params["previous_data_to"] == "2022-06"
+
+
+def test_default_cycle_passes_its_own_file_to_the_panel_summary():
+    path = Path(__file__).resolve().parents[1] / "params" / "cycles" / "2022-11.yaml"
+    params = check_cycle(path, load_cycle(path))
+    assert params["panel_summary_public"]["cycle_file"] == "params/cycles/2022-11.yaml"
+    assert params["plan_delivery"]["previous_data_to"] == "2022-08"  # 2022-09's data_to

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from scrutiny.config import PARAMS_DIR
 from scrutiny.errors import ParamsError
-from scrutiny.params import Action, AgendaItem, Cycle, load_cycle
+from scrutiny.params import CONTEXT_PARAMETERS, Action, AgendaItem, Cycle, load_cycle
 
 CYCLES_DIR = PARAMS_DIR / "cycles"
 _CYCLE_ID = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -387,13 +387,19 @@ def new_cycle(
         elif key == "data_to":
             out[key] = data_to
         elif key == "defaults":
-            out[key] = _substitute(copy.deepcopy(value), swaps, changed, "defaults")
+            kept = {k: v for k, v in value.items() if k not in CONTEXT_PARAMETERS}
+            out[key] = _substitute(copy.deepcopy(kept), swaps, changed, "defaults")
         elif key == "briefings":
             briefings = copy.deepcopy(value) or []
             for b in briefings:
                 if isinstance(b, dict) and "parameters" in b:
                     where = f"briefings[{b.get('name', '?')}].parameters"
                     b["parameters"] = _substitute(b["parameters"], swaps, changed, where)
+                    # The runner supplies these for the new cycle; a copied value would
+                    # point at the old one.
+                    for name in CONTEXT_PARAMETERS:
+                        if b["parameters"].pop(name, None) is not None:
+                            changed.append(f"{where}.{name} (now from the cycle)")
             out[key] = briefings
         elif key in ("agenda", "actions"):
             continue

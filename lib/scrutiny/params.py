@@ -40,6 +40,8 @@ Session = Literal["open", "closed"]
 
 # Parameters the runner fills in from the briefing entry itself, not from ``parameters:``.
 RUNNER_PARAMETERS = ("classification",)
+# Supplied by the cycle itself (see cycle_context); a cycle file may still set them.
+CONTEXT_PARAMETERS = ("cycle_file", "previous_cycle", "previous_data_to")
 
 
 class _Strict(BaseModel):
@@ -442,11 +444,14 @@ def resolve_parameters(
     *,
     file: str | Path,
     index: int | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[ParamsError]]:
     """Work out the parameters a briefing's notebook is run with, and check them.
 
-    The cycle's ``defaults`` go to notebooks that declare them, ``classification`` comes
-    from the briefing entry, and the briefing's own ``parameters`` come last.
+    The cycle's context (:func:`cycle_context`: its own file, the previous cycle's
+    ``data_to``) goes first to notebooks that declare those names, then the cycle's
+    ``defaults``, then ``classification`` from the briefing entry, and the briefing's own
+    ``parameters`` come last.
 
     Parameters
     ----------
@@ -458,6 +463,8 @@ def resolve_parameters(
         The cycle file, named in errors.
     index
         The briefing's position in the file, for ``briefings[i].parameters.key``.
+    context
+        Values the cycle itself supplies (see :func:`cycle_context`).
 
     Returns
     -------
@@ -470,6 +477,9 @@ def resolve_parameters(
     resolved: dict[str, Any] = {}
     sources: dict[str, str] = {}
 
+    for key, value in (context or {}).items():
+        if key in declared:
+            resolved[key], sources[key] = value, f"the cycle ({key})"
     for key, value in cycle.defaults.items():
         if key in declared:
             resolved[key], sources[key] = value, f"defaults.{key}"
@@ -522,6 +532,39 @@ def notebook_path(briefing: Briefing) -> Path:
     return config.resolve(briefing.notebook)
 
 
+def cycle_context(path: str | Path, cycle: Cycle) -> dict[str, Any]:
+    """Values a cycle supplies to notebooks that declare them, unless set explicitly.
+
+    ``cycle_file``
+        This cycle file (relative to the project root when inside it), so a briefing that
+        reads the agenda and actions reads this cycle's, never its notebook's default.
+    ``previous_cycle``, ``previous_data_to``
+        The cycle before this one (the latest ``YYYY-MM.yaml`` in the same folder that
+        sorts before it) and its ``data_to``, for movement since the last board. Absent
+        when there is no earlier cycle file.
+    """
+    p = Path(path).resolve()
+    try:
+        shown = p.relative_to(config.PROJECT_ROOT).as_posix()
+    except ValueError:
+        shown = str(p)
+    out: dict[str, Any] = {"cycle_file": shown}
+    earlier = sorted(
+        f
+        for f in p.parent.glob("*.yaml")
+        if re.fullmatch(r"\d{4}-\d{2}", f.stem) and f.stem < p.stem
+    )
+    if earlier:
+        try:
+            prev = yaml.safe_load(earlier[-1].read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            prev = {}
+        if isinstance(prev, dict) and prev.get("data_to"):
+            out["previous_cycle"] = earlier[-1].stem
+            out["previous_data_to"] = str(prev["data_to"])
+    return out
+
+
 def check_cycle(
     path: str | Path,
     cycle: Cycle,
@@ -546,6 +589,7 @@ def check_cycle(
     """
     errors: list[ParamsError] = []
     out: dict[str, dict[str, Any]] = {}
+    context = cycle_context(path, cycle)
     for i, b in enumerate(cycle.briefings):
         nb = notebook_path(b)
         if not nb.is_file():
@@ -558,7 +602,9 @@ def check_cycle(
         except ParamsError as exc:
             errors.append(ParamsError(path, f"briefings[{i}].notebook: {exc}", b.name))
             continue
-        params, problems = resolve_parameters(cycle, b, declared, file=path, index=i)
+        params, problems = resolve_parameters(
+            cycle, b, declared, file=path, index=i, context=context
+        )
         errors.extend(problems)
         out[b.name] = params
     if errors:

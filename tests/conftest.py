@@ -288,3 +288,19 @@ def execute_notebook(notebook: Path, out_dir: Path, **parameters: Any) -> tuple[
             assert "image/png" not in o.get("data", {}), "bare matplotlib image"
             html.append(o.get("data", {}).get("text/html", ""))
     return nb, "".join(html)
+
+
+# ---------------------------------------------------------------------------------------
+# Data cache
+
+
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A data cache of this test's own, so runs on other data never share cache files."""
+    from scrutiny import config
+    from scrutiny.data import store
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    store.clear_memo()
+    yield
+    store.clear_memo()

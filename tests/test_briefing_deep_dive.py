@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from conftest import execute_notebook
-from scrutiny import config, spc, trends
+from scrutiny import spc, trends
 from scrutiny.briefings import deep_dive as dd
 from scrutiny.briefings.performance import Comparison
-from scrutiny.data import DataSources, store
+from scrutiny.data import DataSources
 from scrutiny.data.extract import OUTCOMES
 from scrutiny.kpis import load_registry
 
@@ -273,14 +273,6 @@ def test_hexbin_map_counts_every_located_point():
 
 
 # -------------------------------------------------------------------------------- another force
-
-
-@pytest.fixture
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
-    store.clear_memo()
-    yield
-    store.clear_memo()
 
 
 def test_collect_on_another_forces_files(private_cache):

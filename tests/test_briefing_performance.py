@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 
 from conftest import execute_notebook
-from scrutiny import config
 from scrutiny.briefings import performance as pf
 from scrutiny.compare import PeerGroup
-from scrutiny.data import DataQuality, DataSources, store
+from scrutiny.data import DataQuality, DataSources
 from scrutiny.kpis import Definition, Denominator, ExtractFilter, Kpi
 
 REPO = Path(__file__).resolve().parents[1]
@@ -328,14 +327,6 @@ def test_exceptions_findings_and_tables_from_a_hand_made_report():
 
 
 # -------------------------------------------------------------------------------- another force
-
-
-@pytest.fixture
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
-    store.clear_memo()
-    yield
-    store.clear_memo()
 
 
 def test_collect_on_another_forces_files(private_cache):

@@ -296,6 +296,38 @@ def line_of(index: int) -> int:
     return index + 2
 
 
+def _require_pattern(
+    table: pa.Table,
+    column: str,
+    cleaned: pa.ChunkedArray,
+    pattern: str,
+    label: str | Callable[[int], str],
+    *,
+    what: str,
+    expected: str,
+    allow_null: bool,
+    row_offset: np.ndarray | None,
+) -> None:
+    """Raise DataError at the first cell of ``cleaned`` not matching ``pattern``.
+
+    The message quotes the cell as it is in the file (``table``), not as cleaned.
+    """
+    ok = pc.match_substring_regex(cleaned, pattern)
+    if allow_null:
+        ok = pc.or_kleene(ok, pc.is_null(cleaned))
+    bad = first_false(ok)
+    if bad is not None:
+        value = table.column(column)[bad].as_py()
+        shown = "an empty cell" if value is None else repr(value)
+        raise DataError(
+            _lab(label, bad),
+            f"has {shown} where {what} belongs",
+            expected=expected,
+            row=_row(bad, row_offset),
+            column=column,
+        )
+
+
 def parse_int(
     table: pa.Table,
     column: str,
@@ -314,20 +346,17 @@ def parse_int(
     if thousands:
         col = pc.replace_substring(col, ",", "")
     col = pc.utf8_trim_whitespace(col)
-    ok = pc.match_substring_regex(col, r"^-?\d+$")
-    if allow_null:
-        ok = pc.or_kleene(ok, pc.is_null(col))
-    bad = first_false(ok)
-    if bad is not None:
-        value = table.column(column)[bad].as_py()
-        shown = "an empty cell" if value is None else repr(value)
-        raise DataError(
-            _lab(label, bad),
-            f"has {shown} where a whole number belongs",
-            expected="a whole number" + (" (thousands separators allowed)" if thousands else ""),
-            row=_row(bad, row_offset),
-            column=column,
-        )
+    _require_pattern(
+        table,
+        column,
+        col,
+        r"^-?\d+$",
+        label,
+        what="a whole number",
+        expected="a whole number" + (" (thousands separators allowed)" if thousands else ""),
+        allow_null=allow_null,
+        row_offset=row_offset,
+    )
     out = pc.cast(col, pa.int64())
     if not allow_negative:
         neg = first_false(pc.or_kleene(pc.greater_equal(out, 0), pc.is_null(out)))
@@ -352,20 +381,17 @@ def parse_float(
 ) -> pa.ChunkedArray:
     """Parse a string column to float64, raising DataError at the first bad cell."""
     col = pc.utf8_trim_whitespace(pc.replace_substring(table.column(column), ",", ""))
-    ok = pc.match_substring_regex(col, r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-    if allow_null:
-        ok = pc.or_kleene(ok, pc.is_null(col))
-    bad = first_false(ok)
-    if bad is not None:
-        value = table.column(column)[bad].as_py()
-        shown = "an empty cell" if value is None else repr(value)
-        raise DataError(
-            _lab(label, bad),
-            f"has {shown} where a number belongs",
-            expected="a number",
-            row=_row(bad, row_offset),
-            column=column,
-        )
+    _require_pattern(
+        table,
+        column,
+        col,
+        r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$",
+        label,
+        what="a number",
+        expected="a number",
+        allow_null=allow_null,
+        row_offset=row_offset,
+    )
     return pc.cast(col, pa.float64())
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from scrutiny.params import notebook_path, validate_cycle
+from scrutiny.run.params import notebook_path, validate_cycle
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

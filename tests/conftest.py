@@ -266,7 +266,7 @@ def execute_notebook(notebook: Path, out_dir: Path, **parameters: Any) -> tuple[
     """Run ``notebook`` with papermill in the ``scrutiny`` kernel; return (nb, its HTML).
 
     Fails on any error output, and on a bare matplotlib image (every chart must go
-    through ``scrutiny.page.show_figure``, which gives it alt text and a data table).
+    through ``scrutiny.present.page.show_figure``, which gives it alt text and a data table).
     """
     import nbformat
     import papermill
@@ -304,3 +304,40 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     store.clear_memo()
     yield
     store.clear_memo()
+
+
+# -- the hand-made Testshire force (tests/data/fixtures) ----------------------------------
+
+TESTSHIRE = REPO / "tests" / "data" / "fixtures"
+OFFENCE_MAP = REPO / "data" / "raw" / "home-office" / "offence-code-to-policeuk-category.csv"
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return TESTSHIRE
+
+
+@pytest.fixture
+def street_dir(tmp_path: Path) -> Path:
+    """A writable copy of the three Testshire monthly street files."""
+    dst = tmp_path / "street"
+    shutil.copytree(TESTSHIRE / "police-uk" / "testshire", dst)
+    return dst
+
+
+@pytest.fixture
+def testshire(street_dir: Path) -> Any:
+    """DataSources for the hand-made Testshire force."""
+    from scrutiny.data.sources import DataSources
+
+    return DataSources(
+        force="Testshire Police",
+        street_crime=str(street_dir),
+        home_office_force=str(TESTSHIRE / "home-office" / "prc.csv"),
+        offence_map=str(OFFENCE_MAP),
+        lsoa_lookup=str(TESTSHIRE / "ons" / "lsoa-lookup.csv"),
+        census_population=str(TESTSHIRE / "ons" / "census.csv"),
+        la_population=str(TESTSHIRE / "ons" / "la-population.csv"),
+        police_grant=str(TESTSHIRE / "home-office" / "grant.csv"),
+        officer_fte=str(TESTSHIRE / "home-office" / "officers.csv"),
+    )

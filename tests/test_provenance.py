@@ -1,7 +1,8 @@
 import json
 
-from scrutiny import config, kpis, plan, provenance
-from scrutiny.params import load_cycle
+from scrutiny import config, provenance
+from scrutiny.analysis import kpis, plan
+from scrutiny.analysis.board import load_cycle
 
 # sha256 of b"abc" is the FIPS 180-2 test vector.
 ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -177,8 +177,8 @@ def run(
     and the scrutiny code are unchanged, runs the rest in parallel, and writes
     <cycle>/<briefing>.html, the executed .ipynb, index.html and manifest.json.
     """
-    from scrutiny.params import CycleError
-    from scrutiny.runner import run_cycle
+    from scrutiny.analysis.board import CycleError
+    from scrutiny.run.runner import run_cycle
 
     out = _console()
     err = _console(stderr=True)
@@ -228,8 +228,8 @@ def run(
 
 
 def _summary(out: Console, result: object) -> None:
-    from scrutiny.publish import human_duration
-    from scrutiny.runner import RunResult
+    from scrutiny.run.publish import human_duration
+    from scrutiny.run.runner import RunResult
 
     assert isinstance(result, RunResult)
     t = Table(
@@ -269,7 +269,7 @@ def params(
 ) -> None:
     """Show a notebook's parameters: names, types, defaults and help from their comments."""
     from scrutiny.errors import ParamsError
-    from scrutiny.params import inspect_parameters
+    from scrutiny.run.params import inspect_parameters
 
     out = _console()
     try:
@@ -317,9 +317,9 @@ def new_cycle(
     """
     from rich.markup import escape
 
-    from scrutiny import actions
+    from scrutiny.analysis import actions
+    from scrutiny.analysis.board import CycleError
     from scrutiny.errors import ParamsError
-    from scrutiny.params import CycleError
 
     err = _console(stderr=True)
     try:

@@ -2,7 +2,7 @@
 
 * :func:`disclose`: a count table after disclosure control (or unchanged when control is
   off), as whole numbers with ``[c]`` where withheld;
-* :func:`chart_html` / :func:`show_chart`: a :class:`~scrutiny.charts.Chart` whose data
+* :func:`chart_html` / :func:`show_chart`: a :class:`~scrutiny.present.charts.Chart` whose data
   table marks its count columns (``td.count``), so a published page can be scanned for
   any count below the threshold;
 * :func:`sources_table`: the data sources a page used and the period each covers.
@@ -13,11 +13,11 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML, display
 
-from scrutiny import disclosure
-from scrutiny.charts import Chart
 from scrutiny.data import DataQuality, DataSources
-from scrutiny.page import figure_html, figure_png_base64, paragraph_html
-from scrutiny.tables import table_html
+from scrutiny.present.charts import Chart
+from scrutiny.present.page import figure_html, figure_png_base64, paragraph_html
+from scrutiny.present.tables import table_html
+from scrutiny.stats import disclosure
 
 REAL = "Real (published)"
 SYNTHETIC = "Synthetic"
@@ -34,7 +34,7 @@ def disclose(
     Parameters
     ----------
     counts
-        Whole-number counts, labels in the index (see :func:`scrutiny.disclosure.suppress`).
+        Whole-number counts, labels in the index (see :func:`scrutiny.stats.disclosure.suppress`).
     threshold
         Counts from 1 to ``threshold - 1`` are withheld, with secondary suppression;
         ``None`` = no disclosure control (restricted pages).

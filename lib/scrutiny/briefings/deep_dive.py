@@ -13,7 +13,7 @@ Home Office offence codes) in one area (the force or a district) over a period:
 * questions for the force, generated from what the data show, like the question lists of
   the Board's papers.
 
-:func:`make_topic` turns the notebook's parameters into a :class:`~scrutiny.kpis.Kpi`;
+:func:`make_topic` turns the notebook's parameters into a :class:`~scrutiny.analysis.kpis.Kpi`;
 :func:`collect` loads the data once and computes everything into a :class:`DeepDive`; the
 other functions turn it into sentences, tables and charts. The small pure functions
 (:func:`concentration`, :func:`outcome_groups`, :func:`charged_share`, :func:`questions`)
@@ -33,7 +33,7 @@ from matplotlib import colormaps, patheffects
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from scrutiny import charts, compare, narrative, spc, trends
+from scrutiny.analysis.kpis import Definition, Kpi, kpi_series, load_registry, select_rows
 from scrutiny.briefings import common
 from scrutiny.briefings.performance import (
     DEFAULT_REBASE,
@@ -43,7 +43,6 @@ from scrutiny.briefings.performance import (
     peer_forces,
     window,
 )
-from scrutiny.compare import PeerGroup
 from scrutiny.data import (
     DataQuality,
     DataSources,
@@ -55,7 +54,9 @@ from scrutiny.data import (
     population,
 )
 from scrutiny.data.police_uk import ASB, CHARGED_OUTCOMES, CRIME_TYPES
-from scrutiny.kpis import Definition, Kpi, kpi_series, load_registry, select_rows
+from scrutiny.present import charts, narrative
+from scrutiny.stats import compare, spc, trends
+from scrutiny.stats.compare import PeerGroup
 
 #: police.uk last-outcome categories grouped for the outcomes section.
 OUTCOME_GROUPS: dict[str, tuple[str, ...]] = {
@@ -560,7 +561,7 @@ def charged_share(now: pd.Series, before: pd.Series | None = None) -> ChargedSha
     """Crimes charged or summonsed (police.uk outcomes) as a share, now against before.
 
     The test is the exact conditional test of two Poisson rates with the crime totals as
-    exposures (:func:`scrutiny.compare.rate_ratio_test`).
+    exposures (:func:`scrutiny.stats.compare.rate_ratio_test`).
 
     Parameters
     ----------
@@ -612,7 +613,7 @@ def questions(
     name, where
         The topic (``"Robbery"``) and the area phrase (``"in Charnwood"``).
     summary, baselines
-        SPC summary and :func:`scrutiny.trends.baselines` of the monthly series.
+        SPC summary and :func:`scrutiny.stats.trends.baselines` of the monthly series.
     seasonal_peak
         The calendar month with the largest seasonal effect, if there is a clear one.
     forecast_total, last_12_total
@@ -1456,7 +1457,7 @@ def hexbin_map(
     approximate
         Points are LSOA centres, not police.uk points (said in the alt text).
     source, synthetic
-        As for :func:`scrutiny.charts.spc_chart`.
+        As for :func:`scrutiny.present.charts.spc_chart`.
 
     Returns
     -------

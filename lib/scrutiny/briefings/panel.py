@@ -26,11 +26,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from scrutiny import actions, narrative, spc
+from scrutiny.analysis import actions
+from scrutiny.analysis.board import Action, AgendaItem, Cycle
+from scrutiny.analysis.kpis import Kpi, kpi_series
 from scrutiny.data import DataSources
-from scrutiny.kpis import Kpi, kpi_series
-from scrutiny.params import Action, AgendaItem, Cycle
-from scrutiny.tables import icon_html
+from scrutiny.present import narrative
+from scrutiny.present.tables import icon_html
+from scrutiny.stats import spc
 
 Session = Literal["open", "all"]
 CLOSED_ITEM = "An item taken in closed session"

@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from scrutiny import charts, compare, narrative, spc, tables, trends
+from scrutiny.analysis.kpis import FLAGS, NATIONAL_MEASURES, Kpi, kpi_series, load_registry
 from scrutiny.briefings import common
-from scrutiny.compare import PeerComparison, PeerGroup
 from scrutiny.data import (
     DataQuality,
     DataSources,
@@ -45,7 +44,9 @@ from scrutiny.data import (
     load_recorded_crime,
 )
 from scrutiny.data.police_uk import ASB
-from scrutiny.kpis import FLAGS, NATIONAL_MEASURES, Kpi, kpi_series, load_registry
+from scrutiny.present import charts, narrative, tables
+from scrutiny.stats import compare, spc, trends
+from scrutiny.stats.compare import PeerComparison, PeerGroup
 
 #: First month of the current SPC period: the first full month after the last lockdown
 #: restrictions in England ended (19 July 2021), as in ``params/plan.yaml``.
@@ -117,7 +118,7 @@ def peer_forces(
 ) -> tuple[PeerGroup | None, str]:
     """The force's peer group on size and make-up, or why there is none.
 
-    Uses :func:`scrutiny.compare.peer_group` on population (2011), density and recorded
+    Uses :func:`scrutiny.stats.compare.peer_group` on population (2011), density and recorded
     crime per 1,000 (2017/18) from :func:`scrutiny.data.force_profiles`, with logs of
     population and density and the City of London left out (docs/peer-groups.md); the
     features carry readable names (:data:`PEER_FEATURES`) so the method sentence reads
@@ -344,15 +345,15 @@ class KpiResult:
     is_force
         Whether ``area`` is the force.
     series
-        :func:`scrutiny.kpis.kpi_series` output.
+        :func:`scrutiny.analysis.kpis.kpi_series` output.
     measure
         ``"count"`` (SPC of monthly counts), ``"share"`` (per cent, for a KPI divided by
         another KPI) or ``"rate"`` (per the KPI's population denominator, when its target
         is a rate).
     spc
-        :func:`scrutiny.spc.xmr` result of the measure.
+        :func:`scrutiny.stats.spc.xmr` result of the measure.
     summary
-        :func:`scrutiny.spc.summarise` of it.
+        :func:`scrutiny.stats.spc.summarise` of it.
     baselines
         Changes against the baselines (see :func:`share_baselines` for shares).
     comparison
@@ -578,13 +579,13 @@ def share_baselines(
     """Baselines of a share: the month against a year earlier, and 12 months against 12.
 
     The test is the exact conditional test of two Poisson rates with the denominators as
-    exposures (:func:`scrutiny.compare.rate_ratio_test`), which for small shares such as
+    exposures (:func:`scrutiny.stats.compare.rate_ratio_test`), which for small shares such as
     the charged rate is close to a test of two proportions.
 
     Returns
     -------
     DataFrame
-        Columns of :func:`scrutiny.trends.baselines` (counts are numerators) plus
+        Columns of :func:`scrutiny.stats.trends.baselines` (counts are numerators) plus
         ``current_denominator``, ``baseline_denominator``, ``current_share`` and
         ``baseline_share`` (per cent); ``pct_change`` is the change in the share.
     """

@@ -2,11 +2,11 @@
 
 ``params/plan.yaml`` maps each Plan theme to KPIs with a baseline and a direction; the
 grading rules there turn three evidence signals per KPI into a grade on the HMICFRS
-five-point scale (:mod:`scrutiny.plan`). This module computes that evidence for the KPIs:
+five-point scale (:mod:`scrutiny.analysis.plan`). This module computes that evidence for the KPIs:
 
-* ``variation``: the SPC type of the latest month (:func:`scrutiny.spc.xmr` on the
+* ``variation``: the SPC type of the latest month (:func:`scrutiny.stats.spc.xmr` on the
   monthly count, or the monthly share for share KPIs), in the KPI's improvement direction;
-* ``change``: the exact Poisson rate-ratio test (:func:`scrutiny.compare.rate_ratio_test`)
+* ``change``: the exact Poisson rate-ratio test (:func:`scrutiny.stats.compare.rate_ratio_test`)
   of the latest 12 months against the KPI's baseline, counts per month (for share KPIs,
   per crime of the denominator);
 * ``assurance``: against the KPI's target, when the registry gives one.
@@ -24,12 +24,13 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from scrutiny import charts, compare, narrative, spc
-from scrutiny import plan as plan_mod
-from scrutiny.charts import Chart
+from scrutiny.analysis import plan as plan_mod
+from scrutiny.analysis.kpis import Kpi, kpi_series
+from scrutiny.analysis.plan import NOT_GRADED, Period, Plan, PlanKpi
 from scrutiny.data import DataSources
-from scrutiny.kpis import Kpi, kpi_series
-from scrutiny.plan import NOT_GRADED, Period, Plan, PlanKpi
+from scrutiny.present import charts, narrative
+from scrutiny.present.charts import Chart
+from scrutiny.stats import compare, spc
 
 #: Grade -> (background, text colour). Dark text on light fills, every pair above 7:1
 #: contrast; the grade is always written out, so colour is never the only cue.
@@ -101,7 +102,7 @@ def kpi_evidence(
     kpi, plan_kpi
         The registry entry and the plan's entry (direction, baseline).
     series
-        :func:`scrutiny.kpis.kpi_series` output (months with no data are left out of SPC).
+        :func:`scrutiny.analysis.kpis.kpi_series` output (months with no data are left out of SPC).
     end
         The last month (``YYYY-MM``) the evidence may use.
     baseline
@@ -203,7 +204,7 @@ def evidence_frame(ev: dict[str, KpiEvidence]) -> pd.DataFrame:
 
 
 def grades(plan: Plan, ev: dict[str, KpiEvidence]) -> pd.DataFrame:
-    """:func:`scrutiny.plan.grade_table` on the evidence (signals only)."""
+    """:func:`scrutiny.analysis.plan.grade_table` on the evidence (signals only)."""
     frame = evidence_frame(ev)[["kpi", "variation", "change", "assurance"]]
     return plan_mod.grade_table(frame, plan)
 

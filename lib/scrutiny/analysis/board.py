@@ -1,0 +1,265 @@
+"""The board: a Corporate Governance Board cycle file read into strict models.
+
+A cycle file (``params/cycles/YYYY-MM.yaml``) names the meeting, the month its data run to,
+the agenda items, the action log carried from board to board and the briefings the cycle
+produces. :func:`load_cycle` reads it into :class:`Cycle` (unknown keys anywhere are
+errors, naming the key and suggesting the likely one); every problem is reported with the
+file, the briefing and the key, all at once, as :class:`CycleError`. The runner
+(:mod:`scrutiny.run.params`) adds the checks of each briefing's notebook parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from scrutiny import provenance
+from scrutiny.errors import ParamsError
+
+YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Classification = Literal["OFFICIAL", "OFFICIAL-SENSITIVE"]
+Session = Literal["open", "closed"]
+
+# Parameters the runner fills in from the briefing entry itself, not from ``parameters:``.
+RUNNER_PARAMETERS = ("classification",)
+# Supplied by the cycle itself (see cycle_context); a cycle file may still set them.
+CONTEXT_PARAMETERS = ("cycle_file", "previous_cycle", "previous_data_to")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Briefing(_Strict):
+    """One briefing of a cycle: a notebook and the parameters it is run with."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")] = Field(
+        description="output file name (reports/<cycle>/<name>.html): lower case, digits, _ and -"
+    )
+    notebook: str = Field(description="notebook path, relative to the project root")
+    title: str | None = Field(default=None, description="else the notebook's first h1")
+    classification: Classification = "OFFICIAL"
+    timeout_minutes: float | None = Field(default=None, gt=0)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgendaItem(_Strict):
+    """An item on the Corporate Governance Board agenda for the cycle."""
+
+    id: str
+    title: str
+    session: Session
+    theme: str
+    request: str
+    response: str
+    outcome: str
+    kpis: list[str] = Field(default_factory=list)
+
+
+class Action(_Strict):
+    """An action raised at a board meeting, carried from cycle to cycle until complete."""
+
+    id: str
+    raised_at: YearMonth
+    item: str = Field(description="the id of the agenda item that raised it")
+    description: str
+    owner: str
+    due: dt.date
+    status: Literal["open", "in progress", "complete"]
+    update: str = ""
+    session: Session = "open"
+
+
+class Cycle(_Strict):
+    """A Corporate Governance Board cycle: what is reported, to when, and which briefings."""
+
+    cycle: YearMonth
+    title: str
+    meeting_date: dt.date
+    data_to: YearMonth
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    timeout_minutes: float = Field(default=30.0, gt=0)
+    briefings: list[Briefing] = Field(default_factory=list)
+    agenda: list[AgendaItem] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+
+    @field_validator("defaults", "briefings", "agenda", "actions", mode="before")
+    @classmethod
+    def _empty(cls, value: Any, info: ValidationInfo) -> Any:
+        """Read a key left empty in YAML (``briefings:`` with nothing under it) as empty."""
+        if value is None:
+            return {} if info.field_name == "defaults" else []
+        return value
+
+    def briefing(self, name: str) -> Briefing:
+        """Return the briefing called ``name`` (KeyError if there is none)."""
+        for b in self.briefings:
+            if b.name == name:
+                return b
+        raise KeyError(name)
+
+
+class CycleError(ValueError):
+    """One or more problems with a cycle file; ``errors`` holds each as a ParamsError."""
+
+    def __init__(self, errors: list[ParamsError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the cycle file
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that rejects a key given twice in one mapping (YAML keeps the last)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.MarkedYAMLError(
+                problem=f"key {key!r} appears twice in one mapping (first on line {seen[key]})",
+                problem_mark=key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,  # type: ignore[arg-type]
+)
+
+
+def _loc_text(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
+    lists = {"briefings": Briefing, "agenda": AgendaItem, "actions": Action}
+    if len(loc) >= 3 and loc[0] in lists and isinstance(loc[1], int):
+        return lists[str(loc[0])]
+    return Cycle
+
+
+def _briefing_name(raw: Any, loc: tuple[int | str, ...]) -> str | None:
+    if len(loc) >= 2 and loc[0] == "briefings" and isinstance(loc[1], int):
+        try:
+            name = raw["briefings"][loc[1]].get("name")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return None
+        return str(name) if name is not None else f"#{loc[1] + 1}"
+    return None
+
+
+def suggest_key(word: str, choices: list[str]) -> str:
+    """Return "; did you mean 'x'?" for the closest of ``choices``, or ""."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _pydantic_errors(path: Path, raw: Any, exc: ValidationError) -> list[ParamsError]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        where = _loc_text(loc)
+        if err["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            allowed = sorted(_model_at(loc).model_fields)
+            problem = (
+                f"{where}: unknown key '{key}'{suggest_key(key, allowed)} "
+                f"(allowed here: {', '.join(allowed)})"
+            )
+        elif err["type"] == "missing":
+            problem = f"{where}: required key is missing"
+        else:
+            problem = f"{where}: {err['msg']} (got {err.get('input')!r})"
+        out.append(ParamsError(path, problem, _briefing_name(raw, loc)))
+    return out
+
+
+def load_cycle(path: str | Path) -> Cycle:
+    """Read and check a cycle file.
+
+    Parameters
+    ----------
+    path
+        The YAML file, e.g. ``params/cycles/2022-11.yaml``.
+
+    Returns
+    -------
+    Cycle
+        The validated cycle.
+
+    Raises
+    ------
+    CycleError
+        Listing every problem found: YAML syntax, duplicate or unknown keys, wrong
+        types, duplicate briefing names, a cycle that does not match the file name.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CycleError([ParamsError(p, f"cannot read the cycle file ({exc.strerror})")]) from exc
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise CycleError([ParamsError(p, f"not valid YAML: {exc}")]) from exc
+    if not isinstance(raw, dict):
+        raise CycleError([ParamsError(p, "expected a mapping with cycle, title, briefings, ...")])
+    try:
+        cycle = Cycle.model_validate(raw)
+    except ValidationError as exc:
+        raise CycleError(_pydantic_errors(p, raw, exc)) from exc
+
+    errors = []
+    if p.suffix in {".yaml", ".yml"} and p.stem != cycle.cycle:
+        errors.append(
+            ParamsError(p, f"cycle: '{cycle.cycle}' does not match the file name '{p.name}'")
+        )
+    for key in ("cycle", "data_to"):
+        if key in cycle.defaults and cycle.defaults[key] != getattr(cycle, key):
+            errors.append(
+                ParamsError(
+                    p,
+                    f"defaults.{key}: {cycle.defaults[key]!r} differs from the top-level "
+                    f"{key} {getattr(cycle, key)!r}",
+                )
+            )
+    seen: set[str] = set()
+    for i, b in enumerate(cycle.briefings):
+        if b.name in seen:
+            errors.append(ParamsError(p, f"briefings[{i}].name: '{b.name}' is used twice", b.name))
+        seen.add(b.name)
+    for kind, items in (("agenda", cycle.agenda), ("actions", cycle.actions)):
+        ids: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in ids:
+                errors.append(ParamsError(p, f"{kind}[{i}].id: '{item.id}' is used twice"))
+            ids.add(item.id)
+    if errors:
+        raise CycleError(errors)
+    # Briefings that read the agenda or actions depend on this file's content.
+    provenance.record_input(p, description="CGB cycle file (agenda and actions)")
+    return cycle

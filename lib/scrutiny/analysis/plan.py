@@ -1,0 +1,801 @@
+"""Police and Crime Plan grading: themes, their KPIs, and rules that turn evidence into a grade.
+
+``params/plan.yaml`` maps each theme of the Police and Crime Plan 2021-25 to KPI ids in the
+KPI registry (``params/kpis.yaml``), with a baseline period and a direction of improvement,
+and holds the grading rules as data. A briefing computes three evidence signals per KPI:
+
+``variation``
+    from SPC of the latest point: ``special_cause_improvement``, ``special_cause_concern``,
+    ``special_cause_neutral`` or ``common_cause``;
+``change``
+    from a Poisson rate-ratio test of the latest 12 months against the baseline (5%):
+    ``better``, ``worse`` or ``no_significant_change``;
+``assurance``
+    against a target: ``consistently_passing``, ``consistently_failing``, ``inconsistent``
+    or ``none``.
+
+:func:`grade` applies the rules in order (first match wins) and returns a grade on the
+HMICFRS five-point scale with a plain-English reason. Everything here is pure except
+:func:`load_plan`, which reads the YAML file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from itertools import product
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scrutiny import provenance
+from scrutiny.config import PARAMS_DIR
+from scrutiny.errors import ParamsError
+from scrutiny.stats import spc, trends
+
+#: The HMICFRS five-point scale, best first.
+GRADES: tuple[str, ...] = ("outstanding", "good", "adequate", "requires improvement", "inadequate")
+
+#: Shown instead of a grade when a KPI is monitored only or the evidence matches no rule.
+NOT_GRADED = "not graded"
+
+#: The evidence signals a rule may test, and the values each may take.
+SIGNALS: dict[str, tuple[str, ...]] = {
+    "variation": (
+        "special_cause_improvement",
+        "special_cause_concern",
+        "special_cause_neutral",
+        "common_cause",
+    ),
+    "change": ("better", "worse", "no_significant_change"),
+    "assurance": ("consistently_passing", "consistently_failing", "inconsistent", "none"),
+}
+
+#: :func:`scrutiny.stats.spc.assurance_icon` codes -> the ``assurance`` signal (None: no target).
+ASSURANCE_FROM_SPC: dict[str | None, str] = {
+    "consistent_pass": "consistently_passing",
+    "consistent_fail": "consistently_failing",
+    "inconsistent": "inconsistent",
+    None: "none",
+}
+
+# Plain-English phrases for the reason sentence; {baseline} names the KPI's baseline period.
+_PHRASES: dict[str, dict[str, str]] = {
+    "variation": {
+        "special_cause_improvement": "the latest month shows special-cause improvement",
+        "special_cause_concern": "the latest month shows special-cause concern",
+        "special_cause_neutral": (
+            "the latest month shows special-cause variation that is neither better nor worse"
+        ),
+        "common_cause": "the latest month is within common-cause variation",
+    },
+    "change": {
+        "better": "the last 12 months are significantly better than {baseline}",
+        "worse": "the last 12 months are significantly worse than {baseline}",
+        "no_significant_change": (
+            "the last 12 months are not significantly different from {baseline}"
+        ),
+    },
+    "assurance": {
+        "consistently_passing": "the measure consistently meets its target",
+        "consistently_failing": "the measure consistently misses its target",
+        "inconsistent": "the measure will sometimes meet and sometimes miss its target",
+        "none": "there is no target to assure against",
+    },
+}
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DEFAULT_PLAN_PATH = PARAMS_DIR / "plan.yaml"
+DEFAULT_KPIS_PATH = PARAMS_DIR / "kpis.yaml"
+
+Grade = Literal["outstanding", "good", "adequate", "requires improvement", "inadequate"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Model):
+    """A span of whole months, inclusive at both ends."""
+
+    start: str
+    end: str
+    label: str = Field(description="plain English, e.g. 'the year to October 2021'")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        if not _MONTH.match(value):
+            raise ValueError(f"'{value}' is not a month written YYYY-MM")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+    @property
+    def months(self) -> int:
+        """Number of months in the period."""
+        s, e = pd.Period(self.start, "M"), pd.Period(self.end, "M")
+        return (e - s).n + 1
+
+
+class PlanKpi(_Model):
+    """One KPI under a theme: how improvement is judged and against what baseline.
+
+    ``direction`` may be left out when the KPI registry gives it (its ``direction``:
+    decrease -> lower, increase -> higher, neutral -> monitor); ``measure`` is ``share``
+    when the registry divides the KPI by another KPI's count. Targets live in the registry.
+    ``graded: false`` keeps a KPI in the plan's tables without grading it (``note`` says
+    why, e.g. recent outcomes still being recorded).
+    """
+
+    kpi: str
+    direction: Literal["lower", "higher", "monitor"] | None = Field(
+        default=None, description="lower/higher is better; monitor = reported but not graded"
+    )
+    measure: Literal["count", "share"] | None = None
+    baseline: Period | None = None
+    graded: bool = True
+    note: str = Field(default="", description="why a KPI is monitored or not graded")
+
+    @property
+    def improvement(self) -> str:
+        """The direction in :func:`scrutiny.stats.spc.xmr` terms: decrease, increase or neutral."""
+        if self.direction is None:
+            raise ValueError(f"KPI '{self.kpi}' has no direction (load the plan with load_plan)")
+        return {"lower": "decrease", "higher": "increase", "monitor": "neutral"}[self.direction]
+
+
+class Theme(_Model):
+    """A Police and Crime Plan theme and the KPIs that evidence it."""
+
+    id: str
+    title: str
+    summary: str = ""
+    kpis: list[PlanKpi] = Field(min_length=1)
+
+
+Clause = dict[str, Annotated[list[str], Field(min_length=1)]]
+
+
+class GradingRule(_Model):
+    """Give ``grade`` when any clause in ``when`` holds (every signal in that clause matches).
+
+    A clause maps a signal to one value or a list of values; an empty clause ``{}`` matches
+    any evidence (a catch-all).
+    """
+
+    grade: Grade
+    when: list[Clause] = Field(min_length=1)
+    reason: str | None = Field(default=None, description="fixed reason; else built from the clause")
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _listify(cls, value: object) -> object:
+        # Allow `variation: common_cause` as shorthand for `variation: [common_cause]`.
+        if isinstance(value, list):
+            return [
+                {k: ([v] if isinstance(v, str) else v) for k, v in c.items()}
+                if isinstance(c, dict)
+                else c
+                for c in value
+            ]
+        return value
+
+
+class Evidence(_Model):
+    """How evidence is computed: the recent window and the significance level."""
+
+    recent_months: int = Field(default=12, ge=1)
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    spc_start: str | None = Field(default=None, description="first month of the SPC chart")
+
+    @field_validator("spc_start")
+    @classmethod
+    def _month(cls, value: str | None) -> str | None:
+        if value is not None and not _MONTH.match(value):
+            raise ValueError(f"'{value}' is not a month written YYYY-MM")
+        return value
+
+
+class Plan(_Model):
+    """The Police and Crime Plan themes, KPIs and grading rules (``params/plan.yaml``)."""
+
+    plan: str
+    area: str
+    baseline: Period
+    evidence: Evidence = Evidence()
+    themes: list[Theme] = Field(min_length=1)
+    rules: list[GradingRule] = Field(min_length=1)
+
+    def baseline_for(self, kpi: PlanKpi) -> Period:
+        """The KPI's own baseline, else the plan's default."""
+        return kpi.baseline or self.baseline
+
+    def kpi_ids(self) -> list[str]:
+        """Every KPI id named by a theme, in first-mention order, without repeats."""
+        return list(dict.fromkeys(k.kpi for t in self.themes for k in t.kpis))
+
+
+def _key(loc: Sequence[object]) -> str:
+    """Render a pydantic error location as a YAML key path: ``themes[0].kpis[1].direction``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+# The registry's ``direction`` in this file's terms.
+_FROM_REGISTRY = {"decrease": "lower", "increase": "higher", "neutral": "monitor"}
+
+
+def _registry(path: Path) -> dict[str, dict[str, object]] | None:
+    """``{id: {index, direction, plan_theme}}`` from the KPI registry, None if it is absent.
+
+    Only the keys the plan needs are read; :func:`scrutiny.analysis.kpis.load_registry`
+    checks the rest.
+    """
+    if not path.is_file():
+        return None
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = raw.get("kpis", []) if isinstance(raw, dict) else []
+    return {
+        str(e["id"]): {
+            "index": i,
+            "direction": e.get("direction"),
+            "plan_theme": e.get("plan_theme"),
+            "share": (e.get("denominator") or {}).get("kind") == "kpi",
+        }
+        for i, e in enumerate(entries)
+        if isinstance(e, dict) and "id" in e
+    }
+
+
+def _with_registry(
+    plan: Plan, registry: dict[str, dict[str, object]] | None, file: str | Path, reg_file: Path
+) -> Plan:
+    """Check the plan against the registry and fill directions the plan leaves out.
+
+    The two files must agree: every plan KPI is in the registry with the same direction and
+    (when the registry names one) the same theme, and every registry KPI that names a theme
+    is listed under it.
+    """
+    themes = []
+    for i, theme in enumerate(plan.themes):
+        kpis = []
+        for j, k in enumerate(theme.kpis):
+            where = f"themes[{i}].kpis[{j}]"
+            if registry is None:
+                if k.direction is None:
+                    raise ParamsError(
+                        file,
+                        f"{where}.direction: required when there is no KPI registry "
+                        f"({reg_file}) to take it from (expected lower, higher or monitor)",
+                    )
+                kpis.append(k if k.measure else k.model_copy(update={"measure": "count"}))
+                continue
+            entry = registry.get(k.kpi)
+            if entry is None:
+                raise ParamsError(
+                    file, f"{where}.kpi: '{k.kpi}' is not a KPI id in the registry {reg_file}"
+                )
+            reg_direction = _FROM_REGISTRY.get(str(entry["direction"]))
+            if k.direction is not None and reg_direction and k.direction != reg_direction:
+                raise ParamsError(
+                    file,
+                    f"{where}.direction: '{k.direction}' contradicts the registry {reg_file} "
+                    f"(kpis[{entry['index']}].direction: {entry['direction']}, i.e. "
+                    f"'{reg_direction}')",
+                )
+            if entry["plan_theme"] not in (None, theme.id):
+                raise ParamsError(
+                    file,
+                    f"{where}.kpi: '{k.kpi}' is listed under theme '{theme.id}' but the registry "
+                    f"{reg_file} gives kpis[{entry['index']}].plan_theme: {entry['plan_theme']}",
+                )
+            direction = k.direction or reg_direction
+            if direction is None:
+                raise ParamsError(file, f"{where}.direction: not given here or in {reg_file}")
+            measure = k.measure or ("share" if entry["share"] else "count")
+            kpis.append(k.model_copy(update={"direction": direction, "measure": measure}))
+        themes.append(theme.model_copy(update={"kpis": kpis}))
+    if registry is not None:
+        ids = {t.id: {k.kpi for k in t.kpis} for t in plan.themes}
+        for kpi, entry in registry.items():
+            t = entry["plan_theme"]
+            if t is None:
+                continue
+            if t not in ids:
+                raise ParamsError(
+                    reg_file,
+                    f"kpis[{entry['index']}].plan_theme: '{t}' is not a theme id in {file} "
+                    f"(expected one of {', '.join(ids)})",
+                )
+            if kpi not in ids[t]:
+                raise ParamsError(
+                    file,
+                    f"themes[{list(ids).index(str(t))}].kpis: the registry {reg_file} puts "
+                    f"'{kpi}' in this theme (kpis[{entry['index']}].plan_theme) but it is not "
+                    "listed here",
+                )
+    return plan.model_copy(update={"themes": themes})
+
+
+def _check_rules(rules: Sequence[GradingRule], file: str | Path) -> None:
+    """Check signal names and values, and that every complete evidence row gets a grade."""
+    for i, rule in enumerate(rules):
+        for j, clause in enumerate(rule.when):
+            for signal, values in clause.items():
+                where = f"rules[{i}].when[{j}].{signal}"
+                if signal not in SIGNALS:
+                    raise ParamsError(
+                        file,
+                        f"{where}: unknown signal '{signal}' "
+                        f"(expected one of {', '.join(sorted(SIGNALS))})",
+                    )
+                for v in values:
+                    if v not in SIGNALS[signal]:
+                        raise ParamsError(
+                            file,
+                            f"{where}: unknown value '{v}' for {signal} "
+                            f"(expected one of {', '.join(SIGNALS[signal])})",
+                        )
+    # Coverage: with all three signals known, some rule must match, or a KPI would go ungraded.
+    for combo in product(*SIGNALS.values()):
+        evidence = dict(zip(SIGNALS, combo, strict=True))
+        if _first_match(evidence, rules) is None:
+            listed = ", ".join(f"{k}={v}" for k, v in evidence.items())
+            raise ParamsError(
+                file,
+                f"rules: no rule matches the evidence {listed}; add a rule (or a catch-all "
+                "clause {}) so that every combination of signals gets a grade",
+            )
+
+
+def validate_plan(raw: object, *, file: str | Path, kpis_path: Path | None = None) -> Plan:
+    """Validate a parsed plan file.
+
+    Parameters
+    ----------
+    raw
+        The parsed YAML.
+    file
+        The file name, used in error messages.
+    kpis_path
+        The KPI registry; KPI ids are checked against it when the file exists.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    ParamsError
+        Naming the file and the key: an unknown key, grade, signal or value, a repeated
+        theme id, rules that leave some evidence ungraded, or a disagreement with the KPI
+        registry (a KPI id it lacks, a different direction or theme).
+    """
+    try:
+        plan = Plan.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = _key(err["loc"])
+        problem = err["msg"]
+        if err["type"] == "extra_forbidden":
+            problem = "unknown key"
+        elif err["type"] == "literal_error" and key.endswith(".grade"):
+            problem = f"unknown grade '{err['input']}' (expected one of {', '.join(GRADES)})"
+        raise ParamsError(file, f"{key}: {problem}") from None
+    seen: set[str] = set()
+    for i, theme in enumerate(plan.themes):
+        if theme.id in seen:
+            raise ParamsError(file, f"themes[{i}].id: theme '{theme.id}' appears twice")
+        seen.add(theme.id)
+    reg_file = kpis_path if kpis_path is not None else DEFAULT_KPIS_PATH
+    plan = _with_registry(plan, _registry(reg_file), file, reg_file)
+    _check_rules(plan.rules, file)
+    return plan
+
+
+def load_plan(path: str | Path = DEFAULT_PLAN_PATH, *, kpis_path: str | Path | None = None) -> Plan:
+    """Read and validate ``params/plan.yaml``.
+
+    Parameters
+    ----------
+    path
+        The plan file.
+    kpis_path
+        The KPI registry to check KPI ids against; defaults to ``params/kpis.yaml``.
+        The check is skipped when that file does not exist.
+
+    Returns
+    -------
+    Plan
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(path, "file not found (expected the Police and Crime Plan YAML)")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParamsError(path, f"not valid YAML: {exc}") from None
+    provenance.record_input(path, description="Police and Crime Plan themes and grading rules")
+    return validate_plan(raw, file=path, kpis_path=Path(kpis_path) if kpis_path else None)
+
+
+def _known(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return False
+    return not (isinstance(value, float) and math.isnan(value))
+
+
+def _signals(evidence: Mapping[str, object] | pd.Series) -> dict[str, str]:
+    """The known signals in ``evidence``; unknown values are an error, missing ones skipped."""
+    out: dict[str, str] = {}
+    for signal, allowed in SIGNALS.items():
+        value = evidence.get(signal)
+        if not _known(value):
+            continue
+        if value not in allowed:
+            raise ValueError(
+                f"evidence {signal}='{value}' is not a known value "
+                f"(expected one of {', '.join(allowed)})"
+            )
+        out[signal] = str(value)
+    return out
+
+
+def _first_match(
+    signals: Mapping[str, str], rules: Sequence[GradingRule]
+) -> tuple[GradingRule, Clause] | None:
+    for rule in rules:
+        for clause in rule.when:
+            if all(signals.get(s) in values for s, values in clause.items()):
+                return rule, clause
+    return None
+
+
+def change_signal(rate_ratio: float, significant: bool, direction: str | None) -> str | None:
+    """The ``change`` signal from a rate-ratio test, given which way is better.
+
+    Returns ``better``, ``worse`` or ``no_significant_change``; None when the direction is
+    ``monitor`` (a rise is neither better nor worse) or the ratio is missing.
+    """
+    if direction not in ("lower", "higher") or not _known(rate_ratio):
+        return None
+    if not significant or rate_ratio == 1:
+        return "no_significant_change"
+    up = rate_ratio > 1
+    return "better" if up == (direction == "higher") else "worse"
+
+
+def _monthly(data: pd.Series | pd.DataFrame, kpi: PlanKpi) -> tuple[pd.Series, pd.Series]:
+    """(counts, exposures) indexed by Period; a kpi_series frame's missing months are NaN.
+
+    Exposures are 1 a month for counts, the denominator count for shares.
+    """
+    name = f"KPI '{kpi.kpi}'"
+    if isinstance(data, pd.DataFrame):
+        need = {"month", "count"} | ({"denominator"} if kpi.measure == "share" else set())
+        if not need.issubset(data.columns):
+            raise ValueError(f"{name}: expected a kpi_series frame with {', '.join(sorted(need))}")
+        missing = (
+            data["missing"].astype(bool)
+            if "missing" in data.columns
+            else pd.Series(False, index=data.index)
+        )
+        counts = data["count"].astype(float).mask(missing)
+        expo = data["denominator"].astype(float) if kpi.measure == "share" else counts * 0 + 1
+        idx = data["month"]
+        return (
+            trends.as_monthly(pd.Series(counts.to_numpy(), index=idx), name=name),
+            trends.as_monthly(pd.Series(expo.mask(missing).to_numpy(), index=idx), name=name),
+        )
+    if kpi.measure == "share":
+        raise ValueError(f"{name} is a share: pass the kpi_series frame (count and denominator)")
+    counts = trends.as_monthly(data, name=name)
+    return counts, counts * 0 + 1
+
+
+def kpi_evidence(
+    data: pd.Series | pd.DataFrame,
+    kpi: PlanKpi,
+    plan: Plan,
+    *,
+    end: str | None = None,
+    target: float | None = None,
+) -> dict[str, object]:
+    """Compute the three grading signals for one KPI from its monthly counts.
+
+    ``variation`` is the type of the latest point of an XmR chart (:func:`scrutiny.stats.spc.xmr`,
+    one segment) of the months from ``plan.evidence.spc_start`` (or the first) to ``end``,
+    of the count, or for a share of the share in per cent. ``change`` compares the latest
+    ``plan.evidence.recent_months`` months with the KPI's baseline period, counts per month
+    (per denominator for a share), with the exact Poisson rate-ratio test at
+    ``plan.evidence.alpha`` (:func:`scrutiny.stats.trends.change_test`). ``assurance`` compares
+    ``target`` with the process limits (:func:`scrutiny.stats.spc.assurance_icon`); ``none``
+    without a target.
+
+    Parameters
+    ----------
+    data
+        Monthly counts indexed by month, or the frame from :func:`scrutiny.analysis.kpis.kpi_series`
+        (months flagged ``missing`` are treated as missing, not zero).
+    kpi
+        The plan's entry for the KPI (from a plan loaded with :func:`load_plan`).
+    plan
+        The plan (baseline default, window, significance level).
+    end
+        Last month to use, ``YYYY-MM`` (default: the last month with data).
+    target
+        A monthly target in the SPC chart's units: a count, or per cent for a share.
+
+    Returns
+    -------
+    dict
+        ``kpi``, ``variation``, ``change``, ``assurance`` (None when it cannot be computed,
+        with the reason in ``note``), ``baseline`` (label), ``recent_period``,
+        ``recent_value``, ``baseline_value`` (mean monthly count, or for a share the
+        share in per cent), ``rate_ratio``, ``p_value`` and ``note``; ready for
+        :func:`grade`, or as a row of :func:`grade_table`'s evidence.
+    """
+    s, expo = _monthly(data, kpi)
+    if end is not None:
+        s = s[s.index <= pd.Period(end, "M")]
+    if s.dropna().empty:
+        raise ValueError(f"KPI '{kpi.kpi}': no monthly counts to grade")
+    s = s.loc[: s.last_valid_index()]
+    expo = expo.reindex(s.index)
+    base = plan.baseline_for(kpi)
+    n = plan.evidence.recent_months
+    last = s.index[-1]
+    recent = pd.period_range(last - (n - 1), last, freq="M")
+    before = pd.period_range(base.start, base.end, freq="M")
+    out: dict[str, object] = {
+        "kpi": kpi.kpi,
+        "variation": None,
+        "change": None,
+        "assurance": None,
+        "baseline": base.label,
+        "recent_period": trends.period_label(recent[0], recent[-1]),
+        "recent_value": float("nan"),
+        "baseline_value": float("nan"),
+        "rate_ratio": float("nan"),
+        "p_value": float("nan"),
+        "note": "",
+    }
+    notes = []
+    # SPC of the measure itself: counts, or the share in per cent, from spc_start on.
+    measure = s if kpi.measure != "share" else s / expo * 100
+    if plan.evidence.spc_start is not None:
+        measure = measure[measure.index >= pd.Period(plan.evidence.spc_start, "M")]
+    result = spc.xmr(measure, improvement=kpi.improvement, target=target)
+    summary = spc.summarise(result)
+    out["variation"] = summary.latest_point_type
+    out["assurance"] = ASSURANCE_FROM_SPC.get(summary.assurance, "none")
+    now_vals, base_vals = s.reindex(recent), s.reindex(before)
+    now_expo, base_expo = expo.reindex(recent), expo.reindex(before)
+    if recent[0] <= before[-1]:
+        notes.append(f"the baseline {base.label} overlaps the latest {n} months")
+    elif now_vals.isna().any() or base_vals.isna().any():
+        gaps = [str(m) for v in (base_vals, now_vals) for m in v.index[v.isna().to_numpy()]]
+        notes.append(f"no data for {', '.join(gaps)}")
+    else:
+        # Counts per month, or (shares) counts per denominator: an exact Poisson rate ratio.
+        test = trends.change_test(
+            float(now_vals.sum()),
+            float(base_vals.sum()),
+            exposure_now=float(now_expo.sum()),
+            exposure_before=float(base_expo.sum()),
+            alpha=plan.evidence.alpha,
+        )
+        scale = 100 if kpi.measure == "share" else 1
+        out.update(
+            recent_value=float(now_vals.sum()) / float(now_expo.sum()) * scale,
+            baseline_value=float(base_vals.sum()) / float(base_expo.sum()) * scale,
+            rate_ratio=test.rate_ratio,
+            p_value=test.p_value,
+            change=change_signal(test.rate_ratio, test.p_value < test.alpha, kpi.direction),
+        )
+    if kpi.direction == "monitor":
+        notes.append("monitored, not graded")
+    out["note"] = "; ".join(notes)
+    return out
+
+
+def evidence_table(
+    series: Mapping[str, pd.Series | pd.DataFrame],
+    plan: Plan,
+    *,
+    end: str | None = None,
+    targets: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """:func:`kpi_evidence` for every plan KPI in ``series``, one row per KPI in plan order.
+
+    KPIs of the plan missing from ``series`` are left out here and reported by
+    :func:`grade_table` as "no evidence was supplied".
+    """
+    targets = targets or {}
+    by_id = {k.kpi: k for t in plan.themes for k in t.kpis}
+    rows = [
+        kpi_evidence(series[k], by_id[k], plan, end=end, target=targets.get(k))
+        for k in plan.kpi_ids()
+        if k in series
+    ]
+    cols = [
+        "kpi",
+        "variation",
+        "change",
+        "assurance",
+        "baseline",
+        "recent_period",
+        "recent_value",
+        "baseline_value",
+        "rate_ratio",
+        "p_value",
+        "note",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def grade(
+    evidence: Mapping[str, object] | pd.Series, rules: Plan | Sequence[GradingRule]
+) -> tuple[str, str]:
+    """Grade one KPI's evidence: the first rule with a matching clause wins.
+
+    Parameters
+    ----------
+    evidence
+        ``variation``, ``change`` and ``assurance`` (any may be missing or NaN, when the
+        briefing could not compute it); optionally ``baseline``, the plain-English name of
+        the baseline period used in the reason.
+    rules
+        The plan, or its ordered rules.
+
+    Returns
+    -------
+    tuple[str, str]
+        The grade (one of :data:`GRADES`, or :data:`NOT_GRADED` when no rule matches) and
+        a one-sentence reason, e.g. ``"Good: the last 12 months are significantly better
+        than the year to October 2021."``
+
+    Raises
+    ------
+    ValueError
+        If a signal has a value outside its vocabulary.
+    """
+    rule_list = rules.rules if isinstance(rules, Plan) else rules
+    signals = _signals(evidence)
+    baseline = evidence.get("baseline")
+    baseline = str(baseline) if _known(baseline) else "the baseline"
+    match = _first_match(signals, rule_list)
+    if match is None:
+        given = ", ".join(f"{k}={v}" for k, v in signals.items()) or "no signals"
+        return NOT_GRADED, f"Not graded: no grading rule matches the evidence ({given})."
+    rule, clause = match
+    if rule.reason:
+        return rule.grade, rule.reason
+    parts = [_PHRASES[s][signals[s]].format(baseline=baseline) for s in clause]
+    because = " and ".join(parts) if parts else "this is the catch-all rule"
+    return rule.grade, f"{rule.grade.capitalize()}: {because}."
+
+
+def grade_table(evidence_df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """Grade every KPI of every theme in the plan.
+
+    Parameters
+    ----------
+    evidence_df
+        One row per KPI: a ``kpi`` column (or index) and any of ``variation``, ``change``,
+        ``assurance``.
+    plan
+        The loaded plan.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``theme`` (title), ``kpi``, ``grade``, ``reason``, one row per theme and KPI
+        in plan order. KPIs with direction ``monitor`` or ``graded: false``, and KPIs
+        without evidence, are listed
+        as ``not graded`` with the reason. Evidence rows for KPIs the plan does not name are
+        not graded; their ids are in ``result.attrs["not_in_plan"]``.
+
+    Raises
+    ------
+    ValueError
+        If a KPI appears in more than one evidence row, or a signal value is unknown.
+    """
+    ev = evidence_df.reset_index() if "kpi" not in evidence_df.columns else evidence_df
+    if "kpi" not in ev.columns:
+        raise ValueError("evidence_df needs a 'kpi' column or index")
+    dupes = ev["kpi"][ev["kpi"].duplicated()].unique().tolist()
+    if dupes:
+        raise ValueError(f"evidence_df has more than one row for KPI(s) {', '.join(dupes)}")
+    by_kpi = ev.set_index("kpi")
+    rows = []
+    for theme in plan.themes:
+        for k in theme.kpis:
+            if k.direction == "monitor":
+                why = k.note or "a rise or fall is not in itself better or worse."
+                g, reason = NOT_GRADED, f"Monitored, not graded: {why}"
+            elif not k.graded:
+                g, reason = NOT_GRADED, f"Not graded: {k.note or 'the plan says so.'}"
+            elif k.kpi not in by_kpi.index:
+                g, reason = NOT_GRADED, "Not graded: no evidence was supplied for this KPI."
+            else:
+                row = by_kpi.loc[k.kpi].to_dict()
+                row["baseline"] = plan.baseline_for(k).label
+                g, reason = grade(row, plan)
+            rows.append({"theme": theme.title, "kpi": k.kpi, "grade": g, "reason": reason})
+    out = pd.DataFrame(rows, columns=["theme", "kpi", "grade", "reason"])
+    out.attrs["not_in_plan"] = sorted(set(by_kpi.index) - set(plan.kpi_ids()))
+    return out
+
+
+def _rank(g: object) -> int | None:
+    return GRADES.index(g) if g in GRADES else None
+
+
+def movement(previous_grades: pd.DataFrame, current_grades: pd.DataFrame) -> pd.DataFrame:
+    """Compare grades between two cycles.
+
+    Parameters
+    ----------
+    previous_grades, current_grades
+        Output of :func:`grade_table` (columns ``theme``, ``kpi``, ``grade``) for the
+        earlier and the later cycle.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``theme``, ``kpi``, ``previous``, ``current``, ``movement`` (``up``,
+        ``down``, ``same``, ``new`` or ``not graded``) and ``sentence``, e.g. "improved
+        from adequate to good". Rows follow the current table, then any theme/KPI only in
+        the previous one. A grade missing from one side is shown as ``not graded``.
+    """
+    keys = ["theme", "kpi"]
+    prev = previous_grades[[*keys, "grade"]].rename(columns={"grade": "previous"})
+    curr = current_grades[[*keys, "grade"]].rename(columns={"grade": "current"})
+    both = curr.merge(prev, on=keys, how="outer", sort=False, indicator=True)
+    # Keep the current order first, then rows only the previous cycle had.
+    order = {k: i for i, k in enumerate(zip(curr["theme"], curr["kpi"], strict=True))}
+    both["_order"] = [
+        order.get((t, k), len(order) + i)
+        for i, (t, k) in enumerate(zip(both["theme"], both["kpi"], strict=True))
+    ]
+    both = both.sort_values("_order", kind="stable").reset_index(drop=True)
+    both[["previous", "current"]] = both[["previous", "current"]].fillna(NOT_GRADED)
+    moves, sentences = [], []
+    for p, c in zip(both["previous"], both["current"], strict=True):
+        rp, rc = _rank(p), _rank(c)
+        if rp is None and rc is None:
+            moves.append("same")
+            sentences.append("not graded in either cycle")
+        elif rp is None:
+            moves.append("new")
+            sentences.append(f"graded {c} (not graded last cycle)")
+        elif rc is None:
+            moves.append("not graded")
+            sentences.append(f"not graded this cycle (was {p})")
+        elif rc < rp:
+            moves.append("up")
+            sentences.append(f"improved from {p} to {c}")
+        elif rc > rp:
+            moves.append("down")
+            sentences.append(f"declined from {p} to {c}")
+        else:
+            moves.append("same")
+            sentences.append(f"stayed at {c}")
+    both["movement"] = moves
+    both["sentence"] = sentences
+    return both[["theme", "kpi", "previous", "current", "movement", "sentence"]]

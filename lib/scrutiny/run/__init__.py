@@ -1,0 +1,1 @@
+"""Running a cycle: notebook parameter checks, the runner (cache, workers) and publishing."""

@@ -1,0 +1,674 @@
+"""Turn executed notebooks into self-contained HTML pages, an index and a manifest, atomically.
+
+A report shows outputs only (never code, never the injected parameters), with a
+classification banner at top and bottom, a table of contents built from the h2/h3
+headings, and a provenance footer. Everything is inline (CSS and images as data URIs), so
+the page makes no request to anything. Files are published with :func:`atomic_write`:
+written beside the target, flushed to disk, then renamed over it, so a reader (or an
+interrupted run) never sees half a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import mimetypes
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+SKIP_TAGS = frozenset(
+    {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"}
+)
+RESERVED_IDS = frozenset({"main", "provenance", "toc-heading", "failing-cell", "traceback", "log"})
+SENSITIVE = "OFFICIAL-SENSITIVE"
+
+_HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1\s*>", re.S | re.I)
+_ID_ATTR = re.compile(r"""\sid\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+_ANCHOR_LINK = re.compile(r"<a\s[^>]*class=\"anchor-link\"[^>]*>.*?</a>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+_SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.S | re.I)
+_EXT_LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_IMG_SRC = re.compile(r"(<img\b[^>]*?\bsrc\s*=\s*)(\"[^\"]*\"|'[^']*')", re.I)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_TABLE_WRAP = '<div class="table-wrap">'
+
+
+# ---------------------------------------------------------------------------------------
+# Atomic files
+
+
+def temp_path(final: Path, suffix: str = "") -> Path:
+    """Return a hidden temporary name beside ``final`` (same folder, so rename is atomic).
+
+    ``suffix`` is added after ``.tmp`` for tools that insist on an extension.
+    """
+    return final.with_name(f".{final.name}.{os.getpid()}.tmp{suffix}")
+
+
+def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new, never half.
+
+    Parameters
+    ----------
+    path
+        The file to publish.
+    data
+        Its full content (text is written as UTF-8).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path(final)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return final
+
+
+def publish_file(tmp: str | os.PathLike[str], final: str | os.PathLike[str]) -> Path:
+    """Move a finished temporary file (in the same folder) over ``final`` in one step."""
+    os.replace(tmp, final)
+    return Path(final)
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete temporary files left in ``folder`` by an interrupted run; return them."""
+    gone = []
+    if folder.is_dir():
+        for p in folder.glob(".*.tmp*"):
+            p.unlink(missing_ok=True)
+            gone.append(p)
+    return gone
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """Return the manifest at ``path``, or an empty one when missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_manifest(path: Path, manifest: Mapping[str, Any]) -> Path:
+    """Write the manifest atomically (JSON, keys in a stable order)."""
+    text = json.dumps(manifest, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+    return atomic_write(path, text + "\n")
+
+
+# ---------------------------------------------------------------------------------------
+# Page metadata
+
+
+@dataclass
+class Provenance:
+    """Which scrutiny produced a page."""
+
+    version: str
+    commit: str | None = None
+    dirty: bool | None = None
+
+    @property
+    def commit_short(self) -> str:
+        """Return the first 10 characters of the commit, or 'unknown'."""
+        return self.commit[:10] if self.commit else "unknown"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return {"version": self.version, "git_commit": self.commit, "git_dirty": self.dirty}
+
+
+@dataclass
+class CycleInfo:
+    """The cycle a page belongs to, as shown in the page header."""
+
+    cycle: str
+    title: str
+    meeting_date: str | None = None
+    data_to: str | None = None
+
+
+@dataclass
+class PageMeta:
+    """Everything a report or error page shows besides the notebook's outputs."""
+
+    cycle: CycleInfo
+    name: str
+    classification: str
+    prov: Provenance
+    title: str | None = None
+    notebook: str | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    inputs: list[Mapping[str, Any]] = field(default_factory=list)
+    started: datetime | None = None
+    ended: datetime | None = None
+
+
+def human_time(when: datetime | str | None) -> str:
+    """Return ``when`` as e.g. ``2022-11-23 14:03:05 UTC`` (empty for None)."""
+    if when is None:
+        return ""
+    if isinstance(when, str):
+        try:
+            when = datetime.fromisoformat(when)
+        except ValueError:
+            return when
+    if when.tzinfo is None:
+        return when.strftime("%Y-%m-%d %H:%M:%S")
+    return when.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+
+
+def human_duration(seconds: float | None) -> str:
+    """Return a duration in words for people: ``4.2 s``, ``3 min 05 s``."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s"
+
+
+def human_date(value: Any) -> str:
+    """Return a date as ``23 November 2022`` (strings pass through)."""
+    if hasattr(value, "strftime"):
+        return f"{value.day} {value.strftime('%B %Y')}"
+    return "" if value is None else str(value)
+
+
+# ---------------------------------------------------------------------------------------
+# Notebook to HTML body
+
+
+def strip_ansi(text: str) -> str:
+    """Remove terminal colour codes (IPython tracebacks are full of them)."""
+    return _ANSI.sub("", text)
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+@lru_cache(maxsize=1)
+def _markdown_renderer() -> Any:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune
+
+
+def markdown_to_html(text: str, attachments: Mapping[str, Any] | None = None) -> str:
+    """Render a Markdown cell (nbconvert's mistune renderer); attachments become data URIs."""
+    out = _markdown_renderer()(text)
+    if attachments:
+
+        def inline(m: re.Match[str]) -> str:
+            src = html.unescape(m.group(2)[1:-1])
+            if src.startswith("attachment:"):
+                bundle = attachments.get(src.removeprefix("attachment:"), {})
+                for mime, data in bundle.items():
+                    if mime.startswith("image/"):
+                        return f'{m.group(1)}"data:{mime};base64,{_text(data).strip()}"'
+            return m.group(0)
+
+        out = _IMG_SRC.sub(inline, out)
+    return out
+
+
+def _inline_local_images(body: str, base: Path | None, warnings: list[str]) -> str:
+    """Embed images referenced by relative path; one that cannot be found is reported."""
+
+    def inline(tag: re.Match[str]) -> str:
+        m = _IMG_SRC.search(tag.group(0))
+        if m is None:
+            return tag.group(0)
+        src = html.unescape(m.group(2)[1:-1])
+        if src.startswith("data:"):
+            return tag.group(0)
+        target = (base / src) if base is not None and "://" not in src else None
+        if target is not None and target.is_file():
+            mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            data = base64.b64encode(target.read_bytes()).decode("ascii")
+            return tag.group(0).replace(m.group(0), f'{m.group(1)}"data:{mime};base64,{data}"')
+        warnings.append(f"image {src!r} could not be embedded and was left out")
+        return f'<span class="missing-image">[Image left out: {html.escape(src)}]</span>'
+
+    return _IMG_TAG.sub(inline, body)
+
+
+def _sanitise_html(fragment: str, where: str, warnings: list[str]) -> str:
+    """Drop scripts and external stylesheets: the page needs no JS and makes no requests."""
+    cleaned = _SCRIPT.sub("", fragment)
+    cleaned = _EXT_LINK_TAG.sub("", cleaned)
+    if cleaned != fragment:
+        warnings.append(f"{where}: removed <script>/<link> from an output (pages carry no JS)")
+    return cleaned
+
+
+def _output_html(output: Mapping[str, Any], where: str, warnings: list[str]) -> tuple[str, str]:
+    """Return (html for the page, text for the messages list) for one output."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        text = strip_ansi(_text(output.get("text", "")))
+        if output.get("name") == "stderr":
+            return "", text
+        return f'<pre class="stream">{html.escape(text)}</pre>', ""
+    if kind == "error":
+        tb = strip_ansi("\n".join(output.get("traceback", [])))
+        return f'<pre class="cell-error">{html.escape(tb)}</pre>', ""
+    data = output.get("data", {})
+    if "text/html" in data:
+        return _sanitise_html(_text(data["text/html"]), where, warnings), ""
+    for mime in ("image/png", "image/jpeg", "image/gif"):
+        if mime in data:
+            meta = output.get("metadata", {}).get(mime, {})
+            size = ""
+            if isinstance(meta, Mapping) and meta.get("width") and meta.get("height"):
+                size = f' width="{int(meta["width"])}" height="{int(meta["height"])}"'
+            warnings.append(
+                f"{where}: bare image without alt text (use scrutiny.present.page.show_figure)"
+            )
+            src = f"data:{mime};base64,{_text(data[mime]).strip()}"
+            alt = "Chart without a description: the notebook should use show_figure."
+            return f'<p><img src="{src}" alt="{alt}"{size}></p>', ""
+    if "image/svg+xml" in data:
+        svg = base64.b64encode(_text(data["image/svg+xml"]).encode()).decode("ascii")
+        warnings.append(
+            f"{where}: SVG image without alt text (use scrutiny.present.page.show_figure)"
+        )
+        alt = "Chart without a description: the notebook should use show_figure."
+        return f'<p><img src="data:image/svg+xml;base64,{svg}" alt="{alt}"></p>', ""
+    if "text/markdown" in data:
+        return markdown_to_html(_text(data["text/markdown"])), ""
+    if "text/plain" in data:
+        return f'<pre class="text">{html.escape(strip_ansi(_text(data["text/plain"])))}</pre>', ""
+    if data:
+        warnings.append(
+            f"{where}: output of type {', '.join(data)} cannot be shown and was left out"
+        )
+    return "", ""
+
+
+@dataclass
+class Body:
+    """A notebook's outputs as HTML, with what the renderer had to say about them."""
+
+    html: str
+    warnings: list[str]
+    messages: list[str]
+
+
+def notebook_body(nb: Mapping[str, Any], *, base: Path | None = None) -> Body:
+    """Return the outputs of an executed notebook as one HTML fragment.
+
+    Markdown cells are rendered; code cells contribute their outputs only (never their
+    source); cells tagged ``parameters`` or ``injected-parameters`` are left out. Output
+    written to stderr goes to ``messages`` rather than the page body.
+
+    Parameters
+    ----------
+    nb
+        The executed notebook (an nbformat NotebookNode or the same as plain dicts).
+    base
+        The notebook's folder, to embed images referenced by relative path.
+    """
+    parts: list[str] = []
+    warnings: list[str] = []
+    messages: list[str] = []
+    code_no = 0
+    for cell in nb.get("cells", []):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell.get("cell_type") == "code":
+            code_no += 1
+        if tags & SKIP_TAGS:
+            continue
+        if cell.get("cell_type") == "markdown":
+            parts.append(markdown_to_html(_text(cell.get("source", "")), cell.get("attachments")))
+        elif cell.get("cell_type") == "code":
+            for out in cell.get("outputs", []):
+                fragment, message = _output_html(out, f"code cell {code_no}", warnings)
+                if fragment:
+                    parts.append(fragment)
+                if message.strip():
+                    messages.append(message.rstrip())
+    body = "\n".join(parts)
+    body = _inline_local_images(body, base, warnings)
+    body = body.replace(_TABLE_WRAP, '<div class="table-wrap" tabindex="0">')
+    return Body(body, warnings, messages)
+
+
+# ---------------------------------------------------------------------------------------
+# Headings and contents
+
+
+@dataclass
+class TocEntry:
+    """One entry of the table of contents."""
+
+    level: int
+    id: str
+    text: str
+    children: list[TocEntry] = field(default_factory=list)
+
+
+def heading_text(inner_html: str) -> str:
+    """Return the plain text of a heading's inner HTML."""
+    return " ".join(html.unescape(_TAG.sub("", _ANCHOR_LINK.sub("", inner_html))).split())
+
+
+def slugify(text: str) -> str:
+    """Return an id made from heading text: ``Key findings`` -> ``key-findings``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "section"
+
+
+def add_heading_ids(body: str) -> tuple[str, list[TocEntry], str | None]:
+    """Give every heading a unique id; return (html, contents from h2/h3, first h1 text).
+
+    Existing ids on headings (e.g. nbconvert's) are replaced so that all anchors follow
+    one scheme and never collide.
+    """
+    used = set(RESERVED_IDS)
+    toc: list[TocEntry] = []
+    first_h1: str | None = None
+
+    def replace(m: re.Match[str]) -> str:
+        nonlocal first_h1
+        level = int(m.group(1))
+        attrs = _ID_ATTR.sub("", m.group(2) or "")
+        inner = _ANCHOR_LINK.sub("", m.group(3))
+        text = heading_text(inner)
+        base = slugify(text)
+        hid, n = base, 2
+        while hid in used:
+            hid, n = f"{base}-{n}", n + 1
+        used.add(hid)
+        if level == 1 and first_h1 is None:
+            first_h1 = text
+        entry = TocEntry(level, hid, text)
+        if level == 2 or (level == 3 and not toc):
+            toc.append(entry)
+        elif level == 3:
+            toc[-1].children.append(entry)
+        return f'<h{level} id="{hid}"{attrs}>{inner}</h{level}>'
+
+    return _HEADING.sub(replace, body), toc, first_h1
+
+
+def toc_html(toc: list[TocEntry]) -> str:
+    """Return the contents as a ``<nav>`` of nested ordered lists (empty when no entries)."""
+    if not toc:
+        return ""
+
+    def items(entries: list[TocEntry]) -> str:
+        out = []
+        for e in entries:
+            sub = f"<ol>{items(e.children)}</ol>" if e.children else ""
+            out.append(f'<li><a href="#{e.id}">{html.escape(e.text)}</a>{sub}</li>')
+        return "".join(out)
+
+    return (
+        '<nav class="toc" aria-labelledby="toc-heading"><h2 id="toc-heading">Contents</h2>'
+        f"<ol>{items(toc)}</ol></nav>"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Pages
+
+
+@lru_cache(maxsize=1)
+def _env() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent.parent / "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+    )
+
+
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def sources_summary(inputs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Group the data files a briefing read into one line per source, for the footer.
+
+    Files with the same description form one source; monthly periods (``YYYY-MM``) are
+    joined into a range ("2019-12 to 2022-10"), other periods are listed.
+
+    Returns
+    -------
+    list of dict
+        ``description, files, period, synthetic`` in first-read order.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for f in inputs:
+        key = f.get("description") or f["path"]
+        g = groups.setdefault(
+            key, {"description": key, "files": 0, "periods": [], "synthetic": False}
+        )
+        g["files"] += 1
+        g["synthetic"] = g["synthetic"] or bool(f.get("synthetic"))
+        if f.get("period") and f["period"] not in g["periods"]:
+            g["periods"].append(f["period"])
+    out = []
+    for g in groups.values():
+        periods = g.pop("periods")
+        if periods and all(_MONTH.match(p) for p in periods):
+            first, last = min(periods), max(periods)
+            g["period"] = first if first == last else f"{first} to {last}"
+        else:
+            g["period"] = "; ".join(periods) if periods else "not stated"
+        out.append(g)
+    return out
+
+
+def _common(meta: PageMeta) -> dict[str, Any]:
+    duration = None
+    if meta.started and meta.ended:
+        duration = human_duration((meta.ended - meta.started).total_seconds())
+    return {
+        "cycle": meta.cycle,
+        "classification": meta.classification,
+        "prov": meta.prov,
+        "notebook": meta.notebook,
+        "parameters": {k: json.dumps(v, default=str) for k, v in meta.parameters.items()},
+        "inputs": list(meta.inputs),
+        "sources": sources_summary(meta.inputs),
+        "started": human_time(meta.started),
+        "ended": human_time(meta.ended),
+        "duration": duration,
+    }
+
+
+def render_report(
+    nb: Mapping[str, Any], meta: PageMeta, *, base: Path | None = None
+) -> tuple[str, list[str]]:
+    """Return a briefing page for an executed notebook, and warnings about its outputs.
+
+    Parameters
+    ----------
+    nb
+        The executed notebook.
+    meta
+        Cycle, classification, parameters, data files and times for header and footer.
+    base
+        The notebook's folder (for images referenced by relative path).
+
+    Returns
+    -------
+    tuple
+        (HTML text, warnings such as "bare image without alt text").
+    """
+    body = notebook_body(nb, base=base)
+    html_body, toc, first_h1 = add_heading_ids(body.html)
+    title = meta.title or first_h1 or meta.name.replace("_", " ").capitalize()
+    nav = toc_html(toc)
+    if first_h1 is not None and nav:
+        end = html_body.find("</h1>") + len("</h1>")
+        html_body = html_body[:end] + "\n" + nav + html_body[end:]
+    page = (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            title=title,
+            has_h1=first_h1 is not None,
+            toc_html=nav,
+            body=_markup(html_body),
+            messages=body.messages,
+            **_common(meta),
+        )
+    )
+    return page, body.warnings
+
+
+def _markup(text: str) -> Any:
+    from markupsafe import Markup
+
+    return Markup(text)  # noqa: S704 - notebook outputs are trusted HTML made by scrutiny
+
+
+def render_error_page(
+    meta: PageMeta,
+    *,
+    summary: str,
+    cell: str | None = None,
+    cell_source: str | None = None,
+    traceback: str | None = None,
+    log: str | None = None,
+    last_good: Mapping[str, str] | None = None,
+    executed: str | None = None,
+) -> str:
+    """Return the page published when a briefing fails.
+
+    Parameters
+    ----------
+    meta
+        As for :func:`render_report`.
+    summary
+        One sentence: what failed, e.g. "Code cell 5 of 9 raised ValueError: ...".
+    cell
+        Which cell failed, e.g. "code cell 5 of 9".
+    cell_source
+        The failing cell's source code.
+    traceback
+        The traceback (ANSI colour codes are removed).
+    log
+        Anything the worker printed (kernel start-up errors, warnings).
+    last_good
+        ``{"href": ..., "ended": ...}`` of the report still published, if any.
+    executed
+        Relative link to the executed notebook kept for audit.
+    """
+    error = {
+        "summary": summary,
+        "cell": cell,
+        "cell_source": cell_source,
+        "traceback": strip_ansi(traceback) if traceback else None,
+        "log": strip_ansi(log).strip() if log and log.strip() else None,
+    }
+    return (
+        _env()
+        .get_template("error.html.j2")
+        .render(
+            title=meta.title or meta.name.replace("_", " ").capitalize(),
+            error=error,
+            last_good=last_good,
+            executed=executed,
+            **_common(meta),
+        )
+    )
+
+
+@dataclass
+class IndexRow:
+    """One line of the cycle index."""
+
+    name: str
+    title: str
+    status: str
+    classification: str
+    href: str | None = None
+    error_href: str | None = None
+    duration: float | None = None
+    produced: str | None = None
+
+    @property
+    def status_text(self) -> str:
+        """Return the status in words."""
+        return {
+            "ok": "Produced",
+            "skipped": "Up to date (not re-run)",
+            "failed": "Failed",
+            "not run": "Not run yet",
+            "interrupted": "Interrupted",
+        }.get(self.status, self.status)
+
+    @property
+    def status_class(self) -> str:
+        """Return the CSS class suffix for the status."""
+        return self.status.replace(" ", "-")
+
+
+def highest_classification(values: Iterable[str]) -> str:
+    """Return OFFICIAL-SENSITIVE if any value is, else OFFICIAL."""
+    return SENSITIVE if SENSITIVE in set(values) else "OFFICIAL"
+
+
+def render_index(
+    cycle: CycleInfo, rows: list[IndexRow], prov: Provenance, *, generated: datetime
+) -> str:
+    """Return the cycle's index page: every briefing with status, duration and link.
+
+    The page is marked with the highest classification of the briefings it lists.
+    """
+    view = [
+        {
+            "title": r.title,
+            "href": r.href,
+            "error_href": r.error_href,
+            "status_text": r.status_text,
+            "status_class": r.status_class,
+            "duration": human_duration(r.duration),
+            "classification": r.classification,
+            "produced": human_time(r.produced) if r.produced else "",
+        }
+        for r in rows
+    ]
+    return (
+        _env()
+        .get_template("index.html.j2")
+        .render(
+            title=f"{cycle.title}: briefings",
+            rows=view,
+            cycle=cycle,
+            classification=highest_classification(r.classification for r in rows),
+            prov=prov,
+            notebook=None,
+            parameters=None,
+            inputs=None,
+            sources=None,
+            started=None,
+            ended=human_time(generated),
+            duration=None,
+        )
+    )

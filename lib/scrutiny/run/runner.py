@@ -1,0 +1,950 @@
+"""Execute a cycle's briefings: validate, skip what is up to date, run the rest in parallel.
+
+Each briefing runs with papermill in its own worker process (forked, in a new session so a
+timeout can kill it and everything it started) and a fresh ``scrutiny`` kernel. The worker
+renders the page to a temporary file; the main process publishes it by renaming, then
+rewrites ``manifest.json`` and ``index.html``, so an interrupted run leaves every page
+either as it was or complete, and a second run resumes where the first stopped.
+
+A briefing is skipped when its cache key is unchanged: a sha256 over the notebook, its
+resolved parameters, the briefing entry, the cycle's header, the ``scrutiny`` source tree
+and the current content of every data file the last good run read (recorded through
+:mod:`scrutiny.provenance`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Protocol
+
+import scrutiny
+from scrutiny import config, provenance
+from scrutiny.analysis.board import Briefing, Cycle, CycleError, load_cycle
+from scrutiny.errors import ParamsError
+from scrutiny.run.params import (
+    NotebookParameter,
+    check_cycle,
+    inspect_parameters,
+    notebook_path,
+    parameters_from_json,
+    parameters_to_json,
+)
+from scrutiny.run.publish import (
+    CycleInfo,
+    IndexRow,
+    PageMeta,
+    Provenance,
+    atomic_write,
+    human_date,
+    publish_file,
+    read_manifest,
+    remove_stale_temps,
+    render_error_page,
+    render_index,
+    render_report,
+    temp_path,
+    write_manifest,
+)
+
+KERNEL_NAME = "scrutiny"
+ENGINE_NAME = "scrutiny-progress"
+MANIFEST = "manifest.json"
+INDEX = "index.html"
+INSPECT_CACHE = ".inspect-cache.json"
+LOCK = ".lock"
+KERNEL_START_TIMEOUT_S = 120
+MANIFEST_SCHEMA = 1
+
+
+class Progress(Protocol):
+    """What the runner tells the display: a state change, or just "time passes"."""
+
+    def update(self, name: str, state: str, detail: str = "") -> None:
+        """Record that ``name`` is now ``state`` (queued, running, done, skipped, failed...)."""
+
+    def tick(self) -> None:
+        """Redraw (called a few times a second while briefings run)."""
+
+
+class _NoProgress:
+    def update(self, name: str, state: str, detail: str = "") -> None:
+        pass
+
+    def tick(self) -> None:
+        pass
+
+
+@dataclass
+class Outcome:
+    """What happened to one briefing in this run."""
+
+    name: str
+    status: str  # ok, skipped, failed, interrupted
+    duration: float | None = None
+    message: str = ""
+    html: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    """The result of :func:`run_cycle`."""
+
+    cycle: Cycle
+    reports_dir: Path
+    outcomes: dict[str, Outcome]
+    interrupted: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """Return 0 when every briefing is ok or skipped, 1 if any failed, 130 if interrupted."""
+        if self.interrupted:
+            return 130
+        return 1 if any(o.status == "failed" for o in self.outcomes.values()) else 0
+
+    @property
+    def index(self) -> Path:
+        """Return the cycle's index page."""
+        return self.reports_dir / INDEX
+
+    @property
+    def manifest(self) -> Path:
+        """Return the cycle's manifest."""
+        return self.reports_dir / MANIFEST
+
+
+# ---------------------------------------------------------------------------------------
+# Cache keys and provenance
+
+
+def _sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def source_tree_hash(root: Path | None = None) -> str:
+    """Return a sha256 over the scrutiny package: every file's relative path and content.
+
+    Parameters
+    ----------
+    root
+        The package folder (default: the installed ``scrutiny``).
+    """
+    base = root or Path(scrutiny.__file__).parent
+    h = hashlib.sha256()
+    for p in sorted(base.rglob("*")):
+        if not p.is_file() or "__pycache__" in p.parts or p.suffix in {".pyc", ".pyo"}:
+            continue
+        h.update(p.relative_to(base).as_posix().encode() + b"\0")
+        h.update(p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def cache_key(
+    *,
+    notebook_sha256: str,
+    parameters: Mapping[str, Any],
+    briefing: Mapping[str, Any],
+    cycle: Mapping[str, Any],
+    source_sha256: str,
+    inputs: Iterable[tuple[str, str | None]],
+) -> str:
+    """Return the sha256 that decides whether a briefing must run again.
+
+    Parameters
+    ----------
+    notebook_sha256
+        sha256 of the notebook file.
+    parameters
+        The resolved parameters the notebook is run with.
+    briefing
+        The briefing's entry in the cycle file (title, classification, ...).
+    cycle
+        The cycle's header (cycle, title, meeting date, data_to), shown on every page.
+    source_sha256
+        :func:`source_tree_hash`.
+    inputs
+        (path, sha256) of each data file the briefing read; sha256 None for a file that
+        no longer exists.
+    """
+    doc = {
+        "notebook": notebook_sha256,
+        "parameters": parameters,
+        "briefing": briefing,
+        "cycle": cycle,
+        "source": source_sha256,
+        "inputs": sorted(inputs, key=lambda t: t[0]),
+    }
+    return _sha256_bytes(json.dumps(doc, sort_keys=True, default=str).encode())
+
+
+def current_inputs(recorded: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None]]:
+    """Return (path, current sha256 or None if gone) for inputs recorded by a past run."""
+    out = []
+    for rec in recorded:
+        p = config.resolve(rec["path"])
+        out.append((rec["path"], provenance.sha256_file(p) if p.is_file() else None))
+    return out
+
+
+def git_info(root: Path | None = None) -> Provenance:
+    """Return scrutiny's version, the git commit of the project and whether it was dirty."""
+    cwd = root or config.PROJECT_ROOT
+
+    def git(*args: str) -> str | None:
+        try:
+            res = subprocess.run(
+                ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return res.stdout if res.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain") if commit else None
+    return Provenance(
+        version=scrutiny.__version__,
+        commit=commit.strip() if commit else None,
+        dirty=bool(status.strip()) if status is not None else None,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).astimezone()
+
+
+def _rel(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(config.PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------------------------------
+# Validation with a memo of notebook parameters (papermill is slow to import)
+
+
+class _InspectMemo:
+    """Notebook parameters keyed by the notebook's sha256, kept beside the manifest.
+
+    The memo is discarded when ``params.py`` (which does the inspecting) changes.
+    """
+
+    def __init__(self, path: Path):
+        from scrutiny.run import params
+
+        self.path = path
+        self.version = _sha256_bytes(Path(params.__file__).read_bytes())
+        self.data: dict[str, Any] = {}
+        self.shas: dict[Path, str] = {}
+        self.changed = False
+        with contextlib.suppress(OSError, ValueError):
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict) and loaded.get("version") == self.version:
+                self.data = loaded.get("notebooks", {})
+
+    def sha(self, nb: Path) -> str:
+        if nb not in self.shas:
+            self.shas[nb] = _sha256_bytes(nb.read_bytes())
+        return self.shas[nb]
+
+    def __call__(self, nb: Path) -> dict[str, NotebookParameter]:
+        key = self.sha(nb)
+        if key in self.data:
+            return parameters_from_json(self.data[key])
+        found = inspect_parameters(nb)
+        self.data[key] = parameters_to_json(found)
+        self.changed = True
+        return found
+
+    def save(self, keep: set[str]) -> None:
+        if self.changed or set(self.data) - keep:
+            kept = {k: v for k, v in self.data.items() if k in keep}
+            atomic_write(self.path, json.dumps({"version": self.version, "notebooks": kept}))
+
+
+# ---------------------------------------------------------------------------------------
+# The worker (runs in a forked process)
+
+
+@dataclass
+class _Job:
+    name: str
+    notebook: Path
+    parameters: dict[str, Any]
+    timeout_s: float
+    tmp_html: Path
+    tmp_ipynb: Path
+    inputs_log: Path
+    log_path: Path
+    meta: PageMeta
+    last_good: dict[str, str] | None
+    executed_href: str
+
+
+def _register_engine() -> None:
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class ProgressEngine(NBClientEngine):
+        """papermill's nbclient engine, reporting each code cell as it starts."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
+            on_cell = kwargs.pop("on_cell", None)
+            if on_cell is not None:
+                code = [i for i, c in enumerate(nb_man.nb.cells) if c.cell_type == "code"]
+                ordinal = {idx: k + 1 for k, idx in enumerate(code)}
+                original = nb_man.cell_start
+
+                def cell_start(cell: Any, cell_index: int | None = None, **kw: Any) -> Any:
+                    if cell_index in ordinal:
+                        on_cell(ordinal[cell_index], len(code), cell.source)
+                    return original(cell, cell_index, **kw)
+
+                nb_man.cell_start = cell_start
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register(ENGINE_NAME, ProgressEngine)
+
+
+def _prepare_worker_imports() -> None:
+    """Import what workers need once, in the parent, so every fork starts warm."""
+    import papermill  # noqa: F401
+
+    from scrutiny.run import publish
+
+    _register_engine()
+    publish._markdown_renderer()
+    publish._env()
+
+
+def _worker(job: _Job, conn: Connection) -> None:
+    """Run one briefing and render its page (or its error page) to temporary files."""
+    os.setsid()  # own process group: a timeout kills the worker and what it started
+    fd = os.open(job.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.environ[provenance.INPUTS_LOG_ENV] = str(job.inputs_log)
+    state: dict[str, Any] = {"cell": None, "source": None}
+
+    def on_cell(k: int, n: int, source: str) -> None:
+        state["cell"], state["source"] = f"code cell {k} of {n}", source
+        conn.send(("cell", k, n, source))
+
+    try:
+        result = _execute(job, on_cell, state)
+    except BaseException as exc:  # report anything rather than die silently
+        result = {"status": "failed", "error": {"summary": f"{type(exc).__name__}: {exc}"}}
+        result["error"]["traceback"] = traceback.format_exc()
+    conn.send(("done", result))
+    conn.close()
+
+
+def _execute(
+    job: _Job, on_cell: Callable[[int, int, str], None], state: dict[str, Any]
+) -> dict[str, Any]:
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    started = _now()
+    nb = None
+    error: dict[str, Any] | None = None
+    try:
+        nb = papermill.execute_notebook(
+            str(job.notebook),
+            str(job.tmp_ipynb),
+            parameters=job.parameters,
+            engine_name=ENGINE_NAME,
+            kernel_name=KERNEL_NAME,
+            cwd=str(job.notebook.parent),
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            start_timeout=KERNEL_START_TIMEOUT_S,
+            on_cell=on_cell,
+        )
+    except PapermillExecutionError as exc:
+        where = state["cell"] or f"cell [{exc.exec_count}]"
+        error = {
+            "summary": f"{where.capitalize()} raised {exc.ename}: {exc.evalue}",
+            "cell": where,
+            "cell_source": exc.source,
+            "traceback": "\n".join(exc.traceback),
+        }
+    except Exception as exc:  # kernel would not start, died, notebook unreadable...
+        error = {
+            "summary": f"The notebook could not be run: {type(exc).__name__}: {exc}"
+            + (
+                " (run `make setup` to register it)" if type(exc).__name__ == "NoSuchKernel" else ""
+            ),
+            "cell": state["cell"],
+            "cell_source": state["source"],
+            "traceback": traceback.format_exc(),
+        }
+    ended = _now()
+    inputs = [asdict(r) for r in provenance.read_inputs_log(job.inputs_log)]
+    meta = job.meta
+    meta.inputs, meta.started, meta.ended = inputs, started, ended
+    result: dict[str, Any] = {
+        "started": started.isoformat(),
+        "ended": ended.isoformat(),
+        "inputs": inputs,
+        "warnings": [],
+        "has_ipynb": job.tmp_ipynb.exists(),
+    }
+    if error is None:
+        page, warnings = render_report(nb, meta, base=job.notebook.parent)
+        atomic_write(job.tmp_html, page)
+        result |= {"status": "ok", "warnings": warnings}
+    else:
+        if nb is None and not job.tmp_ipynb.exists():
+            with contextlib.suppress(Exception):
+                nbformat.read(str(job.notebook), as_version=4)  # surface read errors in log
+        sys.stdout.flush()
+        sys.stderr.flush()
+        result |= {"status": "failed", "error": error}
+        _write_error_page(job, error)
+    return result
+
+
+def _write_error_page(job: _Job, error: Mapping[str, Any]) -> None:
+    log = (
+        job.log_path.read_text(encoding="utf-8", errors="replace") if job.log_path.exists() else ""
+    )
+    page = render_error_page(
+        job.meta,
+        summary=error["summary"],
+        cell=error.get("cell"),
+        cell_source=error.get("cell_source"),
+        traceback=error.get("traceback"),
+        log=log[-20000:],
+        last_good=job.last_good,
+        executed=job.executed_href if job.tmp_ipynb.exists() else None,
+    )
+    atomic_write(job.tmp_html, page)
+
+
+# ---------------------------------------------------------------------------------------
+# The main process
+
+
+@dataclass
+class _Active:
+    job: _Job
+    proc: Any
+    conn: Connection
+    started: float
+    cell: str | None = None
+    source: str | None = None
+    result: dict[str, Any] | None = None
+
+
+@contextlib.contextmanager
+def _lock(folder: Path) -> Iterator[None]:
+    fh = open(folder / LOCK, "w")  # noqa: SIM115 - held for the whole run
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RuntimeError(
+                f"another scrutiny run is writing {folder}; wait for it to finish"
+            ) from exc
+        yield
+    finally:
+        fh.close()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _kill(active: _Active) -> None:
+    try:
+        os.killpg(active.proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        with contextlib.suppress(ProcessLookupError):
+            active.proc.kill()
+    active.proc.join(5)
+
+
+class _CycleRun:
+    """State of one ``run_cycle`` call (kept in one place so publishing stays consistent)."""
+
+    def __init__(self, cycle_file: Path, cycle: Cycle, out: Path, progress: Progress):
+        self.cycle_file = cycle_file
+        self.cycle = cycle
+        self.out = out
+        self.progress = progress
+        self.manifest = read_manifest(out / MANIFEST)
+        self.entries: dict[str, dict[str, Any]] = dict(self.manifest.get("briefings", {}))
+        self.prov = git_info()
+        self.info = CycleInfo(
+            cycle=cycle.cycle,
+            title=cycle.title,
+            meeting_date=human_date(cycle.meeting_date),
+            data_to=cycle.data_to,
+        )
+        self.cycle_header = {
+            "cycle": cycle.cycle,
+            "title": cycle.title,
+            "meeting_date": cycle.meeting_date.isoformat(),
+            "data_to": cycle.data_to,
+        }
+        self.started = _now()
+        self.outcomes: dict[str, Outcome] = {}
+
+    # -- manifest and index -------------------------------------------------------------
+
+    def entry(self, b: Briefing) -> dict[str, Any]:
+        e = self.entries.setdefault(b.name, {"status": "not run", "published": None})
+        e.update(
+            title=b.title or e.get("title") or b.name,
+            notebook=b.notebook,
+            classification=b.classification,
+        )
+        return e
+
+    def write_state(self, **run: Any) -> None:
+        names = [b.name for b in self.cycle.briefings]
+        for b in self.cycle.briefings:
+            self.entry(b)
+        manifest = {
+            "schema": MANIFEST_SCHEMA,
+            "cycle": self.cycle_header,
+            "cycle_file": _rel(self.cycle_file),
+            "updated": _now().isoformat(),
+            "run": {
+                "started": self.started.isoformat(),
+                "scrutiny": self.prov.as_dict(),
+                **run,
+            },
+            "briefings": {n: self.entries[n] for n in names},
+        }
+        write_manifest(self.out / MANIFEST, manifest)
+        rows = []
+        for b in self.cycle.briefings:
+            e = self.entries[b.name]
+            pub = e.get("published") or {}
+            last = e.get("last_run") or {}
+            rows.append(
+                IndexRow(
+                    name=b.name,
+                    title=pub.get("title") or e["title"],
+                    status=e.get("status", "not run"),
+                    classification=b.classification,
+                    href=pub.get("html"),
+                    error_href=(e.get("error") or {}).get("page"),
+                    duration=last.get("duration_s")
+                    if e.get("status") != "skipped"
+                    else pub.get("duration_s"),
+                    produced=pub.get("ended"),
+                )
+            )
+        atomic_write(self.out / INDEX, render_index(self.info, rows, self.prov, generated=_now()))
+
+    # -- one briefing's result ------------------------------------------------------------
+
+    def meta(self, b: Briefing, params: Mapping[str, Any]) -> PageMeta:
+        return PageMeta(
+            cycle=self.info,
+            name=b.name,
+            classification=b.classification,
+            prov=self.prov,
+            title=b.title,
+            notebook=b.notebook,
+            parameters=dict(params),
+        )
+
+    def clear_error(self, b: Briefing, e: dict[str, Any]) -> None:
+        for suffix in (".error.html", ".failed.ipynb"):
+            (self.out / f"{b.name}{suffix}").unlink(missing_ok=True)
+        e["error"] = None
+
+    def skipped(self, b: Briefing) -> None:
+        e = self.entry(b)
+        pub = e["published"]
+        self.clear_error(b, e)
+        e["status"] = "skipped"
+        e["last_run"] = {"status": "skipped", "checked": _now().isoformat()}
+        self.outcomes[b.name] = Outcome(
+            b.name, "skipped", pub.get("duration_s"), "up to date", self.out / pub["html"]
+        )
+        self.progress.update(b.name, "skipped", "up to date")
+
+    def finished(self, a: _Active, plan: _Plan) -> None:
+        job, res, b = a.job, a.result or {}, plan.briefing
+        e = self.entry(b)
+        started = res.get("started") or datetime.fromtimestamp(a.started, UTC).isoformat()
+        ended = res.get("ended") or _now().isoformat()
+        duration = (datetime.fromisoformat(ended) - datetime.fromisoformat(started)).total_seconds()
+        e["last_run"] = {
+            "status": res.get("status"),
+            "started": started,
+            "ended": ended,
+            "duration_s": duration,
+        }
+        html, ipynb = self.out / f"{b.name}.html", self.out / f"{b.name}.ipynb"
+        if res.get("status") == "ok":
+            publish_file(job.tmp_ipynb, ipynb)
+            publish_file(job.tmp_html, html)
+            self.clear_error(b, e)
+            inputs = res.get("inputs", [])
+            key = plan.key([(r["path"], r["sha256"]) for r in inputs])
+            e["status"] = "ok"
+            e["warnings"] = res.get("warnings", [])
+            e["published"] = {
+                "html": html.name,
+                "ipynb": ipynb.name,
+                "title": b.title or _title_from(html) or b.name,
+                "classification": b.classification,
+                "notebook": b.notebook,
+                "notebook_sha256": plan.notebook_sha256,
+                "source_sha256": plan.source_sha256,
+                "parameters": plan.parameters,
+                "inputs": inputs,
+                "cache_key": key,
+                "started": started,
+                "ended": ended,
+                "duration_s": duration,
+                "scrutiny": self.prov.as_dict(),
+            }
+            e["title"] = e["published"]["title"]
+            self.outcomes[b.name] = Outcome(b.name, "ok", duration, "", html, e["warnings"])
+            self.progress.update(b.name, "done", f"in {duration:.1f} s")
+            return
+        err = dict(res.get("error") or {"summary": "the worker stopped without a result"})
+        if not job.tmp_html.exists():  # the worker failed before writing its error page
+            with contextlib.suppress(Exception):
+                _write_error_page(job, err)
+        error_page = self.out / f"{b.name}.error.html"
+        if job.tmp_html.exists():
+            publish_file(job.tmp_html, error_page)
+        else:  # an old error page would describe another run
+            error_page.unlink(missing_ok=True)
+        if job.tmp_ipynb.exists():
+            publish_file(job.tmp_ipynb, self.out / f"{b.name}.failed.ipynb")
+        else:
+            (self.out / f"{b.name}.failed.ipynb").unlink(missing_ok=True)
+        e["status"] = "failed"
+        e["error"] = {
+            "summary": err.get("summary"),
+            "cell": err.get("cell"),
+            "page": error_page.name if error_page.exists() else None,
+            "executed": f"{b.name}.failed.ipynb"
+            if (self.out / f"{b.name}.failed.ipynb").exists()
+            else None,
+        }
+        self.outcomes[b.name] = Outcome(
+            b.name, "failed", duration, str(err.get("summary")), error_page
+        )
+        self.progress.update(b.name, "failed", str(err.get("summary")))
+
+
+def _title_from(html_file: Path) -> str | None:
+    import re
+
+    m = re.search(r"<h1[^>]*>(.*?)</h1>", html_file.read_text(encoding="utf-8"), re.S)
+    if not m:
+        return None
+    from scrutiny.run.publish import heading_text
+
+    return heading_text(m.group(1))
+
+
+@dataclass
+class _Plan:
+    briefing: Briefing
+    notebook: Path
+    parameters: dict[str, Any]
+    notebook_sha256: str
+    source_sha256: str
+    cycle_header: dict[str, Any]
+    timeout_s: float
+
+    def key(self, inputs: Iterable[tuple[str, str | None]]) -> str:
+        return cache_key(
+            notebook_sha256=self.notebook_sha256,
+            parameters=self.parameters,
+            briefing=self.briefing.model_dump(mode="json"),
+            cycle=self.cycle_header,
+            source_sha256=self.source_sha256,
+            inputs=inputs,
+        )
+
+
+def _up_to_date(plan: _Plan, entry: Mapping[str, Any], out: Path) -> bool:
+    pub = entry.get("published")
+    if not pub or not pub.get("cache_key"):
+        return False
+    if not (out / pub["html"]).is_file() or not (out / pub["ipynb"]).is_file():
+        return False
+    return plan.key(current_inputs(pub.get("inputs", []))) == pub["cache_key"]
+
+
+def run_cycle(
+    cycle_file: str | Path,
+    *,
+    only: Iterable[str] | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    reports_dir: str | Path | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run a cycle: validate everything, skip what is up to date, run the rest, publish.
+
+    Parameters
+    ----------
+    cycle_file
+        ``params/cycles/YYYY-MM.yaml``.
+    only
+        Run just these briefings (the index still lists all of them).
+    jobs
+        Worker processes at once (default: the number of cores).
+    force
+        Run even briefings whose cache key is unchanged.
+    reports_dir
+        Where cycles are published (default ``reports/``); pages go in ``<dir>/<cycle>/``.
+    progress
+        Receives state changes for a display (see :class:`Progress`).
+
+    Returns
+    -------
+    RunResult
+        Per-briefing outcomes; ``exit_code`` is 0, 1 (a briefing failed) or 130.
+
+    Raises
+    ------
+    CycleError
+        The cycle file or a briefing's parameters are wrong (nothing has been run).
+    """
+    path = Path(cycle_file)
+    progress = progress or _NoProgress()
+    cycle = load_cycle(path)
+    out = Path(reports_dir or config.REPORTS_DIR) / cycle.cycle
+    out.mkdir(parents=True, exist_ok=True)
+    with _lock(out):
+        memo = _InspectMemo(out / INSPECT_CACHE)
+        params = check_cycle(path, cycle, inspect=memo)
+        memo.save({memo.sha(notebook_path(b)) for b in cycle.briefings})
+        names = [b.name for b in cycle.briefings]
+        selected = _select(path, names, only)
+        if jobs is not None and jobs < 1:
+            raise CycleError([ParamsError(path, f"--jobs must be at least 1, got {jobs}")])
+
+        run = _CycleRun(path, cycle, out, progress)
+        remove_stale_temps(out)
+        source_sha = source_tree_hash()
+        plans: list[_Plan] = []
+        for b in cycle.briefings:
+            if b.name not in selected:
+                continue
+            nb = notebook_path(b)
+            plan = _Plan(
+                briefing=b,
+                notebook=nb,
+                parameters=params[b.name],
+                notebook_sha256=memo.sha(nb),
+                source_sha256=source_sha,
+                cycle_header=run.cycle_header,
+                timeout_s=60 * (b.timeout_minutes or cycle.timeout_minutes),
+            )
+            if not force and _up_to_date(plan, run.entry(b), out):
+                run.skipped(b)
+            else:
+                plans.append(plan)
+                progress.update(b.name, "queued")
+
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(plans) or 1))
+        run_info = {"jobs": workers, "force": force, "only": sorted(only) if only else None}
+        interrupted = False
+        if plans:
+            tmpdir = Path(tempfile.mkdtemp(prefix=f"scrutiny-{cycle.cycle}-"))
+            try:
+                with _sigterm_as_interrupt():
+                    interrupted = _schedule(run, plans, workers, tmpdir)
+            finally:
+                shutil.rmtree(tmpdir, ignore_errors=True)
+        run.write_state(ended=_now().isoformat(), interrupted=interrupted, **run_info)
+        order = {name: i for i, name in enumerate(names)}
+        outcomes = dict(sorted(run.outcomes.items(), key=lambda kv: order[kv[0]]))
+        return RunResult(cycle, out, outcomes, interrupted)
+
+
+def _select(path: Path, names: list[str], only: Iterable[str] | None) -> set[str]:
+    if not only:
+        return set(names)
+    wanted = [n.strip() for item in only for n in item.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in names]
+    if unknown:
+        raise CycleError(
+            [
+                ParamsError(
+                    path,
+                    f"--only: no briefing called '{n}' "
+                    f"(the cycle has: {', '.join(names) or 'none'})",
+                )
+                for n in unknown
+            ]
+        )
+    return set(wanted)
+
+
+def _make_job(run: _CycleRun, plan: _Plan, tmpdir: Path) -> _Job:
+    b = plan.briefing
+    e = run.entry(b)
+    pub = e.get("published")
+    last_good = None
+    if pub and (run.out / pub["html"]).is_file():
+        from scrutiny.run.publish import human_time
+
+        last_good = {"href": pub["html"], "ended": human_time(pub.get("ended"))}
+    final_html = run.out / f"{b.name}.html"
+    return _Job(
+        name=b.name,
+        notebook=plan.notebook,
+        parameters=plan.parameters,
+        timeout_s=plan.timeout_s,
+        tmp_html=temp_path(final_html),
+        tmp_ipynb=temp_path(run.out / f"{b.name}.ipynb", ".ipynb"),
+        inputs_log=tmpdir / f"{b.name}.inputs.jsonl",
+        log_path=tmpdir / f"{b.name}.log",
+        meta=run.meta(b, plan.parameters),
+        last_good=last_good,
+        executed_href=f"{b.name}.failed.ipynb",
+    )
+
+
+def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) -> bool:
+    """Run the plans, at most ``workers`` at once; return True if interrupted."""
+    _prepare_worker_imports()
+    ctx = multiprocessing.get_context("fork")
+    pending = deque(plans)
+    by_name = {p.briefing.name: p for p in plans}
+    active: dict[str, _Active] = {}
+    progress = run.progress
+
+    def start(plan: _Plan) -> None:
+        job = _make_job(run, plan, tmpdir)
+        sys.stdout.flush()  # else the child flushes the parent's buffered lines into its log
+        sys.stderr.flush()
+        reader, writer = ctx.Pipe(duplex=False)
+        proc = ctx.Process(
+            target=_worker, args=(job, writer), name=f"scrutiny-{job.name}", daemon=False
+        )
+        proc.start()
+        writer.close()
+        active[job.name] = _Active(job, proc, reader, time.monotonic())
+        progress.update(job.name, "running", "starting kernel")
+
+    def drain(a: _Active) -> None:
+        try:
+            while a.conn.poll():
+                msg = a.conn.recv()
+                if msg[0] == "cell":
+                    _, k, n, source = msg
+                    a.cell, a.source = f"code cell {k} of {n}", source
+                    progress.update(a.job.name, "running", f"cell {k} of {n}")
+                elif msg[0] == "done":
+                    a.result = msg[1]
+        except (EOFError, OSError):
+            pass
+
+    def fail_in_main(a: _Active, summary: str) -> None:
+        a.job.tmp_html.unlink(missing_ok=True)
+        a.job.tmp_ipynb.unlink(missing_ok=True)
+        started = datetime.fromtimestamp(time.time() - (time.monotonic() - a.started), UTC)
+        meta = a.job.meta
+        meta.started, meta.ended = started.astimezone(), _now()
+        meta.inputs = [asdict(r) for r in provenance.read_inputs_log(a.job.inputs_log)]
+        error = {"summary": summary, "cell": a.cell, "cell_source": a.source, "traceback": None}
+        _write_error_page(a.job, error)
+        a.result = {
+            "status": "failed",
+            "started": meta.started.isoformat(),
+            "ended": meta.ended.isoformat(),
+            "error": error,
+        }
+
+    def finish(a: _Active) -> None:
+        a.conn.close()
+        a.proc.join(5)
+        del active[a.job.name]
+        run.finished(a, by_name[a.job.name])
+        run.write_state(ended=None, interrupted=False)
+
+    try:
+        while pending or active:
+            while pending and len(active) < workers:
+                start(pending.popleft())
+            wait(
+                [a.conn for a in active.values()] + [a.proc.sentinel for a in active.values()], 0.2
+            )
+            for a in list(active.values()):
+                drain(a)
+                if a.result is not None:
+                    finish(a)
+                elif not a.proc.is_alive():
+                    drain(a)
+                    if a.result is None:
+                        code = a.proc.exitcode
+                        how = (
+                            f"killed by signal {-code}"
+                            if code and code < 0
+                            else f"exit code {code}"
+                        )
+                        where = f" while running {a.cell}" if a.cell else ""
+                        fail_in_main(a, f"The worker process ended unexpectedly ({how}){where}.")
+                    finish(a)
+                elif time.monotonic() - a.started > a.job.timeout_s:
+                    _kill(a)
+                    limit = a.job.timeout_s / 60
+                    where = f" while running {a.cell}" if a.cell else " while starting the kernel"
+                    fail_in_main(a, f"Stopped after the time limit of {limit:g} minutes{where}.")
+                    finish(a)
+            progress.tick()
+    except KeyboardInterrupt:
+        for a in list(active.values()):
+            _kill(a)
+            a.job.tmp_html.unlink(missing_ok=True)
+            a.job.tmp_ipynb.unlink(missing_ok=True)
+            e = run.entry(by_name[a.job.name].briefing)
+            e["status"] = "interrupted"
+            e["last_run"] = {"status": "interrupted", "ended": _now().isoformat()}
+            run.outcomes[a.job.name] = Outcome(a.job.name, "interrupted", message="interrupted")
+            progress.update(a.job.name, "interrupted")
+        for plan in pending:
+            progress.update(plan.briefing.name, "interrupted", "not started")
+            run.outcomes[plan.briefing.name] = Outcome(
+                plan.briefing.name, "interrupted", message="not started"
+            )
+        return True
+    return False

@@ -1,0 +1,184 @@
+"""The runner: cache keys, and what happens when a briefing times out, dies or is interrupted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+from conftest import SCRUTINY, read_json, write_cycle
+from scrutiny.run.runner import cache_key, current_inputs, git_info, source_tree_hash
+
+BASE = {
+    "notebook_sha256": "n1",
+    "parameters": {"cycle": "2022-11", "months": 6},
+    "briefing": {"name": "summary", "classification": "OFFICIAL"},
+    "cycle": {"cycle": "2022-11", "title": "CGB"},
+    "source_sha256": "s1",
+    "inputs": [("data/a.csv", "h1"), ("data/b.csv", "h2")],
+}
+
+
+def test_cache_key_changes_with_each_dependency():
+    key = cache_key(**BASE)
+    changes = {
+        "notebook_sha256": "n2",
+        "parameters": {"cycle": "2022-11", "months": 7},
+        "briefing": {"name": "summary", "classification": "OFFICIAL-SENSITIVE"},
+        "cycle": {"cycle": "2022-11", "title": "CGB (rescheduled)"},
+        "source_sha256": "s2",
+        "inputs": [("data/a.csv", "h1"), ("data/b.csv", "CHANGED")],
+    }
+    for field, value in changes.items():
+        assert cache_key(**{**BASE, field: value}) != key, field
+    # a vanished file (None) differs from a present one, and an extra file counts
+    assert cache_key(**{**BASE, "inputs": [("data/a.csv", "h1"), ("data/b.csv", None)]}) != key
+    assert cache_key(**{**BASE, "inputs": [*BASE["inputs"], ("data/c.csv", "h3")]}) != key
+
+
+def test_cache_key_is_stable_under_reordering():
+    again = {
+        **BASE,
+        "parameters": {"months": 6, "cycle": "2022-11"},
+        "inputs": BASE["inputs"][::-1],
+    }
+    assert cache_key(**again) == cache_key(**BASE)
+    assert len(cache_key(**BASE)) == 64
+
+
+def test_current_inputs_hash_content_and_notice_missing_files(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_bytes(b"abc")
+    recorded = [{"path": str(f)}, {"path": str(tmp_path / "gone.csv")}]
+    # sha256("abc") is the FIPS 180-2 test vector
+    assert current_inputs(recorded) == [
+        (str(f), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (str(tmp_path / "gone.csv"), None),
+    ]
+
+
+def test_source_tree_hash_covers_files_not_bytecode(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "mod.py").write_text("x = 1\n")
+    (tmp_path / "templates" / "page.html.j2").write_text("<p>")
+    first = source_tree_hash(tmp_path)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0")
+    assert source_tree_hash(tmp_path) == first
+    (tmp_path / "templates" / "page.html.j2").write_text("<p>changed")
+    assert source_tree_hash(tmp_path) != first
+
+
+def test_git_info_names_this_commit():
+    info = git_info()
+    assert info.version
+    assert info.commit is None or len(info.commit) == 40
+    assert info.dirty in (True, False, None)
+
+
+# ---------------------------------------------------------------------------------------
+# Robustness, through the real command
+
+
+def test_timeout_and_killed_worker_fail_alone(tmp_path):
+    cycle = write_cycle(
+        tmp_path,
+        [
+            {
+                "name": "slow",
+                "notebook": "misbehave",
+                "timeout_minutes": 0.05,  # 3 seconds
+                "parameters": {"sleep_seconds": 120},
+            },
+            {"name": "killer", "notebook": "misbehave", "parameters": {"kill_worker": True}},
+        ],
+    )
+    t0 = time.monotonic()
+    res = subprocess.run(
+        [SCRUTINY, "run", cycle, "--reports-dir", tmp_path / "reports", "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert time.monotonic() - t0 < 60  # the 120 s sleep was cut short
+    assert res.returncode == 1, res.stdout + res.stderr
+    out = tmp_path / "reports" / "2022-11"
+    m = read_json(out / "manifest.json")["briefings"]
+    assert m["slow"]["status"] == "failed" and m["killer"]["status"] == "failed"
+    # misbehave.ipynb: imports, parameters, injected parameters, sleep, kill = 5 code cells
+    assert m["slow"]["error"]["summary"] == (
+        "Stopped after the time limit of 0.05 minutes while running code cell 4 of 5."
+    )
+    assert m["killer"]["error"]["summary"] == (
+        "The worker process ended unexpectedly (killed by signal 9) while running code cell 5 of 5."
+    )
+    page = (out / "slow.error.html").read_text()
+    assert "time.sleep(sleep_seconds)" in page
+    assert not (out / "slow.html").exists()
+    assert not [p for p in out.iterdir() if ".tmp" in p.name]
+
+
+def _wait_for(proc: subprocess.Popen, text: str, limit: float = 60) -> list[str]:
+    seen = []
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if text in line:
+            return seen
+    raise AssertionError(f"never saw {text!r}; output so far: {''.join(seen)}")
+
+
+def test_interrupted_run_keeps_previous_reports_and_resumes(tmp_path):
+    def cycle(second_sleep):
+        return write_cycle(
+            tmp_path,
+            [
+                {"name": "first", "notebook": "misbehave"},
+                {
+                    "name": "second",
+                    "notebook": "misbehave",
+                    "parameters": {"sleep_seconds": second_sleep},
+                },
+            ],
+        )
+
+    reports = tmp_path / "reports"
+    out = reports / "2022-11"
+    cmd = [SCRUTINY, "run", cycle(0.0), "--reports-dir", reports]
+    assert subprocess.run(cmd, capture_output=True, timeout=120).returncode == 0
+    previous = (out / "second.html").read_bytes()
+
+    # second now sleeps for a minute; interrupt it once it is running (Ctrl-C = SIGINT)
+    cycle(60.0)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(proc, "second: running")
+        time.sleep(1.0)
+        os.kill(proc.pid, signal.SIGINT)
+        rest = proc.communicate(timeout=60)[0]
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, rest
+    assert "Interrupted" in rest
+    assert (out / "second.html").read_bytes() == previous
+    assert not [p for p in out.iterdir() if ".tmp" in p.name]
+    m = read_json(out / "manifest.json")["briefings"]
+    assert (
+        m["second"]["status"] == "interrupted" and m["second"]["published"]["html"] == "second.html"
+    )
+    assert m["first"]["status"] in ("skipped", "ok")
+
+    # resume with the original parameters: both pages are still current, nothing is lost
+    cycle(0.0)
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout
+    status = read_json(out / "manifest.json")["briefings"]["second"]["status"]
+    if status == "ok":  # re-ran: only when lib/scrutiny was edited meanwhile (shared tree)
+        assert "second: done" in res.stdout
+    else:
+        assert status == "skipped"
+        assert (out / "second.html").read_bytes() == previous

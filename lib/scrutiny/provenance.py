@@ -9,9 +9,11 @@ are only kept in memory (:func:`recorded_inputs`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,6 +24,8 @@ INPUTS_LOG_ENV = "SCRUTINY_INPUTS_LOG"
 # (path, size, mtime_ns) -> sha256, so repeated reads in one process hash once.
 _HASH_CACHE: dict[tuple[str, int, int], str] = {}
 _RECORDS: dict[str, InputRecord] = {}
+# Lists collecting the records made inside each open capture() block.
+_CAPTURES: list[list[InputRecord]] = []
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,9 @@ def record_input(
         description=description,
     )
     _RECORDS[rec.path] = rec
+    for captured in _CAPTURES:
+        if rec not in captured:
+            captured.append(rec)
     log = os.environ.get(INPUTS_LOG_ENV)
     if log:
         with open(log, "a", encoding="utf-8") as fh:
@@ -118,3 +125,36 @@ def read_inputs_log(path: str | os.PathLike[str]) -> list[InputRecord]:
             rec = InputRecord(**json.loads(line))
             out[rec.path] = rec
     return list(out.values())
+
+
+@contextlib.contextmanager
+def capture() -> Iterator[list[InputRecord]]:
+    """Collect the records made inside a ``with`` block (each file once, first-read order).
+
+    Used by cached computations (the assessment) to remember which files they read, so a
+    later cache hit can record them again for the briefing that asked.
+    """
+    records: list[InputRecord] = []
+    _CAPTURES.append(records)
+    try:
+        yield records
+    finally:
+        _CAPTURES.remove(records)
+
+
+def source_tree_hash(root: Path | None = None) -> str:
+    """Return a sha256 over the scrutiny package: every file's relative path and content.
+
+    Parameters
+    ----------
+    root
+        The package folder (default: the installed ``scrutiny``).
+    """
+    base = root or Path(__file__).parent
+    h = hashlib.sha256()
+    for p in sorted(base.rglob("*")):
+        if not p.is_file() or "__pycache__" in p.parts or p.suffix in {".pyc", ".pyo"}:
+            continue
+        h.update(p.relative_to(base).as_posix().encode() + b"\0")
+        h.update(p.read_bytes() + b"\0")
+    return h.hexdigest()

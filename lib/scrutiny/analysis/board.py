@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from scrutiny import provenance
+from scrutiny.analysis.method import Method
 from scrutiny.errors import ParamsError
 
 YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -92,6 +93,7 @@ class Cycle(_Strict):
     data_to: YearMonth
     defaults: dict[str, Any] = Field(default_factory=dict)
     timeout_minutes: float = Field(default=30.0, gt=0)
+    method: Method = Field(default_factory=Method)
     briefings: list[Briefing] = Field(default_factory=list)
     agenda: list[AgendaItem] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
@@ -159,6 +161,8 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
     lists = {"briefings": Briefing, "agenda": AgendaItem, "actions": Action}
     if len(loc) >= 3 and loc[0] in lists and isinstance(loc[1], int):
         return lists[str(loc[0])]
+    if len(loc) >= 2 and loc[0] == "method":
+        return Method
     return Cycle
 
 

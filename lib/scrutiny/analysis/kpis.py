@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scrutiny import provenance
+from scrutiny.analysis.method import KpiMethod
 from scrutiny.config import PARAMS_DIR
 from scrutiny.data import DataSources, force_geography, load_crimes, load_extract
 from scrutiny.data.extract import OUTCOMES
@@ -144,6 +145,7 @@ class Kpi(_Model):
     target: Target | None = None
     national_measure: NationalMeasure | None = None
     plan_theme: str | None = None
+    method: KpiMethod | None = None
 
     @property
     def uses_extract(self) -> bool:

@@ -33,16 +33,12 @@ from matplotlib import colormaps, patheffects
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from scrutiny.analysis import narrative
+from scrutiny.analysis.assessment import window
 from scrutiny.analysis.kpis import Definition, Kpi, kpi_series, load_registry, select_rows
+from scrutiny.analysis.method import DEFAULT_REBASE
+from scrutiny.analysis.peers import HOME_OFFICE_YEAR, Comparison, force_comparison, peer_forces
 from scrutiny.briefings import common
-from scrutiny.briefings.performance import (
-    DEFAULT_REBASE,
-    HOME_OFFICE_YEAR,
-    Comparison,
-    force_comparison,
-    peer_forces,
-    window,
-)
 from scrutiny.data import (
     DataQuality,
     DataSources,
@@ -54,7 +50,7 @@ from scrutiny.data import (
     population,
 )
 from scrutiny.data.police_uk import ASB, CHARGED_OUTCOMES, CRIME_TYPES
-from scrutiny.present import charts, narrative
+from scrutiny.present import charts
 from scrutiny.stats import compare, spc, trends
 from scrutiny.stats.compare import PeerGroup
 

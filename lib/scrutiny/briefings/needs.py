@@ -21,12 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scrutiny.analysis.narrative import fmt_int, fmt_num, fmt_pct, month_label
 from scrutiny.briefings.common import disclose, withheld
 from scrutiny.data import DataQuality, DataSources, force_geography, load_crimes, load_extract
 from scrutiny.data import population as ons_population
 from scrutiny.present import charts
 from scrutiny.present.charts import Chart
-from scrutiny.present.narrative import fmt_int, fmt_num, fmt_pct, month_label
 from scrutiny.stats import trends
 
 MARKER = "[c]"

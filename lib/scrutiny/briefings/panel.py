@@ -26,11 +26,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from scrutiny.analysis import actions
+from scrutiny.analysis import actions, narrative
 from scrutiny.analysis.board import Action, AgendaItem, Cycle
 from scrutiny.analysis.kpis import Kpi, kpi_series
 from scrutiny.data import DataSources
-from scrutiny.present import narrative
 from scrutiny.present.tables import icon_html
 from scrutiny.stats import spc
 

@@ -24,11 +24,12 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from scrutiny.analysis import narrative
 from scrutiny.analysis import plan as plan_mod
 from scrutiny.analysis.kpis import Kpi, kpi_series
 from scrutiny.analysis.plan import NOT_GRADED, Period, Plan, PlanKpi
 from scrutiny.data import DataSources
-from scrutiny.present import charts, narrative
+from scrutiny.present import charts
 from scrutiny.present.charts import Chart
 from scrutiny.stats import compare, spc
 

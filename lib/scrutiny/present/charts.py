@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from scrutiny.present.narrative import fmt_num, fmt_value, month_label, spc_pattern, spc_status
+from scrutiny.analysis.narrative import fmt_num, fmt_value, month_label, spc_pattern, spc_status
 from scrutiny.present.tables import ICON_STYLE
 from scrutiny.stats import compare, spc
 

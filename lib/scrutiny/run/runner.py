@@ -139,24 +139,6 @@ def _sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def source_tree_hash(root: Path | None = None) -> str:
-    """Return a sha256 over the scrutiny package: every file's relative path and content.
-
-    Parameters
-    ----------
-    root
-        The package folder (default: the installed ``scrutiny``).
-    """
-    base = root or Path(scrutiny.__file__).parent
-    h = hashlib.sha256()
-    for p in sorted(base.rglob("*")):
-        if not p.is_file() or "__pycache__" in p.parts or p.suffix in {".pyc", ".pyo"}:
-            continue
-        h.update(p.relative_to(base).as_posix().encode() + b"\0")
-        h.update(p.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def cache_key(
     *,
     notebook_sha256: str,
@@ -762,7 +744,7 @@ def run_cycle(
 
         run = _CycleRun(path, cycle, out, progress)
         remove_stale_temps(out)
-        source_sha = source_tree_hash()
+        source_sha = provenance.source_tree_hash()
         plans: list[_Plan] = []
         for b in cycle.briefings:
             if b.name not in selected:

@@ -12,6 +12,7 @@ The formatting helpers (:func:`fmt_int`, :func:`fmt_num`, :func:`fmt_pct`,
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -60,6 +61,34 @@ def month_label(value: Any, *, short: bool = False) -> str:
     if isinstance(value, pd.Timestamp):
         return value.strftime(fmt)
     return str(value)
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter for use inside a sentence, keeping acronyms.
+
+    >>> lower_first("Burglary"), lower_first("VRN referrals")
+    ('burglary', 'VRN referrals')
+    """
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def join_words(items: Sequence[str]) -> str:
+    """Join in plain English: ``["a", "b", "c"] -> "a, b and c"``.
+
+    >>> join_words(["Blaby"]), join_words(["Blaby", "Melton", "Rutland"])
+    ('Blaby', 'Blaby, Melton and Rutland')
+    """
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def month_text(ym: str) -> str:
+    """``"2022-10" -> "October 2022"``."""
+    return pd.Period(ym, freq="M").strftime("%B %Y")
 
 
 def _cap(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Tests for scrutiny.present.narrative: sentences say only what the statistics support."""
+"""Tests for scrutiny.analysis.narrative: sentences say only what the statistics support."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrutiny.present import narrative
+from scrutiny.analysis import narrative
 from scrutiny.stats import compare, spc, trends
 
 MONTHS = pd.period_range("2021-01", periods=31, freq="M")

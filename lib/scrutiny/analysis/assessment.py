@@ -1,0 +1,1092 @@
+"""The cycle's assessment: every KPI for the force and each district, computed once.
+
+One version of the truth: the assessment holds, for every KPI in the registry and every
+area (the force and each district), the monthly series, one SPC reading (mean, limits,
+rule, point type, variation and assurance icons), the baselines and their change
+verdicts, the national and peer comparison (the force), whether it rests on synthetic
+data, the Police and Crime Plan grade where the plan names the KPI, and the sentence for
+each verdict. Every briefing reads its verdicts, figures and sentences from here, so two
+pages cannot disagree.
+
+The method settings (:class:`scrutiny.analysis.method.Method`: the SPC window and rebase
+month, the significance level) come from the cycle file's ``method:`` block and the KPI
+registry, and are recorded with the results.
+
+Three ways in::
+
+    from scrutiny.analysis import assessment
+    a = assessment.for_cycle("params/cycles/2022-11.yaml")   # cached on its inputs
+    a.spc_table("violence_sexual_offences")                    # one KPI's SPC table
+
+:func:`get` computes once and caches on the inputs (data content, registry, plan, method,
+code); :meth:`Assessment.write` publishes the tables as Parquet and CSV
+(``reports/<cycle>/assessment/``, schema in ``docs/assessment.md``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scrutiny import __version__, config, provenance
+from scrutiny.analysis import narrative
+from scrutiny.analysis import plan as plan_mod
+from scrutiny.analysis.kpis import Kpi, kpi_series, load_registry
+from scrutiny.analysis.method import Method, rebase_for
+from scrutiny.analysis.peers import (
+    Comparison,
+    force_comparison,
+    home_office_table,
+    peer_forces,
+)
+from scrutiny.analysis.plan import Plan
+from scrutiny.data import (
+    DataQuality,
+    DataSources,
+    force_geography,
+    load_crimes,
+    load_extract,
+    load_offence_map,
+)
+from scrutiny.data.police_uk import ASB
+from scrutiny.stats import compare, spc, trends
+from scrutiny.stats.compare import PeerGroup
+
+#: Bump when the assessment's content or tables change shape (part of the cache key).
+SCHEMA_VERSION = 1
+PICKLE = "assessment.pkl"
+META = "meta.json"
+
+
+@dataclass
+class KpiResult:
+    """One KPI in one area: series, SPC, baselines and (for the force) the comparison.
+
+    Attributes
+    ----------
+    kpi, area
+        The KPI and the area (the force or a district).
+    is_force
+        Whether ``area`` is the force.
+    series
+        :func:`scrutiny.analysis.kpis.kpi_series` output.
+    measure
+        ``"count"`` (SPC of monthly counts), ``"share"`` (per cent, for a KPI divided by
+        another KPI) or ``"rate"`` (per the KPI's population denominator, when its target
+        is a rate).
+    spc
+        :func:`scrutiny.stats.spc.xmr` result of the measure.
+    summary
+        :func:`scrutiny.stats.spc.summarise` of it.
+    baselines
+        Changes against the baselines (see :func:`share_baselines` for shares).
+    comparison
+        National and peer comparison (the force only).
+    """
+
+    kpi: Kpi
+    area: str
+    is_force: bool
+    series: pd.DataFrame
+    measure: str
+    spc: pd.DataFrame
+    summary: spc.SpcSummary
+    baselines: pd.DataFrame
+    comparison: Comparison | None = None
+
+    @property
+    def synthetic(self) -> bool:
+        """Counted in the synthetic extract."""
+        return bool(self.series["synthetic"].any())
+
+    @property
+    def variation(self) -> str:
+        """Variation icon code of the latest month."""
+        return self.summary.variation
+
+    @property
+    def assurance(self) -> str | None:
+        """Assurance icon code (None without a target)."""
+        return self.summary.assurance
+
+    @property
+    def signals_exception(self) -> bool:
+        """Special-cause concern in the latest month, or a target consistently missed."""
+        return self.variation.startswith("concern") or self.assurance == "consistent_fail"
+
+    @property
+    def is_exception(self) -> bool:
+        """An exception for the Board: :attr:`signals_exception` on real data.
+
+        Figures counted in the synthetic extract are illustrative and never escalated.
+        """
+        return self.signals_exception and not self.synthetic
+
+    @property
+    def unit(self) -> str:
+        """Word for the values in sentences."""
+        if self.measure == "share":
+            return "per cent"
+        if self.measure == "rate":
+            return f"per {self.kpi.denominator.per:,} people"
+        return "incidents" if self.kpi.definition.police_uk_categories == [ASB] else "offences"
+
+    @property
+    def title(self) -> str:
+        """E.g. ``"Burglary: Blaby"``, or ``"Rape: Blaby (synthetic data)"``."""
+        return f"{self.kpi.name}: {self.area}" + (" (synthetic data)" if self.synthetic else "")
+
+    @property
+    def where(self) -> str:
+        """``"for Leicestershire Police"`` (the force) or ``"in Blaby"`` (a district)."""
+        return f"for {self.area}" if self.is_force else f"in {self.area}"
+
+    def latest_text(self) -> str:
+        """The latest value with its unit, e.g. ``"516"`` or ``"1.6%"``."""
+        v = self.summary.latest_value
+        if self.measure == "share":
+            return f"{narrative.fmt_num(v)}%"
+        if self.measure == "rate":
+            return narrative.fmt_num(v, 2)
+        return narrative.fmt_value(v)
+
+    def spc_sentence(self) -> str:
+        """The SPC verdict of the latest month in one plain-English sentence."""
+        s = self.summary
+        name = f"{self.kpi.name} {self.where}"
+        if self.measure == "share":
+            sentence = narrative.spc_sentence(name, self.spc, unit="per cent")
+            return sentence.replace(" per cent in ", "% in ")
+        return (
+            narrative.spc_sentence(name, self.spc, unit=self.unit, baselines=self.baselines)
+            if s
+            else ""
+        )
+
+    def baseline_text(self, kind: str) -> str:
+        """Short cell text for one baseline, counts first.
+
+        E.g. ``"516 v 384 (+34%): significant increase"``; shares as per cent with counts.
+        """
+        label = trends.BASELINE_LABELS[kind]
+        rows = self.baselines[self.baselines["baseline"] == label]
+        if rows.empty:
+            return "–"
+        row = rows.iloc[0]
+        if row["verdict"] == "not available":
+            return f"Not available ({row['note']})" if row["note"] else "Not available"
+        if self.measure == "share":
+            return (
+                f"{narrative.fmt_num(row['current_share'])}% v "
+                f"{narrative.fmt_num(row['baseline_share'])}% "
+                f"({narrative.fmt_int(row['current_count'])} of "
+                f"{narrative.fmt_int(row['current_denominator'])} v "
+                f"{narrative.fmt_int(row['baseline_count'])} of "
+                f"{narrative.fmt_int(row['baseline_denominator'])}): {row['verdict']}"
+            )
+        pct = row["pct_change"]
+        pct_text = "n/a" if pd.isna(pct) else f"{pct:+.0f}%"
+        return (
+            f"{narrative.fmt_value(row['current_count'])} v "
+            f"{narrative.fmt_value(row['baseline_count'])} ({pct_text}): {row['verdict']}"
+        )
+
+    def rolling_sentence(self) -> str | None:
+        """The latest 12 months against the 12 before, in one sentence (None without it)."""
+        rows = self.baselines[self.baselines["baseline"] == trends.BASELINE_LABELS["rolling_12"]]
+        if rows.empty:
+            return None
+        row = rows.iloc[0]
+        name = f"{self.kpi.name} {self.where}"
+        if row["verdict"] == "not available":
+            return (
+                f"{name}: no comparison of the latest 12 months with the 12 before ({row['note']})."
+            )
+        if self.measure == "share":
+            return (
+                f"{name}: {narrative.fmt_num(row['current_share'])}% in {row['current_period']} "
+                f"({narrative.fmt_int(row['current_count'])} of "
+                f"{narrative.fmt_int(row['current_denominator'])}) against "
+                f"{narrative.fmt_num(row['baseline_share'])}% in {row['baseline_period']} "
+                f"({narrative.fmt_int(row['baseline_count'])} of "
+                f"{narrative.fmt_int(row['baseline_denominator'])}), "
+                f"{narrative.verdict_words(row['verdict'])}."
+            )
+        return narrative.baseline_sentence(name, row, unit=self.unit)
+
+
+@dataclass
+class Assessment:
+    """The cycle's assessment: every KPI for the force and each district, computed once.
+
+    Attributes
+    ----------
+    sources, data_to, start, rebase
+        The inputs, the last month, the first month of the charts and the cycle's SPC
+        rebase month (None when it falls outside the period).
+    method
+        The method settings the assessment was computed with.
+    registry
+        The KPI registry.
+    districts
+        The force's districts.
+    results
+        ``{(kpi_id, area): KpiResult}`` for the force and every district.
+    peers, peer_note
+        The peer group (or None) and why there is none.
+    crimes_quality, extract_quality
+        Quality records of the two loads.
+    notes
+        Anything the reader should know about the method (e.g. an ignored rebase month).
+    """
+
+    sources: DataSources
+    data_to: str
+    start: str
+    rebase: str | None
+    method: Method
+    registry: dict[str, Kpi]
+    districts: list[str]
+    results: dict[tuple[str, str], KpiResult]
+    peers: PeerGroup | None
+    peer_note: str
+    crimes_quality: DataQuality
+    extract_quality: DataQuality
+    comparisons: dict[str, Comparison] = field(default_factory=dict)
+    grades: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: list[str] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def force(self) -> str:
+        """The force's name as given."""
+        return self.sources.force
+
+    @property
+    def areas(self) -> list[str]:
+        """The force, then its districts."""
+        return [self.force, *self.districts]
+
+    @property
+    def period_label(self) -> str:
+        """E.g. ``"December 2019 to October 2022"``."""
+        return f"{narrative.month_text(self.start)} to {narrative.month_text(self.data_to)}"
+
+    def result(self, kpi_id: str, area: str | None = None) -> KpiResult:
+        """One result (area: default the force)."""
+        return self.results[(kpi_id, area or self.force)]
+
+    def force_results(self) -> list[KpiResult]:
+        """The force's results in registry order."""
+        return [self.results[(k, self.force)] for k in self.registry]
+
+    @property
+    def synthetic_kpis(self) -> list[Kpi]:
+        """KPIs counted in the synthetic extract."""
+        return [r.kpi for r in self.force_results() if r.synthetic]
+
+    def spc_table(self, kpi_id: str, area: str | None = None) -> pd.DataFrame:
+        """The SPC table of one KPI in one area (default the force): a row per month.
+
+        Columns: ``month``, ``count``, ``denominator``, ``missing``, then the XmR columns of
+        :func:`scrutiny.stats.spc.xmr` (``value``, ``mean``, ``lpl``, ``upl``,
+        ``point_type``, ...).
+        """
+        r = self.result(kpi_id, area)
+        return _spc_frame(r)
+
+    def grade(self, kpi_id: str, area: str | None = None) -> pd.Series:
+        """The plan grade row of one KPI in one area (default the force)."""
+        g = self.grades
+        rows = g[(g["kpi"] == kpi_id) & (g["area"] == (area or self.force))]
+        if rows.empty:
+            raise KeyError(f"KPI '{kpi_id}' is not graded by the plan")
+        return rows.iloc[0]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The assessment as flat tables (see docs/assessment.md for the columns)."""
+        return _tables(self)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write the tables (Parquet and CSV), ``meta.json`` and the object for reuse.
+
+        The folder is replaced as a whole: written beside it and renamed into place.
+        """
+        return _write(self, Path(folder))
+
+
+def window(first_month: pd.Timestamp | str, data_to: str, months: int) -> str:
+    """First month (``YYYY-MM``) of a window of ``months`` ending ``data_to``, not before the data.
+
+    >>> window("2019-12", "2022-10", 36)
+    '2019-12'
+    >>> window("2019-12", "2022-10", 12)
+    '2021-11'
+    """
+    if months < 1:
+        raise ValueError(f"months must be 1 or more, got {months}")
+    end = pd.Period(data_to, freq="M")
+    first = pd.Period(first_month, freq="M")
+    return str(max(end - (months - 1), first))
+
+
+def measure_of(kpi: Kpi) -> str:
+    """What the SPC chart of a KPI plots: ``"share"``, ``"rate"`` or ``"count"``."""
+    if kpi.denominator.kind == "kpi":
+        return "share"
+    if kpi.target is not None and kpi.target.measure in ("rate", "share"):
+        return "rate"
+    return "count"
+
+
+def analyse_series(
+    kpi: Kpi,
+    series: pd.DataFrame,
+    *,
+    area: str,
+    is_force: bool,
+    end: str,
+    rebase: str | None = None,
+    alpha: float = 0.05,
+) -> KpiResult:
+    """SPC and baselines of one KPI series (pure: no loading).
+
+    Months without data (``missing``) become gaps in the SPC chart. The measure is the
+    count, or the share in per cent for a KPI divided by another KPI (see
+    :func:`measure_of`).
+    """
+    measure = measure_of(kpi)
+    missing = series["missing"].to_numpy(dtype=bool)
+    value = series["count"].astype(float) if measure == "count" else series["rate"].astype(float)
+    value = value.where(~missing)
+    target = kpi.target.value if kpi.target is not None else None
+    months = pd.DatetimeIndex(series["month"])
+    use_rebase = None
+    if rebase is not None and len(months) > 1:
+        when = pd.Timestamp(f"{rebase}-01")
+        if months[0] < when <= months[-1]:
+            use_rebase = [when]
+    result = spc.xmr(
+        value.to_numpy(),
+        months,
+        improvement=kpi.direction,
+        target=target,
+        rebase=use_rebase,
+    )
+    counts = pd.Series(
+        np.where(missing, np.nan, series["count"].to_numpy(dtype=float)),
+        index=months,
+    )
+    if measure == "share":
+        denom = pd.Series(
+            np.where(missing, np.nan, series["denominator"].to_numpy(dtype=float)), index=months
+        )
+        base = share_baselines(counts, denom, end=end, alpha=alpha)
+    else:
+        base = trends.baselines(counts, end=end, alpha=alpha)
+    return KpiResult(kpi, area, is_force, series, measure, result, spc.summarise(result), base)
+
+
+def share_baselines(
+    numerator: pd.Series, denominator: pd.Series, *, end: str, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Baselines of a share: the month against a year earlier, and 12 months against 12.
+
+    The test is the exact conditional test of two Poisson rates with the denominators as
+    exposures (:func:`scrutiny.stats.compare.rate_ratio_test`), which for small shares such as
+    the charged rate is close to a test of two proportions.
+
+    Returns
+    -------
+    DataFrame
+        Columns of :func:`scrutiny.stats.trends.baselines` (counts are numerators) plus
+        ``current_denominator``, ``baseline_denominator``, ``current_share`` and
+        ``baseline_share`` (per cent); ``pct_change`` is the change in the share.
+    """
+    num = trends.as_monthly(numerator)
+    den = trends.as_monthly(denominator)
+    end_p = pd.Period(end, freq="M")
+    rows = []
+    for kind, (c0, c1), (b0, b1) in (
+        ("last_year", (end_p, end_p), (end_p - 12, end_p - 12)),
+        ("rolling_12", (end_p - 11, end_p), (end_p - 23, end_p - 12)),
+    ):
+        cur = num.reindex(pd.period_range(c0, c1, freq="M"))
+        bas = num.reindex(pd.period_range(b0, b1, freq="M"))
+        cur_d = den.reindex(cur.index)
+        bas_d = den.reindex(bas.index)
+        row = {
+            "baseline": trends.BASELINE_LABELS[kind],
+            "current_period": trends.period_label(c0, c1),
+            "current_count": float(cur.sum()) if cur.notna().all() else np.nan,
+            "baseline_period": trends.period_label(b0, b1),
+            "baseline_count": np.nan,
+            "change": np.nan,
+            "pct_change": np.nan,
+            "rate_ratio": np.nan,
+            "p_value": np.nan,
+            "verdict": "not available",
+            "note": "",
+            "current_denominator": float(cur_d.sum()) if cur_d.notna().all() else np.nan,
+            "baseline_denominator": np.nan,
+            "current_share": np.nan,
+            "baseline_share": np.nan,
+        }
+        gaps = [str(m) for m in cur.index.append(bas.index) if pd.isna(num.get(m, np.nan))]
+        if gaps:
+            row["note"] = f"no data for {trends.months_text(gaps)}"
+        elif cur_d.sum() <= 0 or bas_d.sum() <= 0:
+            row["note"] = "no crimes to take a share of"
+        else:
+            c, d, bc, bd = cur.sum(), cur_d.sum(), bas.sum(), bas_d.sum()
+            test = compare.rate_ratio_test(c, d, bc, bd, alpha=alpha)
+            now, before = c / d * 100, bc / bd * 100
+            row.update(
+                baseline_count=float(bc),
+                baseline_denominator=float(bd),
+                current_share=now,
+                baseline_share=before,
+                change=now - before,
+                pct_change=(now - before) / before * 100 if before > 0 else np.nan,
+                rate_ratio=test.rate_ratio,
+                p_value=test.p_value,
+                verdict=(
+                    "no significant change"
+                    if not test.significant
+                    else ("significant increase" if test.rate_ratio > 1 else "significant decrease")
+                ),
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------ plan grades
+
+
+def plan_evidence(
+    result: KpiResult, plan_kpi: plan_mod.PlanKpi, plan: Plan, *, data_to: str
+) -> dict[str, object]:
+    """The plan's three grading signals for one KPI in one area, from the assessment.
+
+    ``variation`` and ``assurance`` are the assessment's own SPC reading of the latest
+    month (the same limits every page shows); ``change`` compares the latest
+    ``plan.evidence.recent_months`` with the plan's baseline period (counts per month, or
+    per crime of the denominator for a share) with the exact Poisson rate-ratio test.
+
+    Returns
+    -------
+    dict
+        ``kpi``, ``area``, ``variation``, ``change``, ``assurance``, ``baseline`` (label),
+        ``recent_period``, ``recent``, ``recent_per_month``, ``baseline_per_month``,
+        ``change_pct``, ``rate_ratio``, ``p_value``, ``note``.
+    """
+    s = result.series
+    s = s[s["month"] <= pd.Timestamp(f"{data_to}-01")]
+    base = plan.baseline_for(plan_kpi)
+    n = plan.evidence.recent_months
+    end = pd.Period(data_to, "M")
+    recent = pd.period_range(end - (n - 1), end, freq="M")
+    months = s["month"].dt.to_period("M")
+    now = s[months.isin(recent)]
+    before = s[months.isin(pd.period_range(base.start, base.end, freq="M"))]
+    summary = result.summary
+    variation = summary.latest_point_type if summary.latest_point_type != "no_data" else None
+    row: dict[str, object] = {
+        "kpi": result.kpi.id,
+        "area": result.area,
+        "variation": variation,
+        "change": None,
+        "assurance": plan_mod.ASSURANCE_FROM_SPC.get(summary.assurance, "none"),
+        "baseline": base.label,
+        "recent_period": trends.period_label(recent[0], recent[-1]),
+        "recent": float(now["count"].sum()),
+        "recent_per_month": np.nan,
+        "baseline_per_month": np.nan,
+        "change_pct": np.nan,
+        "rate_ratio": np.nan,
+        "p_value": np.nan,
+        "note": "",
+    }
+    complete = len(now) == n and len(before) == base.months
+    if not complete or now["missing"].any() or before["missing"].any():
+        row["note"] = f"no complete data for the latest {n} months and {base.label}"
+        return row
+    if result.measure == "share":
+        e1, e2 = float(now["denominator"].sum()), float(before["denominator"].sum())
+        scale = float(result.kpi.denominator.per)
+    else:
+        e1, e2, scale = float(len(now)), float(len(before)), 1.0
+    c1, c2 = float(now["count"].sum()), float(before["count"].sum())
+    if e1 <= 0 or e2 <= 0:
+        row["note"] = "nothing to take a share of"
+        return row
+    test = compare.rate_ratio_test(c1, e1, c2, e2, alpha=plan.evidence.alpha)
+    b = c2 / e2 * scale
+    row.update(
+        recent_per_month=c1 / e1 * scale,
+        baseline_per_month=b,
+        change_pct=(c1 / e1 * scale - b) / b * 100 if b else np.nan,
+        rate_ratio=test.rate_ratio,
+        p_value=test.p_value,
+        change=plan_mod.change_signal(test.rate_ratio, test.significant, plan_kpi.direction),
+    )
+    return row
+
+
+GRADE_COLUMNS = [
+    "area",
+    "theme",
+    "kpi",
+    "grade",
+    "reason",
+    "synthetic",
+    "variation",
+    "change",
+    "assurance",
+    "baseline",
+    "recent_period",
+    "recent",
+    "recent_per_month",
+    "baseline_per_month",
+    "change_pct",
+    "rate_ratio",
+    "p_value",
+    "note",
+]
+
+SYNTHETIC_NOT_GRADED = (
+    "Not graded: counted in the synthetic extract, whose figures are illustrative, not the "
+    "force's records."
+)
+
+
+def plan_grades(
+    results: dict[tuple[str, str], KpiResult], areas: list[str], plan: Plan, *, data_to: str
+) -> pd.DataFrame:
+    """Grade every plan KPI in every area (:func:`scrutiny.analysis.plan.grade_table`).
+
+    KPIs counted in the synthetic extract are never graded.
+    """
+    frames = []
+    by_id = {k.kpi: k for t in plan.themes for k in t.kpis}
+    for area in areas:
+        ev = [
+            plan_evidence(results[(k, area)], by_id[k], plan, data_to=data_to)
+            for k in plan.kpi_ids()
+            if (k, area) in results
+        ]
+        evidence = pd.DataFrame(ev)
+        graded = plan_mod.grade_table(evidence.drop(columns=["area"]), plan)
+        graded = graded.merge(evidence.drop(columns=["area"]), on="kpi", how="left")
+        graded.insert(0, "area", area)
+        synth = [bool((k, area) in results and results[(k, area)].synthetic) for k in graded["kpi"]]
+        graded["synthetic"] = synth
+        graded.loc[graded["synthetic"], "grade"] = plan_mod.NOT_GRADED
+        graded.loc[graded["synthetic"], "reason"] = SYNTHETIC_NOT_GRADED
+        frames.append(graded)
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return out.reindex(columns=GRADE_COLUMNS)
+
+
+# ------------------------------------------------------------------------------ computing
+
+
+def assess(
+    sources: DataSources,
+    *,
+    data_to: str,
+    method: Method | None = None,
+    registry: dict[str, Kpi] | None = None,
+    plan: Plan | None = None,
+) -> Assessment:
+    """Load the data once and assess every KPI for the force and each district.
+
+    Parameters
+    ----------
+    sources
+        The force and its files.
+    data_to
+        Last month reported (``YYYY-MM``).
+    method
+        The method settings (default :class:`Method` ()).
+    registry
+        The KPI registry (default ``params/kpis.yaml``).
+    plan
+        The Police and Crime Plan (default ``params/plan.yaml``).
+
+    Returns
+    -------
+    Assessment
+    """
+    method = method or Method()
+    registry = registry or load_registry()
+    plan = plan or plan_mod.load_plan()
+    crimes, cq = load_crimes(sources, data_to=data_to)
+    _, eq = load_extract(sources, data_to=data_to)
+    if crimes.empty:
+        raise ValueError(f"no police.uk rows for {sources.force} up to {data_to}")
+    start = window(crimes["month"].min(), data_to, method.months)
+    notes = []
+
+    def usable(rebase: str | None, what: str) -> str | None:
+        if rebase is None:
+            return None
+        r = pd.Period(rebase, freq="M")
+        if pd.Period(start, freq="M") < r <= pd.Period(data_to, freq="M"):
+            return rebase
+        notes.append(
+            f"The SPC limits{what} are calculated over the whole period: the rebase month "
+            f"{narrative.month_text(rebase)} is not inside {narrative.month_text(start)} to "
+            f"{narrative.month_text(data_to)}."
+        )
+        return None
+
+    rebase = usable(method.spc_rebase, "")
+    geo = force_geography(sources)
+    districts = geo.district_names
+    peers, peer_note = peer_forces(sources)
+    om = load_offence_map(sources.path("offence_map"))
+    ho = home_office_table(sources)
+    results: dict[tuple[str, str], KpiResult] = {}
+    comparisons: dict[str, Comparison] = {}
+    for kpi in registry.values():
+        own = rebase_for(method, kpi.method)
+        kpi_rebase = rebase if own == method.spc_rebase else usable(own, f" of {kpi.name}")
+        comparison = force_comparison(kpi, sources, peers, offence_map=om, home_office=ho)
+        comparisons[kpi.id] = comparison
+        for area in [sources.force, *districts]:
+            series = kpi_series(
+                kpi, area=area, start=start, end=data_to, sources=sources, registry=registry
+            )
+            res = analyse_series(
+                kpi,
+                series,
+                area=area,
+                is_force=area == sources.force,
+                end=data_to,
+                rebase=kpi_rebase,
+                alpha=method.alpha,
+            )
+            if res.is_force:
+                res.comparison = comparison
+            results[(kpi.id, area)] = res
+    grades = plan_grades(results, [sources.force, *districts], plan, data_to=data_to)
+    return Assessment(
+        sources=sources,
+        data_to=data_to,
+        start=start,
+        rebase=rebase,
+        method=method,
+        registry=registry,
+        districts=districts,
+        results=results,
+        peers=peers,
+        peer_note=peer_note,
+        crimes_quality=cq,
+        extract_quality=eq,
+        comparisons=comparisons,
+        grades=grades,
+        notes=notes,
+    )
+
+
+# ------------------------------------------------------------------------------ tables
+
+
+def _spc_frame(r: KpiResult) -> pd.DataFrame:
+    s = r.series.reset_index(drop=True)
+    x = r.spc.reset_index(drop=True).drop(columns=["date"])
+    out = pd.concat([s[["month", "count", "denominator", "missing"]], x], axis=1)
+    out.insert(0, "area", r.area)
+    out.insert(0, "kpi", r.kpi.id)
+    return out
+
+
+KPI_COLUMNS = [
+    "kpi",
+    "kpi_name",
+    "area",
+    "area_type",
+    "measure",
+    "unit",
+    "synthetic",
+    "direction",
+    "target",
+    "latest_month",
+    "latest_value",
+    "latest_text",
+    "mean",
+    "lower_limit",
+    "upper_limit",
+    "limits_from",
+    "trial_limits",
+    "point_type",
+    "special_cause",
+    "variation",
+    "assurance",
+    "signals_exception",
+    "exception",
+    "count_12m",
+    "count_prev_12m",
+    "change_12m_pct",
+    "change_12m_p",
+    "change_12m_verdict",
+    "count_month_last_year",
+    "change_month_pct",
+    "change_month_p",
+    "change_month_verdict",
+    "grade",
+    "spc_sentence",
+    "change_12m_sentence",
+]
+
+
+def _baseline_row(r: KpiResult, kind: str) -> pd.Series | None:
+    rows = r.baselines[r.baselines["baseline"] == trends.BASELINE_LABELS[kind]]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _kpi_row(a: Assessment, r: KpiResult) -> dict[str, Any]:
+    s = r.summary
+    roll = _baseline_row(r, "rolling_12")
+    last = _baseline_row(r, "last_year")
+    g = a.grades
+    graded = g[(g["kpi"] == r.kpi.id) & (g["area"] == r.area)] if len(g) else g
+    return {
+        "kpi": r.kpi.id,
+        "kpi_name": r.kpi.name,
+        "area": r.area,
+        "area_type": "force" if r.is_force else "district",
+        "measure": r.measure,
+        "unit": r.unit,
+        "synthetic": r.synthetic,
+        "direction": r.kpi.direction,
+        "target": r.kpi.target.value if r.kpi.target is not None else np.nan,
+        "latest_month": pd.Timestamp(s.latest_date).strftime("%Y-%m")
+        if pd.notna(s.latest_date)
+        else None,
+        "latest_value": s.latest_value,
+        "latest_text": r.latest_text(),
+        "mean": s.mean,
+        "lower_limit": s.lpl,
+        "upper_limit": s.upl,
+        "limits_from": pd.Timestamp(s.segment_start).strftime("%Y-%m"),
+        "trial_limits": s.trial_limits,
+        "point_type": s.latest_point_type,
+        "special_cause": s.latest_special_cause,
+        "variation": s.variation,
+        "assurance": s.assurance,
+        "signals_exception": r.signals_exception,
+        "exception": r.is_exception,
+        "count_12m": roll["current_count"] if roll is not None else np.nan,
+        "count_prev_12m": roll["baseline_count"] if roll is not None else np.nan,
+        "change_12m_pct": roll["pct_change"] if roll is not None else np.nan,
+        "change_12m_p": roll["p_value"] if roll is not None else np.nan,
+        "change_12m_verdict": roll["verdict"] if roll is not None else None,
+        "count_month_last_year": last["baseline_count"] if last is not None else np.nan,
+        "change_month_pct": last["pct_change"] if last is not None else np.nan,
+        "change_month_p": last["p_value"] if last is not None else np.nan,
+        "change_month_verdict": last["verdict"] if last is not None else None,
+        "grade": graded["grade"].iloc[0] if len(graded) else None,
+        "spc_sentence": r.spc_sentence(),
+        "change_12m_sentence": r.rolling_sentence(),
+    }
+
+
+def _comparison_rows(a: Assessment) -> tuple[pd.DataFrame, pd.DataFrame]:
+    summary, rates = [], []
+    for kpi_id, c in a.comparisons.items():
+        row: dict[str, Any] = {
+            "kpi": kpi_id,
+            "available": c.available,
+            "reason": c.reason,
+            "year": c.year,
+            "force": c.force,
+            "codes": " ".join(c.codes),
+        }
+        nat = c.national
+        if nat is not None:
+            row.update(
+                rate=nat["rate"],
+                national_rate=nat["national_rate"],
+                national_verdict=nat["verdict"],
+            )
+        if c.peers is not None:
+            p = c.peers
+            row.update(
+                peer_rate=p.peer_rate,
+                peer_verdict=p.verdict,
+                peer_p_value=p.test.p_value,
+                peer_rank=p.rank,
+                peer_of=p.of,
+                peers=", ".join(p.peers),
+            )
+        summary.append(row)
+        if c.rates is not None:
+            t = c.rates.reset_index()
+            t.insert(0, "kpi", kpi_id)
+            rates.append(t)
+    return pd.DataFrame(summary), (pd.concat(rates, ignore_index=True) if rates else pd.DataFrame())
+
+
+def _tables(a: Assessment) -> dict[str, pd.DataFrame]:
+    results = [a.results[(k, area)] for k in a.registry for area in a.areas]
+    kpis = pd.DataFrame([_kpi_row(a, r) for r in results], columns=KPI_COLUMNS)
+    spc_t = pd.concat([_spc_frame(r) for r in results], ignore_index=True)
+    base = []
+    for r in results:
+        b = r.baselines.copy()
+        b.insert(0, "area", r.area)
+        b.insert(0, "kpi", r.kpi.id)
+        base.append(b)
+    comparisons, rates = _comparison_rows(a)
+    peers = (
+        a.peers.table.reset_index().rename(columns={"index": "force"})
+        if a.peers is not None
+        else pd.DataFrame()
+    )
+    return {
+        "kpis": kpis,
+        "spc": spc_t,
+        "baselines": pd.concat(base, ignore_index=True),
+        "comparisons": comparisons,
+        "comparison_rates": rates,
+        "grades": a.grades,
+        "peers": peers,
+    }
+
+
+def _meta(a: Assessment) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "scrutiny_version": __version__,
+        "force": a.force,
+        "data_to": a.data_to,
+        "start": a.start,
+        "rebase": a.rebase,
+        "method": a.method.model_dump(),
+        "sources": a.sources.model_dump(),
+        "districts": a.districts,
+        "notes": a.notes,
+        "inputs": a.inputs,
+    }
+
+
+def _write(a: Assessment, folder: Path) -> Path:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        for name, df in a.tables().items():
+            _plain(df).to_parquet(tmp / f"{name}.parquet", index=False)
+            df.to_csv(tmp / f"{name}.csv", index=False)
+        (tmp / META).write_text(json.dumps(_meta(a), indent=2, default=str), encoding="utf-8")
+        with open(tmp / PICKLE, "wb") as fh:
+            pickle.dump(a, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding mixed values as text, so Parquet can store them."""
+    out = df.copy()
+    out.attrs = {}
+    for c in out.columns:
+        if out[c].dtype == object:
+            kinds = {type(v) for v in out[c].dropna()}
+            if len(kinds) > 1 or (kinds and not kinds <= {str, bool}):
+                out[c] = out[c].map(lambda v: None if v is None else str(v))
+    return out
+
+
+def read(folder: str | Path) -> Assessment:
+    """Read an assessment written by :meth:`Assessment.write`.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder holds no assessment.
+    """
+    p = Path(folder) / PICKLE
+    with open(p, "rb") as fh:
+        a = pickle.load(fh)  # noqa: S301 - our own cache, keyed on the code that wrote it
+    if not isinstance(a, Assessment):
+        raise TypeError(f"{p} does not hold an assessment")
+    return a
+
+
+# ------------------------------------------------------------------------------ caching
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file())
+    return [path] if path.is_file() else []
+
+
+def cache_key(
+    sources: DataSources, *, data_to: str, method: Method, registry_file: Path, plan_file: Path
+) -> str:
+    """The sha256 that names a cached assessment: every input's content, and the code.
+
+    Covers the method, ``data_to``, the sources (each file's content, and the listing of
+    each folder), the registry and plan files and the ``scrutiny`` package source.
+    """
+    h = hashlib.sha256()
+    doc = {
+        "schema": SCHEMA_VERSION,
+        "method": method.model_dump(),
+        "data_to": data_to,
+        "sources": sources.model_dump(),
+    }
+    h.update(json.dumps(doc, sort_keys=True, default=str).encode())
+    paths: list[Path] = [registry_file, plan_file]
+    for name, value in sources.model_dump().items():
+        if isinstance(value, str) and value and name not in ("force", "financial_year"):
+            paths += _files(config.resolve(value))
+    for p in paths:
+        h.update(str(p).encode() + b"\0")
+        h.update((provenance.sha256_file(p) if p.is_file() else "missing").encode() + b"\0")
+    h.update(provenance.source_tree_hash().encode())
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def get(
+    sources: DataSources | None = None,
+    *,
+    data_to: str,
+    method: Method | None = None,
+    registry_file: str | Path | None = None,
+    plan_file: str | Path | None = None,
+) -> Assessment:
+    """The assessment for these inputs: read from the cache, or computed once and cached.
+
+    Parallel briefings asking for the same assessment wait for the first to finish it
+    (a file lock) and then read it. The data files it read are recorded again through
+    :mod:`scrutiny.provenance`, so a briefing's cache and footer name them.
+
+    Parameters
+    ----------
+    sources
+        The force and files (default: the committed Leicestershire data).
+    data_to
+        Last month reported (``YYYY-MM``).
+    method
+        The cycle's method settings (default :class:`Method` ()).
+    registry_file, plan_file
+        The KPI registry and the plan (default ``params/kpis.yaml``, ``params/plan.yaml``).
+    """
+    sources = sources or DataSources()
+    method = method or Method()
+    reg_file = config.resolve(registry_file or config.PARAMS_DIR / "kpis.yaml")
+    plan_file_p = config.resolve(plan_file or config.PARAMS_DIR / "plan.yaml")
+    key = cache_key(
+        sources, data_to=data_to, method=method, registry_file=reg_file, plan_file=plan_file_p
+    )
+    folder = config.CACHE_DIR / "assessment" / key[:20]
+    with _locked(config.CACHE_DIR / "assessment" / f"{key[:20]}.lock"):
+        if (folder / PICKLE).is_file():
+            a = read(folder)
+            for rec in a.inputs:
+                provenance.record_input(
+                    config.resolve(rec["path"]),
+                    period=rec.get("period"),
+                    synthetic=rec.get("synthetic", False),
+                    description=rec.get("description"),
+                )
+            return a
+        with provenance.capture() as records:
+            a = assess(
+                sources,
+                data_to=data_to,
+                method=method,
+                registry=load_registry(reg_file),
+                plan=plan_mod.load_plan(plan_file_p, kpis_path=reg_file),
+            )
+        a.inputs = [
+            {k: getattr(r, k) for k in ("path", "period", "synthetic", "description")}
+            for r in records
+        ]
+        a.write(folder)
+    return a
+
+
+def for_cycle(cycle_file: str | Path, sources: DataSources | None = None) -> Assessment:
+    """The assessment of a cycle: its ``data_to`` and ``method:`` block, default sources.
+
+    Parameters
+    ----------
+    cycle_file
+        E.g. ``"params/cycles/2022-11.yaml"``.
+    sources
+        Another force's files (default: the committed data).
+    """
+    from scrutiny.analysis.board import load_cycle
+
+    cycle = load_cycle(config.resolve(cycle_file))
+    return get(sources, data_to=cycle.data_to, method=cycle.method)
+
+
+def method_of(cycle_file: str | Path | None) -> Method:
+    """The ``method:`` block of a cycle file (default settings without one)."""
+    if not cycle_file:
+        return Method()
+    from scrutiny.analysis.board import load_cycle
+
+    return load_cycle(config.resolve(cycle_file)).method
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m scrutiny.analysis.assessment CYCLE_FILE --out DIR``: build and publish.
+
+    Exit codes: 0 written; 1 the assessment failed (the message says why).
+    """
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m scrutiny.analysis.assessment")
+    ap.add_argument("cycle_file")
+    ap.add_argument("--out", required=True, help="folder to write the tables to")
+    args = ap.parse_args(argv)
+    try:
+        a = for_cycle(args.cycle_file)
+        a.write(Path(args.out))
+    except Exception as exc:  # reported to the runner as one line
+        print(f"assessment failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""The method settings of a cycle's assessment, set once and recorded with the results.
+
+A cycle file may hold a ``method:`` block (validated here, unknown keys are errors); a KPI
+in the registry may override the SPC rebase month for itself (``method: {spc_rebase: ...}``).
+Every briefing of the cycle reads the assessment computed with these settings, so no page
+can use other limits, windows or significance levels than another.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+#: First month of the current SPC period: the first full month after the last lockdown
+#: restrictions in England ended (19 July 2021).
+DEFAULT_REBASE = "2021-08"
+
+
+class Method(BaseModel):
+    """How the assessment is computed (the cycle file's ``method:`` block).
+
+    Attributes
+    ----------
+    months
+        Length of every SPC chart in months, ending at the cycle's ``data_to`` (fewer when
+        the data start later).
+    spc_rebase
+        First month of the current SPC period: the mean and limits are recalculated from it
+        (None: one set of limits over the whole chart). Ignored, with a note, when it is not
+        inside the chart.
+    alpha
+        Significance level of every change test and comparison.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    months: int = Field(36, ge=12, le=120)
+    spc_rebase: YearMonth | None = DEFAULT_REBASE
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+
+
+class KpiMethod(BaseModel):
+    """A KPI's own method settings in the registry (``params/kpis.yaml``).
+
+    Attributes
+    ----------
+    spc_rebase
+        This KPI's rebase month, or ``"none"`` for no rebase; absent: the cycle's.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spc_rebase: YearMonth | Literal["none"] | None = None
+
+
+def rebase_for(method: Method, kpi_method: KpiMethod | None) -> str | None:
+    """The rebase month for one KPI: its own setting if it has one, else the cycle's.
+
+    >>> rebase_for(Method(), None)
+    '2021-08'
+    >>> rebase_for(Method(), KpiMethod(spc_rebase="none")) is None
+    True
+    """
+    if kpi_method is None or kpi_method.spc_rebase is None:
+        return method.spc_rebase
+    return None if kpi_method.spc_rebase == "none" else kpi_method.spc_rebase

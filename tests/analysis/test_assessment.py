@@ -1,0 +1,253 @@
+"""The assessment's building blocks on hand-made series: SPC, baselines, shares, and the
+national and peer comparison (scrutiny.analysis.assessment and scrutiny.analysis.peers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scrutiny.analysis import assessment
+from scrutiny.analysis import peers as peers_mod
+from scrutiny.analysis.kpis import Definition, Denominator, ExtractFilter, Kpi
+from scrutiny.data import DataSources
+from scrutiny.stats.compare import PeerGroup
+
+
+def _kpi(kid: str = "burglary", **kw) -> Kpi:
+    base = {
+        "id": kid,
+        "name": kw.pop("name", "Burglary"),
+        "description": "test",
+        "definition": kw.pop("definition", Definition(police_uk_categories=["Burglary"])),
+        "direction": kw.pop("direction", "decrease"),
+    }
+    return Kpi(**base, **kw)
+
+
+def _series(counts, *, start="2021-01", missing=(), denominator=None) -> pd.DataFrame:
+    """A kpi_series-shaped frame (population 100,000) for hand-made counts."""
+    months = pd.date_range(f"{start}-01", periods=len(counts), freq="MS")
+    count = np.asarray(counts, dtype="int64")
+    miss = np.isin(np.arange(len(counts)), list(missing))
+    denom = (
+        np.full(len(counts), 100_000.0) if denominator is None else np.asarray(denominator, float)
+    )
+    per = 1000 if denominator is None else 100
+    return pd.DataFrame(
+        {
+            "month": months,
+            "count": count,
+            "population": 100_000,
+            "rate_per_1000": count / 100_000 * 1000,
+            "denominator": denom,
+            "rate": count / denom * per,
+            "missing": miss,
+            "synthetic": False,
+        }
+    )
+
+
+# -------------------------------------------------------------------------------- helpers
+
+
+def test_window_starts_no_earlier_than_the_data():
+    assert assessment.window("2019-12", "2022-10", 36) == "2019-12"  # 36 months would start 2019-11
+    assert assessment.window("2019-12", "2022-10", 12) == "2021-11"  # Nov 2021 .. Oct 2022
+    with pytest.raises(ValueError, match="months"):
+        assessment.window("2019-12", "2022-10", 0)
+
+
+def test_measure_of_share_and_count():
+    share = _kpi(
+        "charged",
+        definition=Definition(police_uk_categories=["Burglary"], outcomes=["Offender fined"]),
+        denominator=Denominator(kind="kpi", kpi="burglary", per=100),
+        direction="increase",
+    )
+    assert assessment.measure_of(share) == "share"
+    assert assessment.measure_of(_kpi()) == "count"
+
+
+def test_home_office_codes_maps_categories_and_says_why_not():
+    om = pd.DataFrame(
+        {
+            "offence_code": ["28E", "30C", "34B", "8N"],
+            "police_uk_category": [
+                "Burglary",
+                "Burglary",
+                "Robbery",
+                "Violence and sexual offences",
+            ],
+        }
+    )
+    codes, why = peers_mod.home_office_codes(_kpi(), om)
+    assert codes == ["28E", "30C"] and why == ""
+    asb = _kpi("asb", definition=Definition(police_uk_categories=["Anti-social behaviour"]))
+    assert peers_mod.home_office_codes(asb, om) == (
+        None,
+        "anti-social behaviour incidents are not recorded crime",
+    )
+    knife = _kpi(
+        "knife",
+        definition=Definition(
+            offence_codes=["8N"], extract_filter=ExtractFilter(knife_sharp_instrument=True)
+        ),
+    )
+    assert peers_mod.home_office_codes(knife, om) == (
+        None,
+        "the Home Office force table has no knife sharp instrument flag",
+    )
+    charged = _kpi(
+        "c", definition=Definition(police_uk_categories=["Burglary"], outcomes=["Offender fined"])
+    )
+    assert peers_mod.home_office_codes(charged, om)[0] is None
+    coded = _kpi("h", definition=Definition(offence_codes=["8N"]))
+    assert peers_mod.home_office_codes(coded, om) == (["8N"], "")
+
+
+# -------------------------------------------------------------------------------- SPC, baselines
+
+
+def test_a_step_up_in_a_lower_is_better_kpi_is_an_exception():
+    # 12 months of 10 then 8 of 20: mean 14, the last 8 points all far above it.
+    res = assessment.analyse_series(
+        _kpi(), _series([10] * 12 + [20] * 8), area="Blaby", is_force=False, end="2022-08"
+    )
+    assert res.variation == "concern_high"
+    assert res.is_exception
+    row = res.baselines.set_index("baseline").loc["Same period last year"]
+    # Aug 2022 (20) against Aug 2021 (10): +10, +100%. Exact conditional test: given 30,
+    # P(X >= 20 | Bin(30, 1/2)) = 0.0494, two-sided p = 0.099 -> not significant.
+    assert (row["current_count"], row["baseline_count"]) == (20, 10)
+    assert row["pct_change"] == pytest.approx(100)
+    assert row["p_value"] == pytest.approx(0.0987, abs=5e-4)
+    assert row["verdict"] == "no significant change"
+    assert res.baseline_text("last_year") == "20 v 10 (+100%): no significant change"
+    assert res.title == "Burglary: Blaby" and res.where == "in Blaby"
+
+
+def test_the_same_step_is_an_improvement_when_higher_is_better():
+    res = assessment.analyse_series(
+        _kpi(direction="increase"),
+        _series([10] * 12 + [20] * 8),
+        area="F",
+        is_force=True,
+        end="2022-08",
+    )
+    assert res.variation == "improvement_high" and not res.is_exception
+
+
+def test_missing_months_are_gaps_not_zeros():
+    res = assessment.analyse_series(
+        _kpi(),
+        _series([10, 11, 0, 9, 10, 12, 11, 10], missing=[2]),
+        area="F",
+        is_force=True,
+        end="2021-08",
+    )
+    assert res.spc["point_type"].iloc[2] == "no_data"
+    assert np.isnan(res.spc["value"].iloc[2])
+    # mean of the 7 observed months: (10+11+9+10+12+11+10)/7 = 73/7
+    assert res.spc["mean"].iloc[-1] == pytest.approx(73 / 7)
+
+
+def test_rebase_starts_a_new_segment():
+    res = assessment.analyse_series(
+        _kpi(),
+        _series([10] * 12 + [20] * 8),
+        area="F",
+        is_force=True,
+        end="2022-08",
+        rebase="2022-01",
+    )
+    # Segment 2 is the eight 20s: mean 20, no variation, nothing special.
+    assert res.spc["segment"].iloc[-1] == 1
+    assert res.spc["mean"].iloc[-1] == 20
+    assert res.variation == "common_cause"
+
+
+def test_share_baselines_with_counts_and_test():
+    # 24 months: 10 of 100 charged each month in the first year, 1 of 100 in the second.
+    num = pd.Series([10] * 12 + [1] * 12, index=pd.period_range("2021-01", periods=24, freq="M"))
+    den = pd.Series([100] * 24, index=num.index)
+    b = assessment.share_baselines(num, den, end="2022-12").set_index("baseline")
+    r = b.loc["Previous 12 months"]
+    # 12 of 1,200 (1.0%) against 120 of 1,200 (10.0%)
+    assert (r["current_count"], r["current_denominator"]) == (12, 1200)
+    assert (r["baseline_count"], r["baseline_denominator"]) == (120, 1200)
+    assert r["current_share"] == pytest.approx(1.0)
+    assert r["baseline_share"] == pytest.approx(10.0)
+    assert r["verdict"] == "significant decrease"
+    same = b.loc["Same period last year"]  # 1 of 100 against 10 of 100
+    assert same["current_share"] == pytest.approx(1.0)
+    assert same["baseline_share"] == pytest.approx(10.0)
+    # not enough months: the baseline is not available, and says which are missing
+    short = assessment.share_baselines(num.iloc[12:], den.iloc[12:], end="2022-12")
+    short = short.set_index("baseline")
+    assert short.loc["Previous 12 months", "verdict"] == "not available"
+    assert "2021-01" in short.loc["Previous 12 months", "note"]
+
+
+# -------------------------------------------------------------------------------- comparison
+
+
+def _home_office() -> pd.DataFrame:
+    # Three forces of 100,000 people: 100, 300 and 200 burglaries (code 28E).
+    return pd.DataFrame(
+        {
+            "force": ["Aforce", "Bforce", "Cforce"],
+            "financial_year": "2017/18",
+            "population_2011": [100_000, 100_000, 100_000],
+            "offence_code": ["28E"] * 3,
+            "count": [100, 300, 200],
+        }
+    )
+
+
+def test_force_comparison_against_national_and_peers():
+    om = pd.DataFrame({"offence_code": ["28E"], "police_uk_category": ["Burglary"]})
+    peers = PeerGroup(
+        force="Aforce",
+        peers=["Bforce"],
+        table=pd.DataFrame(index=["Aforce", "Bforce", "Cforce"]),
+        features=[],
+        logged=[],
+        method="",
+    )
+    c = peers_mod.force_comparison(
+        _kpi(),
+        DataSources(force="Aforce Police"),
+        peers,
+        offence_map=om,
+        home_office=_home_office(),
+    )
+    assert c.available and c.force == "Aforce"
+    row = c.national
+    # national = 600 / 300,000 = 2.0 per 1,000; Aforce 1.0 per 1,000: expected 200, saw 100
+    assert row["national_rate"] == pytest.approx(2.0)
+    assert row["rate"] == pytest.approx(1.0)
+    assert row["verdict"] == "significantly lower"
+    assert c.national_short() == "Lower: 1.00 v 2.00 per 1,000"
+    # peers: Bforce alone, 3.0 per 1,000; Aforce is 2nd highest of 2
+    assert c.peers.peer_rate == pytest.approx(3.0)
+    assert c.peer_short() == "Lower; 2nd highest of 2"
+    assert any("2017/18" in s for s in c.sentences())
+
+
+def test_no_comparator_says_why():
+    om = pd.DataFrame({"offence_code": ["28E"], "police_uk_category": ["Burglary"]})
+    asb = _kpi(
+        "asb", name="ASB", definition=Definition(police_uk_categories=["Anti-social behaviour"])
+    )
+    c = peers_mod.force_comparison(
+        asb, DataSources(force="Aforce"), None, offence_map=om, home_office=_home_office()
+    )
+    assert not c.available
+    assert c.national_short() == "No comparator"
+    assert c.sentences() == [
+        "There is no force-level comparison for ASB: anti-social behaviour incidents are not "
+        "recorded crime."
+    ]
+
+

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from conftest import FIXTURE_CYCLE_DIR, read_json, report_problems, run_cli, write_cycle
 from scrutiny.cli import app
-from scrutiny.run.runner import source_tree_hash
+from scrutiny.provenance import source_tree_hash
 
 FIXTURE_CYCLE = FIXTURE_CYCLE_DIR / "2022-11.yaml"
 COUNTS = FIXTURE_CYCLE_DIR / "data" / "counts.csv"

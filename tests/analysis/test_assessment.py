@@ -249,5 +249,3 @@ def test_no_comparator_says_why():
         "There is no force-level comparison for ASB: anti-social behaviour incidents are not "
         "recorded crime."
     ]
-
-

@@ -14,8 +14,8 @@ import pytest
 
 from conftest import execute_notebook
 from scrutiny.analysis.kpis import load_registry
+from scrutiny.analysis.peers import Comparison
 from scrutiny.briefings import deep_dive as dd
-from scrutiny.briefings.performance import Comparison
 from scrutiny.data import DataSources
 from scrutiny.data.extract import OUTCOMES
 from scrutiny.stats import spc, trends

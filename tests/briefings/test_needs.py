@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from conftest import execute_notebook
+from scrutiny.analysis.disclosure import disclose
 from scrutiny.briefings import needs
-from scrutiny.briefings.common import disclose
 from scrutiny.present.tables import table_html
 
 REPO = Path(__file__).resolve().parents[2]

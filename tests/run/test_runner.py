@@ -8,7 +8,8 @@ import subprocess
 import time
 
 from conftest import SCRUTINY, read_json, write_cycle
-from scrutiny.run.runner import cache_key, current_inputs, git_info, source_tree_hash
+from scrutiny.provenance import source_tree_hash
+from scrutiny.run.runner import cache_key, current_inputs, git_info
 
 BASE = {
     "notebook_sha256": "n1",

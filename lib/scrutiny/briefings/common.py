@@ -1,7 +1,7 @@
 """Pieces the needs-assessment, plan-delivery and panel briefings share.
 
-* :func:`disclose`: a count table after disclosure control (or unchanged when control is
-  off), as whole numbers with ``[c]`` where withheld;
+Disclosure control itself is in :mod:`scrutiny.analysis.disclosure`.
+
 * :func:`chart_html` / :func:`show_chart`: a :class:`~scrutiny.present.charts.Chart` whose data
   table marks its count columns (``td.count``), so a published page can be scanned for
   any count below the threshold;
@@ -17,48 +17,9 @@ from scrutiny.data import DataQuality, DataSources
 from scrutiny.present.charts import Chart
 from scrutiny.present.page import figure_html, figure_png_base64, paragraph_html
 from scrutiny.present.tables import table_html
-from scrutiny.stats import disclosure
 
 REAL = "Real (published)"
 SYNTHETIC = "Synthetic"
-
-
-def disclose(
-    counts: pd.DataFrame | pd.Series,
-    *,
-    threshold: int | None,
-    secondary: bool = True,
-) -> pd.DataFrame | pd.Series:
-    """Counts ready to show: suppressed with ``[c]`` when ``threshold`` is set, else as is.
-
-    Parameters
-    ----------
-    counts
-        Whole-number counts, labels in the index (see :func:`scrutiny.stats.disclosure.suppress`).
-    threshold
-        Counts from 1 to ``threshold - 1`` are withheld, with secondary suppression;
-        ``None`` = no disclosure control (restricted pages).
-    secondary
-        Apply secondary suppression (only where the rows or columns add up to a total a
-        reader could know).
-
-    Returns
-    -------
-    DataFrame or Series
-        Object dtype: whole numbers, or ``"[c]"`` where withheld.
-    """
-    if threshold is None:
-        return counts.astype("int64").astype(object)
-    return disclosure.suppress(counts, threshold=threshold, secondary=secondary).display()
-
-
-def withheld(counts: pd.DataFrame | pd.Series, *, threshold: int | None) -> pd.DataFrame:
-    """True where :func:`disclose` withholds a count (all False without control)."""
-    frame = counts.to_frame() if isinstance(counts, pd.Series) else counts
-    if threshold is None:
-        return pd.DataFrame(False, index=frame.index, columns=frame.columns)
-    out = disclosure.suppress(frame, threshold=threshold).suppressed
-    return out.to_frame() if isinstance(out, pd.Series) else out
 
 
 def chart_html(chart: Chart, *, count_columns: tuple[str, ...] = ()) -> str:

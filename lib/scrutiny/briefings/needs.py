@@ -9,7 +9,7 @@ police.uk data, so its trend is shown from there.
 
 Everything below is pure (DataFrames in, DataFrames, sentences and charts out) except
 :func:`load`, which reads the data once for the notebook. Counts shown on the public page go
-through :func:`scrutiny.briefings.common.disclose`; a rate or share whose count is withheld
+through :func:`scrutiny.analysis.disclosure.disclose`; a rate or share whose count is withheld
 is withheld too, so it cannot be multiplied back.
 """
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scrutiny.analysis.disclosure import disclose, withheld
 from scrutiny.analysis.narrative import fmt_int, fmt_num, fmt_pct, month_label
-from scrutiny.briefings.common import disclose, withheld
 from scrutiny.data import DataQuality, DataSources, force_geography, load_crimes, load_extract
 from scrutiny.data import population as ons_population
 from scrutiny.present import charts

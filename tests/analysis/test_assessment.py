@@ -3,13 +3,17 @@ national and peer comparison (scrutiny.analysis.assessment and scrutiny.analysis
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from scrutiny import provenance
 from scrutiny.analysis import assessment
 from scrutiny.analysis import peers as peers_mod
 from scrutiny.analysis.kpis import Definition, Denominator, ExtractFilter, Kpi
+from scrutiny.analysis.method import Method
 from scrutiny.data import DataSources
 from scrutiny.stats.compare import PeerGroup
 
@@ -249,3 +253,188 @@ def test_no_comparator_says_why():
         "There is no force-level comparison for ASB: anti-social behaviour incidents are not "
         "recorded crime."
     ]
+
+
+# -------------------------------------------------------------------------------- the assessment
+
+
+def _assessment(grades: pd.DataFrame | None = None) -> assessment.Assessment:
+    """Burglary for a force and one district, from hand-made series (2021-01 to 2022-08)."""
+    from scrutiny.analysis.method import Method
+    from scrutiny.data import DataQuality
+
+    burglary = _kpi()
+    flat = [10, 11, 9, 10, 12, 10, 11, 9, 10, 11, 10, 9, 10, 11, 10, 12, 9, 10, 11, 10]
+    step = [10] * 12 + [20] * 8
+    results = {
+        ("burglary", area): assessment.analyse_series(
+            burglary, _series(v), area=area, is_force=area == "Force", end="2022-08"
+        )
+        for area, v in (("Force", flat), ("South", step))
+    }
+    return assessment.Assessment(
+        sources=DataSources(force="Force"),
+        data_to="2022-08",
+        start="2021-01",
+        rebase=None,
+        method=Method(),
+        registry={"burglary": burglary},
+        districts=["South"],
+        results=results,
+        peers=None,
+        peer_note="no other force",
+        crimes_quality=DataQuality(),
+        extract_quality=DataQuality(),
+        grades=grades if grades is not None else pd.DataFrame(),
+    )
+
+
+def test_kpis_table_one_row_per_kpi_and_area_with_hand_counted_figures():
+    kpis = _assessment().tables()["kpis"].set_index("area")
+    assert list(kpis.index) == ["Force", "South"]
+    assert list(kpis.columns) == [c for c in assessment.KPI_COLUMNS if c != "area"]
+    south = kpis.loc["South"]
+    # South: ten a month for 12 months, then 20: August 2022 is 20 against 10 a year before.
+    assert south["latest_month"] == "2022-08" and south["latest_value"] == 20
+    assert south["count_month_last_year"] == 10 and south["change_month_pct"] == 100
+    # latest 12 months: Sep-Dec 2021 (4 x 10) and Jan-Aug 2022 (8 x 20) = 200; the 12 before
+    # start before the data (January 2021), so there is no 12-month comparison.
+    assert south["count_12m"] == 200
+    assert np.isnan(south["count_prev_12m"])
+    assert south["change_12m_verdict"] == "not available"
+    assert south["variation"] == "concern_high" and bool(south["exception"])
+    assert south["area_type"] == "district"
+    force = kpis.loc["Force"]
+    # Sep 2021 to Aug 2022 of the flat series: 10+11+10+9+10+11+10+12+9+10+11+10 = 123.
+    assert force["count_12m"] == 123
+    assert force["point_type"] == "common_cause" and not bool(force["exception"])
+    assert force["spc_sentence"].startswith("Burglary for Force shows common-cause variation")
+
+
+def test_spc_table_rows_are_the_months_with_their_limits():
+    a = _assessment()
+    t = a.spc_table("burglary", "South")
+    assert len(t) == 20 and t["month"].iloc[0] == pd.Timestamp("2021-01-01")
+    assert (t["kpi"] == "burglary").all() and (t["area"] == "South").all()
+    assert t["value"].iloc[-1] == 20 and t["point_type"].iloc[-1] == "special_cause_concern"
+    long = a.tables()["spc"]
+    pd.testing.assert_frame_equal(
+        long[long["area"] == "South"].reset_index(drop=True), t.reset_index(drop=True)
+    )
+
+
+def test_synthetic_concern_is_never_an_exception():
+    a = _assessment()
+    r = a.result("burglary", "South")
+    r.series = r.series.assign(synthetic=True)
+    assert r.signals_exception and not r.is_exception
+
+
+def test_write_and_read_round_trip(tmp_path):
+    a = _assessment()
+    out = a.write(tmp_path / "assessment")
+    names = {p.name for p in out.iterdir()}
+    for table in ("kpis", "spc", "baselines", "comparisons", "grades", "peers"):
+        assert {f"{table}.parquet", f"{table}.csv"} <= names
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
+    kpis = pd.read_parquet(out / "kpis.parquet")
+    assert kpis.loc[kpis["area"] == "South", "count_12m"].item() == 200
+    csv = pd.read_csv(out / "kpis.csv")
+    assert csv.loc[csv["area"] == "Force", "count_12m"].item() == 123
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["data_to"] == "2022-08" and meta["method"]["spc_rebase"] == "2021-08"
+    again = assessment.read(out)
+    assert again.result("burglary", "South").summary == a.result("burglary", "South").summary
+    # writing again replaces the folder whole
+    a.write(out)
+    assert {p.name for p in out.iterdir()} == names
+
+
+def test_get_computes_once_then_reads_the_cache_and_records_the_inputs(
+    tmp_path, monkeypatch, private_cache
+):
+    data = tmp_path / "street.csv"
+    data.write_text("Crime ID\n", encoding="utf-8")
+    calls = []
+
+    def fake_assess(sources, **kw):
+        calls.append(kw["data_to"])
+        provenance.record_input(data, description="made-up street file")
+        return _assessment()
+
+    monkeypatch.setattr(assessment, "assess", fake_assess)
+    monkeypatch.setattr(assessment, "load_registry", lambda path: {})
+    monkeypatch.setattr(assessment.plan_mod, "load_plan", lambda path, kpis_path: None)
+    src = DataSources(force="Force", street_crime=str(data))
+    first = assessment.get(src, data_to="2022-08")
+    assert calls == ["2022-08"] and first.inputs[0]["description"] == "made-up street file"
+    provenance._RECORDS.clear()
+    second = assessment.get(src, data_to="2022-08")
+    assert calls == ["2022-08"]  # not computed again
+    assert [r.description for r in provenance.recorded_inputs()] == ["made-up street file"]
+    assert second.result("burglary", "South").summary.latest_value == 20
+    # another data_to, another method or changed data: computed again
+    assessment.get(src, data_to="2022-07")
+    assessment.get(src, data_to="2022-08", method=Method(spc_rebase=None))
+    data.write_text("Crime ID\nx\n", encoding="utf-8")
+    assessment.get(src, data_to="2022-08")
+    assert calls == ["2022-08", "2022-07", "2022-08", "2022-08"]
+
+
+def test_cycle_method_block_is_validated_and_read(tmp_path):
+    from scrutiny.analysis.board import CycleError, load_cycle
+
+    text = (
+        'cycle: "2022-11"\ntitle: t\nmeeting_date: 2022-11-23\ndata_to: "2022-10"\n'
+        'method:\n  months: 24\n  spc_rebase: "2021-09"\n'
+    )
+    f = tmp_path / "2022-11.yaml"
+    f.write_text(text, encoding="utf-8")
+    assert assessment.method_of(f) == Method(months=24, spc_rebase="2021-09", alpha=0.05)
+    f.write_text(text + "  rebase: x\n", encoding="utf-8")
+    with pytest.raises(CycleError, match=r"method\.rebase: unknown key 'rebase'; did you mean"):
+        load_cycle(f)
+    assert assessment.method_of("") == Method()
+
+
+def test_a_kpi_can_set_its_own_rebase():
+    from scrutiny.analysis.method import KpiMethod, rebase_for
+
+    assert rebase_for(Method(spc_rebase="2021-08"), KpiMethod(spc_rebase="2022-01")) == "2022-01"
+    assert rebase_for(Method(spc_rebase="2021-08"), KpiMethod()) == "2021-08"
+    assert rebase_for(Method(spc_rebase="2021-08"), KpiMethod(spc_rebase="none")) is None
+
+
+def test_plan_evidence_takes_the_spc_reading_and_tests_the_plans_baseline(tmp_path):
+    from scrutiny.analysis import plan as plan_mod
+
+    plan = plan_mod.validate_plan(
+        {
+            "plan": "p",
+            "area": "a",
+            "baseline": {"start": "2021-01", "end": "2021-06", "label": "January to June 2021"},
+            "evidence": {"recent_months": 6},
+            "themes": [
+                {"id": "t", "title": "T", "kpis": [{"kpi": "burglary", "direction": "lower"}]}
+            ],
+            "rules": [
+                {"grade": "good", "when": [{"change": ["better"]}]},
+                {"grade": "inadequate", "when": [{"change": ["worse"]}]},
+                {"grade": "adequate", "when": [{}]},
+            ],
+        },
+        file="plan.yaml",
+        kpis_path=tmp_path / "no-registry.yaml",
+    )
+    a = _assessment()
+    r = a.result("burglary", "South")
+    row = assessment.plan_evidence(r, plan.themes[0].kpis[0], plan, data_to="2022-08")
+    # latest 6 months (Mar-Aug 2022) 6 x 20 = 120 against Jan-Jun 2021, 6 x 10 = 60: the
+    # rate ratio is 2; the exact conditional test, 120 of 180 with p = 1/2, gives p < 1e-5.
+    assert row["recent"] == 120 and row["recent_per_month"] == 20
+    assert row["baseline_per_month"] == 10 and row["rate_ratio"] == 2
+    assert row["p_value"] < 1e-5 and row["change"] == "worse"
+    assert row["variation"] == r.summary.latest_point_type == "special_cause_concern"
+    grades = assessment.plan_grades(a.results, ["Force", "South"], plan, data_to="2022-08")
+    south = grades[grades["area"] == "South"].iloc[0]
+    assert south["grade"] == "inadequate" and not south["synthetic"]

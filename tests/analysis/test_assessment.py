@@ -225,6 +225,7 @@ def test_force_comparison_against_national_and_peers():
         peers,
         offence_map=om,
         home_office=_home_office(),
+        overdispersion="none",
     )
     assert c.available and c.force == "Aforce"
     row = c.national
@@ -237,6 +238,32 @@ def test_force_comparison_against_national_and_peers():
     assert c.peers.peer_rate == pytest.approx(3.0)
     assert c.peer_short() == "Lower; 2nd highest of 2"
     assert any("2017/18" in s for s in c.sentences())
+
+
+def test_force_comparison_allows_for_the_variation_between_forces():
+    om = pd.DataFrame({"offence_code": ["28E"], "police_uk_category": ["Burglary"]})
+    group = PeerGroup("Aforce", ["Bforce"], pd.DataFrame(index=["Aforce", "Bforce"]), [], [], "")
+    c = peers_mod.force_comparison(
+        _kpi(),
+        DataSources(force="Aforce Police"),
+        group,
+        offence_map=om,
+        home_office=_home_office(),
+    )
+    # Rates 1, 3 and 2 per 1,000 around 2.0: s = sqrt(2 x 1,000 / 100,000) = 0.14142, z = -7.071,
+    # 7.071, 0; winsorised at the 10% and 90% quantiles: -5.657, 5.657, 0; phi = 64 / 3 =
+    # 21.333; w = 50 each, sum w - sum w^2 / sum w = 100; tau^2 = (3 x 21.333 - 2) / 100 = 0.62.
+    # Aforce: z = -1 / sqrt(0.02 + 0.62) = -1.25, p = 0.211: not significantly different.
+    row = c.national
+    assert row["p_value"] == pytest.approx(0.2113, abs=1e-4)
+    assert row["verdict"] == "not significantly different" and row["adjusted"]
+    assert "allowing for the usual variation between forces" in c.sentences()[0]
+    assert "confidence interval" not in c.sentences()[0]
+    # Against Bforce, phi 21.333: log(1/3) = -1.0986, se = sqrt(21.333 x (1/100 + 1/300)) =
+    # 0.53333, z = -2.060, p = 0.0394: still significantly lower.
+    assert c.peers.test.p_value == pytest.approx(0.0394, abs=1e-4)
+    assert c.peers.verdict == "significantly lower"
+    assert "combined rate of its 1 peer forces" in c.sentences()[1]
 
 
 def test_no_comparator_says_why():
@@ -438,3 +465,27 @@ def test_plan_evidence_takes_the_spc_reading_and_tests_the_plans_baseline(tmp_pa
     grades = assessment.plan_grades(a.results, ["Force", "South"], plan, data_to="2022-08")
     south = grades[grades["area"] == "South"].iloc[0]
     assert south["grade"] == "inadequate" and not south["synthetic"]
+
+
+def test_change_tests_allow_for_the_series_own_dispersion():
+    # 24 months (Nov 2020 to Oct 2022) alternating 180 and 220, the last one 280.
+    counts = [180, 220] * 11 + [180, 280]
+    s = _series(counts, start="2020-11")
+    r = assessment.analyse_series(_kpi(), s, area="Force", is_force=True, end="2022-10")
+    # moving ranges: 22 of 40 and one of 100: mean 42.609, sigma 42.609 / 1.128 = 37.774;
+    # mean 4,860 / 24 = 202.5; phi = 37.774^2 / 202.5 = 7.046.
+    assert r.baselines.attrs["phi"] == pytest.approx(7.046, abs=1e-3)
+    last = r.baselines.set_index("baseline").loc["Same period last year"]
+    # Oct 2022 280 against Oct 2021 220: log(280/220) = 0.24116, se = sqrt(7.046 x (1/280 +
+    # 1/220)) = 0.23915, z = 1.008, p = 0.313: no significant change.
+    assert last["p_value"] == pytest.approx(0.313, abs=1e-3)
+    assert last["verdict"] == "no significant change"
+    # and the SPC agrees: 280 is inside the upper limit 202.5 + 2.66 x 42.609 = 315.8
+    assert r.summary.upl == pytest.approx(315.84, abs=0.01)
+    assert r.summary.latest_point_type == "common_cause"
+    # the exact Poisson test alone would have called it significant (p < 0.01)
+    exact = assessment.analyse_series(
+        _kpi(), s, area="Force", is_force=True, end="2022-10", method=Method(overdispersion="none")
+    )
+    plain = exact.baselines.set_index("baseline").loc["Same period last year"]
+    assert plain["p_value"] < 0.01 and plain["verdict"] == "significant increase"

@@ -142,8 +142,9 @@ def test_rate_peer_and_funnel_sentences():
     peers = pd.DataFrame({"count": [15, 2, 3], "population": [1000] * 3}, index=["Us", "P1", "P2"])
     c = compare.compare_with_peers(peers, "Us", ["P1", "P2"])
     assert narrative.peer_sentence(c, what="robbery") == (
-        "Us's rate of robbery (15.0 per 1,000) is significantly higher than the average of "
-        "its 2 peer forces (2.5 per 1,000); it is the 1st highest of 3."
+        "Us's rate of robbery (15.0 per 1,000) is significantly higher than the combined rate "
+        "of its 2 peer forces (2.5 per 1,000: their offences over their population, a weighted "
+        "average); it is the 1st highest of 3."
     )
     f = compare.funnel(
         pd.DataFrame({"count": [17, 10], "population": [1000, 1000]}, index=["A", "C"]),

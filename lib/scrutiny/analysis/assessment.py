@@ -62,7 +62,7 @@ from scrutiny.data import (
     load_offence_map,
 )
 from scrutiny.data.police_uk import ASB
-from scrutiny.stats import compare, spc, trends
+from scrutiny.stats import compare, dispersion, spc, trends
 from scrutiny.stats.compare import PeerGroup
 
 #: Bump when the assessment's content or tables change shape (part of the cache key).
@@ -361,13 +361,18 @@ def analyse_series(
     end: str,
     rebase: str | None = None,
     alpha: float = 0.05,
+    method: Method | None = None,
 ) -> KpiResult:
     """SPC and baselines of one KPI series (pure: no loading).
 
     Months without data (``missing``) become gaps in the SPC chart. The measure is the
     count, or the share in per cent for a KPI divided by another KPI (see
-    :func:`measure_of`).
+    :func:`measure_of`). Change tests of counts allow for the series' own dispersion
+    (:func:`scrutiny.stats.dispersion.series_dispersion` of the latest SPC segment, the
+    same spread the chart's limits use) unless ``method.overdispersion`` is ``none``;
+    shares are compared as proportions (:func:`share_baselines`).
     """
+    method = method or Method(alpha=alpha)
     measure = measure_of(kpi)
     missing = series["missing"].to_numpy(dtype=bool)
     value = series["count"].astype(float) if measure == "count" else series["rate"].astype(float)
@@ -385,7 +390,9 @@ def analyse_series(
         improvement=kpi.direction,
         target=target,
         rebase=use_rebase,
+        two_in_three_beyond_limits=method.two_in_three_beyond_limits,
     )
+    summary = spc.summarise(result)
     counts = pd.Series(
         np.where(missing, np.nan, series["count"].to_numpy(dtype=float)),
         index=months,
@@ -395,9 +402,14 @@ def analyse_series(
             np.where(missing, np.nan, series["denominator"].to_numpy(dtype=float)), index=months
         )
         base = share_baselines(counts, denom, end=end, alpha=alpha)
+        phi = 1.0
     else:
-        base = trends.baselines(counts, end=end, alpha=alpha)
-    return KpiResult(kpi, area, is_force, series, measure, result, spc.summarise(result), base)
+        phi = 1.0
+        if method.overdispersion != "none" and pd.notna(summary.segment_start):
+            phi = dispersion.series_dispersion(counts[counts.index >= summary.segment_start])
+        base = trends.baselines(counts, end=end, alpha=alpha, phi=phi)
+    base.attrs["phi"] = phi
+    return KpiResult(kpi, area, is_force, series, measure, result, summary, base)
 
 
 def share_baselines(
@@ -405,9 +417,12 @@ def share_baselines(
 ) -> pd.DataFrame:
     """Baselines of a share: the month against a year earlier, and 12 months against 12.
 
-    The test is the exact conditional test of two Poisson rates with the denominators as
-    exposures (:func:`scrutiny.stats.compare.rate_ratio_test`), which for small shares such as
-    the charged rate is close to a test of two proportions.
+    Shares are compared as proportions: the difference between the two shares with
+    Newcombe's hybrid score interval built from Wilson intervals
+    (:func:`scrutiny.stats.dispersion.newcombe_difference`, as Public Health England's
+    Fingertips); the change is significant when the interval excludes no difference.
+    ``p_value`` is left empty (the verdict comes from the interval) and ``rate_ratio``
+    is the ratio of the two shares.
 
     Returns
     -------
@@ -452,7 +467,7 @@ def share_baselines(
             row["note"] = "no crimes to take a share of"
         else:
             c, d, bc, bd = cur.sum(), cur_d.sum(), bas.sum(), bas_d.sum()
-            test = compare.rate_ratio_test(c, d, bc, bd, alpha=alpha)
+            diff = dispersion.newcombe_difference(c, d, bc, bd, alpha=alpha)
             now, before = c / d * 100, bc / bd * 100
             row.update(
                 baseline_count=float(bc),
@@ -461,12 +476,11 @@ def share_baselines(
                 baseline_share=before,
                 change=now - before,
                 pct_change=(now - before) / before * 100 if before > 0 else np.nan,
-                rate_ratio=test.rate_ratio,
-                p_value=test.p_value,
+                rate_ratio=now / before if before > 0 else np.nan,
                 verdict=(
                     "no significant change"
-                    if not test.significant
-                    else ("significant increase" if test.rate_ratio > 1 else "significant decrease")
+                    if not diff.significant
+                    else ("significant increase" if diff.difference > 0 else "significant decrease")
                 ),
             )
         rows.append(row)
@@ -665,7 +679,15 @@ def assess(
     for kpi in registry.values():
         own = rebase_for(method, kpi.method)
         kpi_rebase = rebase if own == method.spc_rebase else usable(own, f" of {kpi.name}")
-        comparison = force_comparison(kpi, sources, peers, offence_map=om, home_office=ho)
+        comparison = force_comparison(
+            kpi,
+            sources,
+            peers,
+            offence_map=om,
+            home_office=ho,
+            overdispersion=method.overdispersion,
+            alpha=method.alpha,
+        )
         comparisons[kpi.id] = comparison
         for area in [sources.force, *districts]:
             series = kpi_series(
@@ -679,6 +701,7 @@ def assess(
                 end=data_to,
                 rebase=kpi_rebase,
                 alpha=method.alpha,
+                method=method,
             )
             if res.is_force:
                 res.comparison = comparison

@@ -33,6 +33,15 @@ class Method(BaseModel):
         inside the chart.
     alpha
         Significance level of every change test and comparison.
+    overdispersion
+        How comparisons allow for crime counts varying more than chance: ``additive``
+        (Spiegelhalter's random-effects funnel between forces; change tests scaled by the
+        series' own dispersion), ``multiplicative`` (phi only) or ``none`` (exact Poisson,
+        which calls almost every difference significant).
+    two_in_three_beyond_limits
+        Making Data Count's 2023 rule: a point beyond the process limits also counts
+        towards "two of three points beyond two sigma" (the current guidance; ``false`` for
+        the earlier rule, as NHSRplotthedots).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -40,6 +49,8 @@ class Method(BaseModel):
     months: int = Field(36, ge=12, le=120)
     spc_rebase: YearMonth | None = DEFAULT_REBASE
     alpha: float = Field(0.05, gt=0, lt=0.5)
+    overdispersion: Literal["additive", "multiplicative", "none"] = "additive"
+    two_in_three_beyond_limits: bool = True
 
 
 class KpiMethod(BaseModel):

@@ -330,6 +330,14 @@ def rate_sentence(area: str, row: pd.Series, *, what: str, per: int = 1000) -> s
         relation = "is not significantly different from"
     else:
         relation = f"is {verdict} than"
+    if bool(row.get("adjusted", False)):
+        # The verdict allows for the variation between forces: a Poisson interval beside it
+        # would contradict it, so none is given.
+        return (
+            f"{area}'s rate of {what}, {fmt_num(row['rate'])} per {per_text} people, "
+            f"{relation} the national rate of {fmt_num(row['national_rate'])} per "
+            f"{per_text}, allowing for the usual variation between forces."
+        )
     return (
         f"{area}'s rate of {what}, {fmt_num(row['rate'])} per {per_text} people (95% "
         f"confidence interval {fmt_num(row['lower'])} to {fmt_num(row['upper'])}), "
@@ -353,8 +361,9 @@ def peer_sentence(comparison: PeerComparison, *, what: str) -> str:
     rank = Rank(position=c.rank, of=c.of).label
     return (
         f"{c.area}'s rate of {what} ({fmt_num(c.rate)} per {per_text}) {relation} the "
-        f"average of its {len(c.peers)} peer forces ({fmt_num(c.peer_rate)} per "
-        f"{per_text}); it is the {rank}."
+        f"combined rate of its {len(c.peers)} peer forces ({fmt_num(c.peer_rate)} per "
+        f"{per_text}: their offences over their population, a weighted average); it is the "
+        f"{rank}."
     )
 
 

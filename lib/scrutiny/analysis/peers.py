@@ -25,7 +25,7 @@ from scrutiny.data import (
     load_recorded_crime,
 )
 from scrutiny.data.police_uk import ASB
-from scrutiny.stats import compare
+from scrutiny.stats import compare, dispersion
 from scrutiny.stats.compare import PeerComparison, PeerGroup
 
 #: Home Office force-level recorded crime: the one year held.
@@ -245,12 +245,19 @@ def force_comparison(
     *,
     offence_map: pd.DataFrame | None = None,
     home_office: pd.DataFrame | None = None,
+    overdispersion: str = "additive",
+    alpha: float = 0.05,
 ) -> Comparison:
     """Compare the force with the national rate and its peers for one KPI (2017/18).
 
     The national rate is the pooled rate of England's territorial forces (the Welsh
     forces have no population in the England-only lookup). The comparison uses the Home
     Office codes of :func:`home_office_codes`; without them, ``available`` is False.
+    Forces differ from each other far more than chance, so both verdicts allow for it by
+    default (``overdispersion``: Spiegelhalter's additive random-effects adjustment for
+    the national verdict, :func:`scrutiny.stats.dispersion.rates_table_adjusted`; the
+    multiplicative factor phi for the test against the pooled peers); ``"none"`` gives
+    the exact Poisson verdicts.
 
     Parameters
     ----------
@@ -284,12 +291,16 @@ def force_comparison(
         index=pd.Index(_ons_names(counts["force"], peers), name="force"),
     )
     force = _ons_names(pd.Series([name]), peers)[0]
-    rates = compare.rates_table(data)
+    rates = dispersion.rates_table_adjusted(data, method=overdispersion, alpha=alpha)
+    rates["adjusted"] = rates.attrs["dispersion"] is not None and bool(
+        rates.attrs["dispersion"].overdispersed
+    )
+    phi = dispersion.peer_phi(rates.attrs["dispersion"]) if overdispersion != "none" else 1.0
     peer_cmp = None
     if peers is not None:
         have = [p for p in peers.peers if p in data.index]
         if have and force in data.index:
-            peer_cmp = compare.compare_with_peers(data, force, have)
+            peer_cmp = compare.compare_with_peers(data, force, have, phi=phi, alpha=alpha)
     year = str(counts["financial_year"].iloc[0]) if len(counts) else HOME_OFFICE_YEAR
     return Comparison(kpi.name, True, "", list(codes), force, rates, peer_cmp, year)
 

@@ -347,8 +347,13 @@ def compare_with_peers(
     population: str = "population",
     per: int = PER,
     alpha: float = 0.05,
+    phi: float = 1.0,
 ) -> PeerComparison:
     """Compare one area's rate with the pooled rate of its peer group.
+
+    With ``phi`` above 1 (areas vary more than chance:
+    :func:`scrutiny.stats.dispersion.funnel_dispersion`) the test scales the variance by
+    phi (:func:`scrutiny.stats.dispersion.quasi_rate_ratio_test`).
 
     Parameters
     ----------
@@ -377,7 +382,12 @@ def compare_with_peers(
     c1, e1 = float(data.at[area, count]), float(data.at[area, population])
     c2 = float(data.loc[peer_list, count].sum())
     e2 = float(data.loc[peer_list, population].sum())
-    test = rate_ratio_test(c1, e1, c2, e2, alpha=alpha)
+    if phi > 1.0:
+        from scrutiny.stats.dispersion import quasi_rate_ratio_test
+
+        test = quasi_rate_ratio_test(c1, e1, c2, e2, phi=phi, alpha=alpha)
+    else:
+        test = rate_ratio_test(c1, e1, c2, e2, alpha=alpha)
     rate = c1 / e1 * per
     peer_rate = c2 / e2 * per
     rk = rank_among(table["rate"], area)

@@ -320,3 +320,59 @@ def newcombe_difference(
     lower = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     upper = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return ProportionDifference(p1, p2, d, lower, upper, alpha)
+
+
+# ---------------------------------------------------------------- areas against a reference
+
+
+def rates_table_adjusted(
+    data: pd.DataFrame,
+    *,
+    method: str = "additive",
+    count: str = "count",
+    population: str = "population",
+    per: int = 1000,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """:func:`scrutiny.stats.compare.rates_table` with verdicts that allow for over-dispersion.
+
+    The areas' z-scores around the national (pooled) rate give phi and tau^2
+    (:func:`funnel_dispersion`); each area's p-value is then 2 x P(Z > |z|) with
+    z = (rate - national) / sqrt(s^2 + tau^2) (additive) or / (sqrt(phi) x s)
+    (multiplicative), so "significantly higher" means outside the adjusted funnel's limit
+    at 1 - alpha. ``method="none"`` keeps the exact Poisson verdicts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of ``rates_table``; ``attrs["dispersion"]`` holds the
+        :class:`FunnelDispersion` and ``attrs["method"]`` the method.
+    """
+    from scrutiny.stats.compare import rates_table
+
+    out = rates_table(data, count=count, population=population, per=per, alpha=alpha)
+    out.attrs["method"] = method
+    if method == "none" or len(out) < 3:
+        out.attrs["dispersion"] = None
+        return out
+    national = float(out["national_rate"].iloc[0])
+    d = funnel_dispersion(out["count"], out["population"], national, per=per)
+    out.attrs["dispersion"] = d
+    if not d.overdispersed:
+        return out
+    s = _standard_errors(out["population"].to_numpy(dtype=float), national, per)
+    spread = np.sqrt(s**2 + d.tau2) if method == "additive" else np.sqrt(d.phi) * s
+    z = (out["rate"].to_numpy() - national) / spread
+    out["p_value"] = 2 * stats.norm.sf(np.abs(z))
+    out["verdict"] = [
+        "not significantly different"
+        if p >= alpha
+        else ("significantly higher" if zz > 0 else "significantly lower")
+        for p, zz in zip(out["p_value"], z, strict=True)
+    ]
+    return out
+
+
+def peer_phi(dispersion: FunnelDispersion | None) -> float:
+    """The multiplicative factor to use for a comparison with pooled peers (1 without)."""
+    return dispersion.phi if dispersion is not None and dispersion.overdispersed else 1.0

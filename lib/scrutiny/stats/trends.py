@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from scrutiny.stats.compare import RateRatio, rate_ratio_test
+from scrutiny.stats.dispersion import quasi_rate_ratio_test
 
 BASELINES = ("last_year", "three_year_average", "2019", "rolling_12")
 BASELINE_LABELS = {
@@ -74,19 +75,26 @@ def change_test(
     exposure_now: float = 1.0,
     exposure_before: float = 1.0,
     alpha: float = 0.05,
+    phi: float = 1.0,
 ) -> RateRatio:
     """Test whether a change between two periods is more than chance.
 
     The two counts are treated as Poisson; given their total, the current count is
     binomial under "no change", which gives an exact p-value and an interval for the rate
     ratio. Use exposures when the periods differ in length (e.g. one month against the
-    total of three earlier months: ``exposure_before=3``).
+    total of three earlier months: ``exposure_before=3``). With ``phi`` above 1 (the
+    series varies more than Poisson, :func:`scrutiny.stats.dispersion.series_dispersion`)
+    the variance is scaled by phi (:func:`scrutiny.stats.dispersion.quasi_rate_ratio_test`).
 
     Returns
     -------
     scrutiny.stats.compare.RateRatio
         ``rate_ratio`` > 1 means an increase; ``significant`` is ``p_value < alpha``.
     """
+    if phi > 1.0:
+        return quasi_rate_ratio_test(
+            count_now, exposure_now, count_before, exposure_before, phi=phi, alpha=alpha
+        )
     return rate_ratio_test(count_now, exposure_now, count_before, exposure_before, alpha=alpha)
 
 
@@ -111,6 +119,7 @@ def baselines(
     months: int = 1,
     kinds: Sequence[str] = BASELINES,
     alpha: float = 0.05,
+    phi: float = 1.0,
 ) -> pd.DataFrame:
     """Compare the latest period with standard baselines, counts beside every percentage.
 
@@ -130,6 +139,8 @@ def baselines(
         ignores ``months``).
     alpha
         1 - confidence level of the test.
+    phi
+        Dispersion factor of the series (1: Poisson); the tests scale the variance by it.
 
     Returns
     -------
@@ -196,7 +207,9 @@ def baselines(
             row["note"] = f"no data for {months_text(missing)} (the data start in {first})"
         else:
             before = float(np.mean(totals))
-            test = change_test(current, float(np.sum(totals)), exposure_before=len(shifts))
+            test = change_test(
+                current, float(np.sum(totals)), exposure_before=len(shifts), phi=phi
+            )
             test.alpha = alpha
             row.update(
                 baseline_count=before,

@@ -489,3 +489,63 @@ def test_change_tests_allow_for_the_series_own_dispersion():
     )
     plain = exact.baselines.set_index("baseline").loc["Same period last year"]
     assert plain["p_value"] < 0.01 and plain["verdict"] == "significant increase"
+
+
+def test_too_few_to_judge_no_icon_exception_or_change_verdict():
+    # Homicide-like: 0 or 1 a month, the latest month 3 (far above a mean of about 0.5).
+    counts = [0, 1] * 11 + [0, 3]
+    s = _series(counts, start="2020-11")
+    kpi = _kpi("homicide", name="Homicide")
+    r = assessment.analyse_series(kpi, s, area="Blaby", is_force=False, end="2022-10")
+    # mean 14 / 24 = 0.583 a month, below the default minimum of 10
+    assert r.expected == pytest.approx(14 / 24) and r.too_few
+    assert r.variation == "too_few" and r.assurance is None
+    assert not r.signals_exception and not r.is_exception
+    assert r.spc_sentence().startswith(
+        "Homicide in Blaby: about 0.6 offences a month on average, too few to judge"
+    )
+    last = r.baselines.set_index("baseline").loc["Same period last year"]
+    assert last["verdict"] == "too few to judge"  # 3 against 0 in October 2021
+    roll = r.baselines.set_index("baseline").loc["Previous 12 months"]
+    # Nov 2021 to Oct 2022: 0,1 x 5 + 0,3 = 8 against Nov 2020 to Oct 2021: 6: both below 10
+    assert (roll["current_count"], roll["baseline_count"]) == (8, 6)
+    assert roll["verdict"] == "too few to judge"
+    # the same series with the minimum at 0 is judged
+    judged = assessment.analyse_series(
+        kpi, s, area="Blaby", is_force=False, end="2022-10", method=Method(min_expected=0)
+    )
+    assert not judged.too_few and judged.variation != "too_few"
+
+
+def test_plan_grades_compare_like_for_like_months_with_the_series_dispersion(tmp_path):
+    from scrutiny.analysis import plan as plan_mod
+
+    # 36 months, Nov 2019 to Oct 2022: 100 a month, except Dec, Jan and Feb at 150.
+    months = pd.period_range("2019-11", "2022-10", freq="M")
+    counts = [150 if m.month in (12, 1, 2) else 100 for m in months]
+    s = _series(counts, start="2019-11")
+    r = assessment.analyse_series(_kpi(), s, area="Force", is_force=True, end="2022-10")
+    plan = plan_mod.validate_plan(
+        {
+            "plan": "p",
+            "area": "a",
+            "baseline": {"start": "2019-12", "end": "2020-02", "label": "winter 2019-20"},
+            "themes": [
+                {"id": "t", "title": "T", "kpis": [{"kpi": "burglary", "direction": "lower"}]}
+            ],
+            "rules": [
+                {"grade": "good", "when": [{"change": ["better"]}]},
+                {"grade": "adequate", "when": [{}]},
+            ],
+        },
+        file="plan.yaml",
+        kpis_path=tmp_path / "none.yaml",
+    )
+    row = assessment.plan_evidence(r, plan.themes[0].kpis[0], plan, data_to="2022-10")
+    # Like for like: December 2021 to February 2022 (3 x 150) against December 2019 to
+    # February 2020 (3 x 150): no change. The latest 12 months (mean 112.5) against the
+    # winter baseline (150) would have read as a 25% fall.
+    assert row["recent_period"] == "Dec 2021 to Feb 2022"
+    assert row["recent"] == 450 and row["recent_per_month"] == 150
+    assert row["baseline_per_month"] == 150 and row["change_pct"] == 0
+    assert row["change"] == "no_significant_change"

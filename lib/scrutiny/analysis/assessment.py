@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from scrutiny import __version__, config, provenance
-from scrutiny.analysis import narrative
+from scrutiny.analysis import maturity, narrative
 from scrutiny.analysis import plan as plan_mod
 from scrutiny.analysis.kpis import Kpi, kpi_series, load_registry
 from scrutiny.analysis.method import Method, rebase_for
@@ -62,7 +62,7 @@ from scrutiny.data import (
     load_offence_map,
 )
 from scrutiny.data.police_uk import ASB
-from scrutiny.stats import compare, dispersion, spc, trends
+from scrutiny.stats import dispersion, spc, trends
 from scrutiny.stats.compare import PeerGroup
 
 #: Bump when the assessment's content or tables change shape (part of the cache key).
@@ -95,6 +95,12 @@ class KpiResult:
         Changes against the baselines (see :func:`share_baselines` for shares).
     comparison
         National and peer comparison (the force only).
+    provisional_from
+        For an outcome KPI, the first month whose outcomes are too immature to judge
+        (``YYYY-MM``); the series, SPC and baselines stop the month before.
+    expected, min_expected
+        The expected monthly count (mean of the latest SPC segment; for a share, of its
+        numerator) and the least the method judges (:attr:`too_few`).
     """
 
     kpi: Kpi
@@ -106,6 +112,9 @@ class KpiResult:
     summary: spc.SpcSummary
     baselines: pd.DataFrame
     comparison: Comparison | None = None
+    provisional_from: str | None = None
+    expected: float = float("nan")
+    min_expected: float = 0.0
 
     @property
     def synthetic(self) -> bool:
@@ -113,14 +122,19 @@ class KpiResult:
         return bool(self.series["synthetic"].any())
 
     @property
+    def too_few(self) -> bool:
+        """Fewer expected a month than the method judges: no icon, exception or grade."""
+        return bool(self.expected < self.min_expected)
+
+    @property
     def variation(self) -> str:
-        """Variation icon code of the latest month."""
-        return self.summary.variation
+        """Variation icon code of the latest month (``too_few`` when too few to judge)."""
+        return "too_few" if self.too_few else self.summary.variation
 
     @property
     def assurance(self) -> str | None:
-        """Assurance icon code (None without a target)."""
-        return self.summary.assurance
+        """Assurance icon code (None without a target, or when too few to judge)."""
+        return None if self.too_few else self.summary.assurance
 
     @property
     def signals_exception(self) -> bool:
@@ -154,6 +168,16 @@ class KpiResult:
         """``"for Leicestershire Police"`` (the force) or ``"in Blaby"`` (a district)."""
         return f"for {self.area}" if self.is_force else f"in {self.area}"
 
+    def maturity_note(self) -> str | None:
+        """Why the latest months of an outcome KPI are left out, or None."""
+        if self.provisional_from is None:
+            return None
+        return (
+            f"Outcomes are still being recorded for crimes from "
+            f"{narrative.month_text(self.provisional_from)} on, so those months are "
+            "provisional and left out of the chart's verdict, the comparisons and the grade."
+        )
+
     def latest_text(self) -> str:
         """The latest value with its unit, e.g. ``"516"`` or ``"1.6%"``."""
         v = self.summary.latest_value
@@ -167,6 +191,14 @@ class KpiResult:
         """The SPC verdict of the latest month in one plain-English sentence."""
         s = self.summary
         name = f"{self.kpi.name} {self.where}"
+        if self.too_few:
+            what = "crimes charged" if self.measure == "share" else self.unit
+            return (
+                f"{narrative.capitalise(name)}: about {narrative.fmt_num(self.expected)} "
+                f"{what} a month on average, too few to judge whether anything has changed "
+                f"(the assessment judges {narrative.fmt_int(self.min_expected)} or more a "
+                f"month); {self.latest_text()} in {narrative.month_label(s.latest_date)}."
+            )
         if self.measure == "share":
             sentence = narrative.spc_sentence(name, self.spc, unit="per cent")
             return sentence.replace(" per cent in ", "% in ")
@@ -267,6 +299,8 @@ class Assessment:
     extract_quality: DataQuality
     comparisons: dict[str, Comparison] = field(default_factory=dict)
     grades: pd.DataFrame = field(default_factory=pd.DataFrame)
+    maturity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    provisional_months: int = 0
     notes: list[str] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)
 
@@ -409,7 +443,28 @@ def analyse_series(
             phi = dispersion.series_dispersion(counts[counts.index >= summary.segment_start])
         base = trends.baselines(counts, end=end, alpha=alpha, phi=phi)
     base.attrs["phi"] = phi
-    return KpiResult(kpi, area, is_force, series, measure, result, summary, base)
+    segment = (
+        counts[counts.index >= summary.segment_start] if pd.notna(summary.segment_start) else counts
+    )
+    expected = float(segment.mean()) if segment.notna().any() else 0.0
+    few = (base["verdict"] != "not available") & (base["baseline_count"] < method.min_expected)
+    base.loc[few, "verdict"] = TOO_FEW
+    return KpiResult(
+        kpi,
+        area,
+        is_force,
+        series,
+        measure,
+        result,
+        summary,
+        base,
+        expected=expected,
+        min_expected=method.min_expected,
+    )
+
+
+#: Verdict of a comparison whose expected count is below the method's minimum.
+TOO_FEW = "too few to judge"
 
 
 def share_baselines(
@@ -510,9 +565,9 @@ def plan_evidence(
     s = result.series
     s = s[s["month"] <= pd.Timestamp(f"{data_to}-01")]
     base = plan.baseline_for(plan_kpi)
-    n = plan.evidence.recent_months
-    end = pd.Period(data_to, "M")
-    recent = pd.period_range(end - (n - 1), end, freq="M")
+    end = s["month"].max().to_period("M") if len(s) else pd.Period(data_to, "M")
+    recent = like_for_like(pd.Period(base.start, "M"), pd.Period(base.end, "M"), end)
+    n = len(recent)
     months = s["month"].dt.to_period("M")
     now = s[months.isin(recent)]
     before = s[months.isin(pd.period_range(base.start, base.end, freq="M"))]
@@ -534,30 +589,56 @@ def plan_evidence(
         "p_value": np.nan,
         "note": "",
     }
+    if recent[0] <= pd.Period(base.end, "M"):
+        row["note"] = f"the data do not yet cover the months of {base.label} a year later"
+        return row
     complete = len(now) == n and len(before) == base.months
     if not complete or now["missing"].any() or before["missing"].any():
-        row["note"] = f"no complete data for the latest {n} months and {base.label}"
+        row["note"] = f"no complete data for {row['recent_period']} and {base.label}"
         return row
+    c1, c2 = float(now["count"].sum()), float(before["count"].sum())
     if result.measure == "share":
         e1, e2 = float(now["denominator"].sum()), float(before["denominator"].sum())
-        scale = float(result.kpi.denominator.per)
+        if e1 <= 0 or e2 <= 0:
+            row["note"] = "nothing to take a share of"
+            return row
+        diff = dispersion.newcombe_difference(c1, e1, c2, e2, alpha=plan.evidence.alpha)
+        now_share, before_share = c1 / e1 * 100, c2 / e2 * 100
+        ratio = now_share / before_share if before_share > 0 else np.nan
+        significant = diff.significant
+        row.update(recent_per_month=now_share, baseline_per_month=before_share)
+        row.update(change_pct=(ratio - 1) * 100 if before_share > 0 else np.nan)
+        row.update(rate_ratio=ratio)
     else:
-        e1, e2, scale = float(len(now)), float(len(before)), 1.0
-    c1, c2 = float(now["count"].sum()), float(before["count"].sum())
-    if e1 <= 0 or e2 <= 0:
-        row["note"] = "nothing to take a share of"
-        return row
-    test = compare.rate_ratio_test(c1, e1, c2, e2, alpha=plan.evidence.alpha)
-    b = c2 / e2 * scale
-    row.update(
-        recent_per_month=c1 / e1 * scale,
-        baseline_per_month=b,
-        change_pct=(c1 / e1 * scale - b) / b * 100 if b else np.nan,
-        rate_ratio=test.rate_ratio,
-        p_value=test.p_value,
-        change=plan_mod.change_signal(test.rate_ratio, test.significant, plan_kpi.direction),
-    )
+        phi = float(result.baselines.attrs.get("phi", 1.0))
+        test = dispersion.quasi_rate_ratio_test(
+            c1, float(n), c2, float(base.months), phi=phi, alpha=plan.evidence.alpha
+        )
+        ratio, significant = test.rate_ratio, test.significant
+        b = c2 / base.months
+        row.update(
+            recent_per_month=c1 / n,
+            baseline_per_month=b,
+            change_pct=(c1 / n - b) / b * 100 if b else np.nan,
+            rate_ratio=ratio,
+            p_value=test.p_value,
+        )
+    row["change"] = plan_mod.change_signal(ratio, significant, plan_kpi.direction)
     return row
+
+
+def like_for_like(base_start: pd.Period, base_end: pd.Period, end: pd.Period) -> pd.PeriodIndex:
+    """The latest months that match a baseline's calendar months, ending by ``end``.
+
+    The baseline shifted on by whole years, as far as the data allow: against December
+    2019 to February 2020, with data to October 2022, December 2021 to February 2022.
+
+    >>> p = pd.Period
+    >>> like_for_like(p("2019-12", "M"), p("2020-02", "M"), p("2022-10", "M"))
+    PeriodIndex(['2021-12', '2022-01', '2022-02'], dtype='period[M]')
+    """
+    years = max((end - base_end).n // 12, 0)
+    return pd.period_range(base_start + 12 * years, base_end + 12 * years, freq="M")
 
 
 GRADE_COLUMNS = [
@@ -608,6 +689,14 @@ def plan_grades(
         graded.insert(0, "area", area)
         synth = [bool((k, area) in results and results[(k, area)].synthetic) for k in graded["kpi"]]
         graded["synthetic"] = synth
+        for i, k in enumerate(graded["kpi"]):
+            r = results.get((k, area))
+            if r is not None and r.too_few and graded.at[i, "grade"] != plan_mod.NOT_GRADED:
+                graded.at[i, "grade"] = plan_mod.NOT_GRADED
+                graded.at[i, "reason"] = (
+                    f"Not graded: about {narrative.fmt_num(r.expected)} a month, too few to "
+                    f"judge (the assessment judges {narrative.fmt_int(r.min_expected)} or more)."
+                )
         graded.loc[graded["synthetic"], "grade"] = plan_mod.NOT_GRADED
         graded.loc[graded["synthetic"], "reason"] = SYNTHETIC_NOT_GRADED
         frames.append(graded)
@@ -616,6 +705,26 @@ def plan_grades(
 
 
 # ------------------------------------------------------------------------------ computing
+
+
+def _maturity(
+    sources: DataSources, method: Method, registry: dict[str, Kpi], notes: list[str]
+) -> tuple[pd.DataFrame, int]:
+    """The outcome maturity curve and the number of provisional months (0: no outcome KPI)."""
+    if not any(k.definition.outcomes is not None for k in registry.values()):
+        return pd.DataFrame(columns=maturity.CURVE_COLUMNS), 0
+    curve, why = maturity.measured_curve(sources)
+    if method.outcome_lag_months is not None:
+        return curve, method.outcome_lag_months
+    lag = maturity.provisional_lag(curve, method.outcome_completeness)
+    if lag is None:
+        notes.append(
+            f"Outcome maturity could not be measured ({why}): the latest "
+            f"{maturity.DEFAULT_LAG} months of outcome KPIs are treated as provisional, the "
+            "lag measured on Leicestershire's 2022 data."
+        )
+        return curve, maturity.DEFAULT_LAG
+    return curve, lag
 
 
 def assess(
@@ -669,6 +778,8 @@ def assess(
         return None
 
     rebase = usable(method.spc_rebase, "")
+    curve, lag = _maturity(sources, method, registry, notes)
+    mature_to = str(pd.Period(data_to, "M") - lag)
     geo = force_geography(sources)
     districts = geo.district_names
     peers, peer_note = peer_forces(sources)
@@ -689,20 +800,26 @@ def assess(
             alpha=method.alpha,
         )
         comparisons[kpi.id] = comparison
+        outcome = kpi.definition.outcomes is not None and lag > 0
+        end = mature_to if outcome else data_to
+        if outcome and kpi_rebase is not None and kpi_rebase > mature_to:
+            kpi_rebase = None
         for area in [sources.force, *districts]:
             series = kpi_series(
-                kpi, area=area, start=start, end=data_to, sources=sources, registry=registry
+                kpi, area=area, start=start, end=end, sources=sources, registry=registry
             )
             res = analyse_series(
                 kpi,
                 series,
                 area=area,
                 is_force=area == sources.force,
-                end=data_to,
+                end=end,
                 rebase=kpi_rebase,
                 alpha=method.alpha,
                 method=method,
             )
+            if outcome:
+                res.provisional_from = str(pd.Period(mature_to, "M") + 1)
             if res.is_force:
                 res.comparison = comparison
             results[(kpi.id, area)] = res
@@ -722,6 +839,8 @@ def assess(
         extract_quality=eq,
         comparisons=comparisons,
         grades=grades,
+        maturity=curve,
+        provisional_months=lag,
         notes=notes,
     )
 
@@ -760,6 +879,8 @@ KPI_COLUMNS = [
     "special_cause",
     "variation",
     "assurance",
+    "expected_per_month",
+    "too_few",
     "signals_exception",
     "exception",
     "count_12m",
@@ -772,6 +893,7 @@ KPI_COLUMNS = [
     "change_month_p",
     "change_month_verdict",
     "grade",
+    "provisional_from",
     "spc_sentence",
     "change_12m_sentence",
 ]
@@ -810,8 +932,10 @@ def _kpi_row(a: Assessment, r: KpiResult) -> dict[str, Any]:
         "trial_limits": s.trial_limits,
         "point_type": s.latest_point_type,
         "special_cause": s.latest_special_cause,
-        "variation": s.variation,
-        "assurance": s.assurance,
+        "variation": r.variation,
+        "assurance": r.assurance,
+        "expected_per_month": r.expected,
+        "too_few": r.too_few,
         "signals_exception": r.signals_exception,
         "exception": r.is_exception,
         "count_12m": roll["current_count"] if roll is not None else np.nan,
@@ -824,6 +948,7 @@ def _kpi_row(a: Assessment, r: KpiResult) -> dict[str, Any]:
         "change_month_p": last["p_value"] if last is not None else np.nan,
         "change_month_verdict": last["verdict"] if last is not None else None,
         "grade": graded["grade"].iloc[0] if len(graded) else None,
+        "provisional_from": r.provisional_from,
         "spc_sentence": r.spc_sentence(),
         "change_12m_sentence": r.rolling_sentence(),
     }
@@ -889,6 +1014,7 @@ def _tables(a: Assessment) -> dict[str, pd.DataFrame]:
         "comparison_rates": rates,
         "grades": a.grades,
         "peers": peers,
+        "maturity": a.maturity,
     }
 
 
@@ -904,6 +1030,7 @@ def _meta(a: Assessment) -> dict[str, Any]:
         "sources": a.sources.model_dump(),
         "districts": a.districts,
         "notes": a.notes,
+        "provisional_months": a.provisional_months,
         "inputs": a.inputs,
     }
 

@@ -38,6 +38,19 @@ class Method(BaseModel):
         (Spiegelhalter's random-effects funnel between forces; change tests scaled by the
         series' own dispersion), ``multiplicative`` (phi only) or ``none`` (exact Poisson,
         which calls almost every difference significant).
+    min_expected
+        The least expected count a month (the mean of the latest SPC segment) for which
+        a KPI gets an SPC icon, can be an exception or is graded, and the least count in a
+        baseline period for a change verdict; below it the page says "too few to judge".
+        With fewer than about ten a month one or two crimes move the figure by 10-20% and
+        the XmR limits assume a roughly symmetric spread that small counts do not have.
+    outcome_completeness
+        Outcome KPIs (such as the share charged) leave out of every verdict the latest months
+        whose recorded charges are below this share of the eventual number, measured from
+        two snapshots of the data (:mod:`scrutiny.analysis.maturity`).
+    outcome_lag_months
+        Set the number of provisional months directly instead (None: from the measured
+        curve, or seven months, the lag measured on Leicestershire 2022, without one).
     two_in_three_beyond_limits
         Making Data Count's 2023 rule: a point beyond the process limits also counts
         towards "two of three points beyond two sigma" (the current guidance; ``false`` for
@@ -51,6 +64,9 @@ class Method(BaseModel):
     alpha: float = Field(0.05, gt=0, lt=0.5)
     overdispersion: Literal["additive", "multiplicative", "none"] = "additive"
     two_in_three_beyond_limits: bool = True
+    min_expected: float = Field(10.0, ge=0)
+    outcome_completeness: float = Field(0.8, gt=0, le=1)
+    outcome_lag_months: int | None = Field(None, ge=0, le=24)
 
 
 class KpiMethod(BaseModel):

@@ -91,8 +91,12 @@ def month_text(ym: str) -> str:
     return pd.Period(ym, freq="M").strftime("%B %Y")
 
 
-def _cap(text: str) -> str:
+def capitalise(text: str) -> str:
+    """Upper-case the first letter only: ``"burglary in Blaby" -> "Burglary in Blaby"``."""
     return text[:1].upper() + text[1:]
+
+
+_cap = capitalise
 
 
 def _plural(n: int, word: str) -> str:
@@ -229,6 +233,7 @@ def verdict_words(verdict: str) -> str:
         "significant decrease": "a significant decrease",
         "no significant change": "not a significant change (within what chance would give)",
         "not available": "no comparison available",
+        "too few to judge": "too few to judge a change",
     }[verdict]
 
 
@@ -245,7 +250,7 @@ def baseline_clause(row: pd.Series) -> str:
     if row["baseline"] == "Three-year average":
         what = f"the average of {row['baseline_period']}"
     pct = row["pct_change"]
-    if pd.isna(pct):
+    if pd.isna(pct) or row["verdict"] == "too few to judge":
         size = f"against {base} in {what}"
     elif round(pct) == 0:
         size = f"about the same as {what} ({base})"

@@ -53,6 +53,10 @@ class DataSources(BaseModel):
     extract
         A real force extract (CSV or Parquet, see ``docs/extract-schema.md``). Empty or
         ``None`` means: generate the synthetic extract from the police.uk rows.
+    republished
+        Optional later publication of the same police.uk street files (same Crime IDs,
+        outcomes moved on), used to measure how outcomes mature
+        (:mod:`scrutiny.analysis.maturity`). Empty or ``None``: no measurement.
     csp_map
         Optional map from district name to community safety partnership name, for forces
         whose CSPs merge districts. Empty means each district is its own CSP (true in
@@ -77,6 +81,7 @@ class DataSources(BaseModel):
     police_grant: str = f"{RAW}/home-office/police-grant-2025-26.csv"
     officer_fte: str = f"{RAW}/home-office/officer-fte-2025-03-31.csv"
     extract: str | None = None
+    republished: str | None = f"{RAW}/police-uk/leicestershire-republished"
     csp_map: dict[str, str] | None = None
     synthetic_seed: int = 20221123
 

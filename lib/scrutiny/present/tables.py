@@ -118,6 +118,7 @@ ICON_STYLE: dict[str, tuple[str, str]] = {
     "concern_low": ("#D55E00", "L"),
     "neutral_high": ("#8E4585", "H"),
     "neutral_low": ("#8E4585", "L"),
+    "too_few": ("#767676", "n"),
     "consistent_pass": ("#0072B2", "P"),
     "consistent_fail": ("#D55E00", "F"),
     "inconsistent": ("#767676", "?"),

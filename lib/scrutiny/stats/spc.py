@@ -88,6 +88,8 @@ VARIATION_ICONS: dict[str, str] = {
     "concern_low": "Special-cause concern: lower values",
     "neutral_high": "Special-cause variation, neither good nor bad: higher values",
     "neutral_low": "Special-cause variation, neither good nor bad: lower values",
+    # Not from xmr: the assessment's code for a series too small to judge.
+    "too_few": "Too few to judge: fewer expected a month than the assessment judges",
 }
 
 #: Assurance icon codes and their plain-English labels.

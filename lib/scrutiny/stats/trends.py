@@ -207,9 +207,7 @@ def baselines(
             row["note"] = f"no data for {months_text(missing)} (the data start in {first})"
         else:
             before = float(np.mean(totals))
-            test = change_test(
-                current, float(np.sum(totals)), exposure_before=len(shifts), phi=phi
-            )
+            test = change_test(current, float(np.sum(totals)), exposure_before=len(shifts), phi=phi)
             test.alpha = alpha
             row.update(
                 baseline_count=before,

@@ -549,3 +549,11 @@ def test_plan_grades_compare_like_for_like_months_with_the_series_dispersion(tmp
     assert row["recent"] == 450 and row["recent_per_month"] == 150
     assert row["baseline_per_month"] == 150 and row["change_pct"] == 0
     assert row["change"] == "no_significant_change"
+
+
+def test_a_one_point_series_gets_no_icon():
+    r = assessment.analyse_series(
+        _kpi(), _series([500], start="2022-10"), area="Force", is_force=True, end="2022-10"
+    )
+    # 500 a month is plenty, but one point has no limits: nothing to judge
+    assert r.expected == 500 and r.too_few and r.variation == "too_few"

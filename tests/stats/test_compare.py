@@ -216,3 +216,36 @@ def test_peer_group_exclude():
     assert g.peers == ["B", "D"]
     assert g.table.loc["A", "distance"] == pytest.approx(2 / np.sqrt(1.25))
     assert "y did not vary" in g.method and "E left out" in g.method
+
+
+# ---------------------------------------------------------------- bad statistical input
+
+
+def test_missing_or_negative_counts_are_errors_not_verdicts():
+    with pytest.raises(ValueError, match="count1 is missing"):
+        compare.rate_ratio_test(float("nan"), 1, 5, 1)
+    with pytest.raises(ValueError, match="count of 0 or more"):
+        compare.poisson_test(-1, 5)
+    with pytest.raises(ValueError, match="count of 0 or more"):
+        compare.poisson_test(float("nan"), 5)
+    t = compare.rates_table(
+        pd.DataFrame(
+            {"count": [np.nan, 10, 20], "population": [1000, 1000, 1000]}, index=list("abc")
+        )
+    )
+    # the missing count is "not available", never "not significantly different"
+    assert t.loc["a", "verdict"] == "not available" and np.isnan(t.loc["a", "p_value"])
+    # the national rate is the pooled rate of the areas with counts: 30 / 3,000 people
+    assert t.loc["b", "national_rate"] == pytest.approx(30 / 3000 * 1000)
+
+
+def test_an_implausible_population_is_named():
+    with pytest.raises(ValueError, match=r"population \[2.0\] for \['b'\].*at least 100"):
+        compare.rates(pd.Series([1, 10], index=["a", "b"]), [1000, 2])
+
+
+def test_a_joint_rank_is_called_joint():
+    data = pd.DataFrame({"count": [10, 10, 5], "population": [1000] * 3}, index=["Us", "P1", "P2"])
+    c = compare.compare_with_peers(data, "Us", ["P1", "P2"])
+    # Us and P1 both 10 per 1,000: joint 1st highest of 3
+    assert c.tied and c.rank_label == "joint 1st highest of 3"

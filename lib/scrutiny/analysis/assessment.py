@@ -123,8 +123,13 @@ class KpiResult:
 
     @property
     def too_few(self) -> bool:
-        """Fewer expected a month than the method judges: no icon, exception or grade."""
-        return bool(self.expected < self.min_expected)
+        """Too little to judge: no icon, exception or grade.
+
+        Fewer expected a month than the method judges, or no process limits at all (a
+        series of one point, or without two neighbouring months).
+        """
+        no_limits = not np.isfinite(self.summary.upl)
+        return bool(self.expected < self.min_expected or no_limits)
 
     @property
     def variation(self) -> str:

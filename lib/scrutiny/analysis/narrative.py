@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from scrutiny.stats import spc
-from scrutiny.stats.compare import PeerComparison, Rank, RateRatio
+from scrutiny.stats.compare import PeerComparison, RateRatio
 
 
 # ---------------------------------------------------------------- formatting
@@ -363,7 +363,7 @@ def peer_sentence(comparison: PeerComparison, *, what: str) -> str:
         relation = "is not significantly different from"
     else:
         relation = f"is {c.verdict} than"
-    rank = Rank(position=c.rank, of=c.of).label
+    rank = c.rank_label
     return (
         f"{c.area}'s rate of {what} ({fmt_num(c.rate)} per {per_text}) {relation} the "
         f"combined rate of its {len(c.peers)} peer forces ({fmt_num(c.peer_rate)} per "

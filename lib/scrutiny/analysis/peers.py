@@ -191,7 +191,7 @@ class Comparison:
             "significantly lower": "Lower",
             "not significantly different": "Similar",
         }[p.verdict]
-        return f"{verdict}; {compare.Rank(position=p.rank, of=p.of).label}"
+        return f"{verdict}; {p.rank_label}"
 
     def sentences(self) -> list[str]:
         """Plain-English comparison with the national rate and the peers, labelled 2017/18."""

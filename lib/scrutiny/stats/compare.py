@@ -27,6 +27,9 @@ from scipy import stats
 
 PER = 1000
 FUNNEL_LEVELS = (0.95, 0.998)
+#: The smallest population a rate is given for: below it a "rate per 1,000" is not a rate
+#: of anything (a district has tens of thousands of people, an LSOA about 1,500).
+MIN_POPULATION = 100
 
 
 # ---------------------------------------------------------------- intervals and tests
@@ -84,7 +87,14 @@ def poisson_test(observed: float, expected: float) -> float:
 
     Uses the central method, ``min(1, 2 * min(P(X <= x), P(X >= x)))``, which matches the
     Garwood interval: p < 0.05 exactly when the expected rate is outside the 95% interval.
+
+    Raises
+    ------
+    ValueError
+        For a missing or negative count (there is nothing to test), or ``expected <= 0``.
     """
+    if not observed >= 0:  # also catches NaN
+        raise ValueError(f"observed must be a count of 0 or more, got {observed}")
     if expected <= 0:
         raise ValueError(f"expected must be positive, got {expected}")
     lower_tail = stats.poisson.cdf(observed, expected)
@@ -161,6 +171,8 @@ def rate_ratio_test(
     RateRatio
     """
     for name, c in (("count1", count1), ("count2", count2)):
+        if c is None or np.isnan(float(c)):
+            raise ValueError(f"{name} is missing: there is nothing to compare")
         _check_counts(np.asarray([c], dtype=float), name)
     for name, e in (("exposure1", exposure1), ("exposure2", exposure2)):
         if not e > 0:
@@ -219,8 +231,13 @@ def rates(
     pop = np.asarray(population, dtype=float)
     if c.shape != pop.shape:
         raise ValueError(f"counts ({len(c)}) and population ({len(pop)}) differ in length")
-    if (pop <= 0).any():
-        raise ValueError("population must be positive for every area")
+    small = np.isnan(pop) | (pop < MIN_POPULATION)
+    if small.any():
+        names = list(index[small]) if index is not None else list(np.flatnonzero(small))
+        raise ValueError(
+            f"population {pop[small][:5].tolist()} for {names[:5]} is missing or implausibly "
+            f"small for a rate (expected at least {MIN_POPULATION} people)"
+        )
     lo, hi = poisson_ci(c, alpha)
     return pd.DataFrame(
         {
@@ -287,9 +304,14 @@ def rates_table(
     out["national_rate"] = national_rate
     out["difference"] = out["rate"] - national_rate
     expected = out["population"] * national_rate / per
-    out["p_value"] = [poisson_test(c, e) for c, e in zip(out["count"], expected, strict=True)]
+    # A missing count is "not available", never "not significantly different".
+    out["p_value"] = [
+        poisson_test(c, e) if not np.isnan(c) else np.nan
+        for c, e in zip(out["count"], expected, strict=True)
+    ]
     out["verdict"] = [
-        _verdict(p, d, alpha) for p, d in zip(out["p_value"], out["difference"], strict=True)
+        _verdict(p, d, alpha) if not np.isnan(p) else "not available"
+        for p, d in zip(out["p_value"], out["difference"], strict=True)
     ]
     return out
 
@@ -317,6 +339,8 @@ class PeerComparison:
         ``"not significantly different"``.
     rank, of
         Position of the area among itself and its peers by rate (1 = highest).
+    tied
+        Whether another area has the same rate (the rank is then a joint rank).
     table
         The area and each peer with its rate and interval, highest rate first.
     per
@@ -336,6 +360,12 @@ class PeerComparison:
     of: int
     table: pd.DataFrame = field(repr=False)
     per: int = PER
+    tied: bool = False
+
+    @property
+    def rank_label(self) -> str:
+        """E.g. ``"3rd highest of 8"`` or ``"joint 2nd highest of 8"``."""
+        return Rank(position=self.rank, of=self.of, tied=self.tied).label
 
 
 def compare_with_peers(
@@ -406,6 +436,7 @@ def compare_with_peers(
         of=rk.of,
         table=ordered,
         per=per,
+        tied=rk.tied,
     )
 
 

@@ -162,3 +162,17 @@ def test_forecast_simulation_is_reproducible_and_short_series_note():
     assert any("no seasonal pattern" in n for n in short.attrs["forecast"]["notes"])
     with pytest.raises(ValueError, match="method"):
         trends.forecast(s, method="guess")
+
+
+def test_seasonal_years_counts_ordinary_years_of_every_calendar_month():
+    full = pd.period_range("2016-01", "2019-12", freq="M")
+    assert trends.seasonal_years(full) == 4
+    # 35 months, 2019-12 to 2022-10, restrictions March 2020 to July 2021: April is seen
+    # only in 2022 outside them
+    m = pd.period_range("2019-12", "2022-10", freq="M")
+    assert trends.seasonal_years(m, exclude=("2020-03", "2021-07")) == 1
+    assert trends.seasonal_years(m) == 2  # even ignoring lockdown: two Novembers
+    # a missing calendar month means no evidence at all
+    assert trends.seasonal_years(pd.period_range("2021-01", "2021-11", freq="M")) == 0
+    # timestamps work as well as periods
+    assert trends.seasonal_years(pd.Series(full.to_timestamp())) == 4

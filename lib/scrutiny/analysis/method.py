@@ -17,6 +17,11 @@ YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
 #: First month of the current SPC period: the first full month after the last lockdown
 #: restrictions in England ended (19 July 2021).
 DEFAULT_REBASE = "2021-08"
+#: Months under Covid-19 restrictions in England, inclusive: the first national lockdown
+#: (23 March 2020) to the end of the last legal restrictions (19 July 2021). Seasonal
+#: patterns are claimed only from years outside them
+#: (:func:`scrutiny.stats.trends.seasonal_years`).
+RESTRICTIONS = ("2020-03", "2021-07")
 
 
 class Method(BaseModel):

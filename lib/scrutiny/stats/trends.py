@@ -229,6 +229,46 @@ def months_text(missing: list[str]) -> str:
     return f"{uniq[0]} to {uniq[-1]} ({len(uniq)} months)"
 
 
+#: Fewest years of each calendar month, outside disrupted months, for a seasonal claim.
+MIN_SEASONAL_YEARS = 3
+
+
+def seasonal_years(
+    months: pd.PeriodIndex | pd.DatetimeIndex | pd.Series,
+    *,
+    exclude: tuple[str, str] | None = None,
+) -> int:
+    """How many years of evidence a seasonal pattern rests on.
+
+    For each calendar month, count the years in which it is present and outside the
+    ``exclude`` period (inclusive ``YYYY-MM`` bounds, e.g. the lockdown restrictions);
+    the answer is the smallest of the twelve counts. A pattern such as "highest in
+    August, lowest in April" needs every month seen in several ordinary years
+    (:data:`MIN_SEASONAL_YEARS`); otherwise a single odd April (April 2020) makes it.
+
+    Examples
+    --------
+    December 2019 to October 2022 without March 2020 to July 2021: only one ordinary
+    April, May, June and July (2022).
+
+    >>> m = pd.period_range("2019-12", "2022-10", freq="M")
+    >>> seasonal_years(m, exclude=("2020-03", "2021-07"))
+    1
+    """
+    idx = (
+        pd.PeriodIndex(pd.Series(months).dt.to_period("M"))
+        if not isinstance(months, pd.PeriodIndex)
+        else months
+    )
+    keep = pd.Series(True, index=idx)
+    if exclude is not None:
+        lo, hi = pd.Period(exclude[0], "M"), pd.Period(exclude[1], "M")
+        keep = pd.Series([not (lo <= m <= hi) for m in idx], index=idx)
+    ok = idx[keep.to_numpy()]
+    counts = pd.Series([m.month for m in ok]).value_counts()
+    return int(min(counts.get(k, 0) for k in range(1, 13)))
+
+
 def decompose(series: pd.Series, *, period: int = 12, robust: bool = True) -> pd.DataFrame:
     """Split a monthly series into trend, seasonal and remainder with STL.
 

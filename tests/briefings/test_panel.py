@@ -10,9 +10,13 @@ import pandas as pd
 import pytest
 
 from conftest import execute_notebook
+from scrutiny.analysis import assessment
+from scrutiny.analysis.assessment import Assessment, KpiResult
 from scrutiny.analysis.board import Cycle, load_cycle
 from scrutiny.analysis.kpis import Kpi
+from scrutiny.analysis.method import Method
 from scrutiny.briefings import panel
+from scrutiny.data import DataQuality, DataSources
 from scrutiny.present.tables import table_html
 
 REPO = Path(__file__).resolve().parents[2]
@@ -107,8 +111,14 @@ def test_overdue_actions_are_marked_in_words_first() -> None:
     assert html.count('class="overdue"') == 1
 
 
-def _series(counts: list[int], synthetic: bool = False) -> pd.DataFrame:
-    months = pd.date_range("2021-11-01", periods=len(counts), freq="MS")
+# -------------------------------------------------------------------------- KPI evidence
+# Lines are built from a hand-made assessment (assessment.analyse_series on hand-made
+# series): the panel takes its verdicts and sentences from it, never computes its own.
+
+
+def _series(counts: list[int], *, start: str = "2021-11", synthetic: bool = False) -> pd.DataFrame:
+    """A kpi_series-shaped frame of monthly counts (population 1,000,000)."""
+    months = pd.date_range(f"{start}-01", periods=len(counts), freq="MS")
     return pd.DataFrame(
         {
             "month": months,
@@ -130,21 +140,139 @@ TOY = Kpi(
     definition={"offence_codes": ["1/4.1/4.10/4.2"]},
     direction="decrease",
 )
+ROBBERY = Kpi(
+    id="robbery",
+    name="Robbery",
+    description="d",
+    definition={"police_uk_categories": ["Robbery"]},
+    direction="decrease",
+)
+
+
+def _result(kpi: Kpi, series: pd.DataFrame, rebase: str | None = None) -> KpiResult:
+    return assessment.analyse_series(
+        kpi, series, area="Force", is_force=True, end="2022-10", rebase=rebase
+    )
+
+
+def _report(results: list[KpiResult], *, start: str = "2020-11") -> Assessment:
+    return Assessment(
+        sources=DataSources(force="Force"),
+        data_to="2022-10",
+        start=start,
+        rebase="2021-08",
+        method=Method(),
+        registry={r.kpi.id: r.kpi for r in results},
+        districts=[],
+        results={(r.kpi.id, "Force"): r for r in results},
+        peers=None,
+        peer_note="no other force",
+        crimes_quality=DataQuality(),
+        extract_quality=DataQuality(),
+    )
+
+
+# 2020-11 to 2022-10: nine months at 100, then fifteen alternating 155 and 145 from August
+# 2021 (the rebase month), ending on 155.
+STEP = [100] * 9 + [155, 145] * 7 + [155]
+
+
+def test_a_line_is_the_assessments_reading_not_one_of_its_own() -> None:
+    # Limits from August 2021 (as the cycle's method sets them): mean (8 x 155 + 7 x 145)
+    # / 15 = 2,255/15 = 150.3; every moving range is 10, so the limits are 150.3 +/- 26.6
+    # = 123.7 to 176.9. October's 155 is inside; the points alternate about the mean (no
+    # run), and there is no trend: common cause.
+    rebased = _result(ROBBERY, _series(STEP, start="2020-11"), rebase="2021-08")
+    line = panel.kpi_line(rebased, threshold=10)
+    assert line.variation == "common_cause" and not line.withheld and line.count == 155
+    assert line.month == pd.Timestamp("2022-10-01")
+    assert line.sentence == rebased.spc_sentence()
+    assert line.sentence.startswith("Robbery for Force shows common-cause variation: ")
+    assert "155 offences in October 2022" in line.sentence
+    # One set of limits over all 24 months instead: mean (900 + 2,255)/24 = 131.5 and the
+    # last 15 points are all above it, a run: special-cause concern. The panel prints
+    # whatever the assessment it is given says; it has no reading of its own.
+    whole = _result(ROBBERY, _series(STEP, start="2020-11"))
+    assert panel.kpi_line(whole, threshold=10).variation == "concern_high"
+    report = _report([rebased])
+    lines = panel.lines_for(report, ["robbery"], threshold=10, cycle_file="c.yaml")
+    assert lines["robbery"].sentence == report.result("robbery").spc_sentence()
 
 
 def test_a_small_latest_count_is_withheld_from_table_and_sentence() -> None:
-    s = _series([5, 6, 4, 7, 5, 6, 5, 4, 6, 5, 7, 4], synthetic=True)
-    line = panel.kpi_line(TOY, s, threshold=10)
-    assert line.withheld and line.count == 4
-    assert "4 offences" not in line.sentence and "below 10 and is not shown" in line.sentence
-    assert line.sentence.startswith("Homicide (synthetic) shows common-cause variation")
+    # Mean 64/12 = 5.33; moving ranges 1,2,3,2,1,1,1,2,1,2,3 (mean 19/11 = 1.73); limits
+    # 5.33 +/- 4.59 = 0.74 to 9.93: October's 4 is inside, no run of 7, no trend.
+    r = _result(TOY, _series([5, 6, 4, 7, 5, 6, 5, 4, 6, 5, 7, 4], synthetic=True))
+    line = panel.kpi_line(r, threshold=10)
+    assert line.withheld and line.count == 4 and line.synthetic
+    assert line.sentence == (
+        "Homicide for Force shows common-cause variation: the latest month is within the "
+        "range expected from past variation, with no sign of a real change; the count for "
+        "October 2022 is below 10 and is not shown."
+    )
     table = panel.kpi_table([line])
     assert table.loc[0, "Count in month"] == "[c]" and "Share" not in table.columns
+    assert table.loc[0, "KPI"] == "Homicide (synthetic)" and table.loc[0, "Data"] == "Synthetic"
+    assert table.loc[0, "In words"] == f"{line.sentence} {panel.SYNTHETIC_WORDS}"
     html = table_html(table, raw_html_columns=("Variation",), count_columns=("Count in month",))
     assert '<td class="count">[c]</td>' in html
-    # Restricted version (no threshold): the count is shown.
-    open_line = panel.kpi_line(TOY, s, threshold=None)
-    assert not open_line.withheld and "4 offences in October 2022" in open_line.sentence
+    # Restricted version (no threshold): the count is shown, in the assessment's words.
+    open_line = panel.kpi_line(r, threshold=None)
+    assert not open_line.withheld and open_line.sentence == r.spc_sentence()
+    assert "4 offences in October 2022" in open_line.sentence
+
+
+def test_a_small_baseline_count_is_left_out_of_the_public_sentence() -> None:
+    # 2020-11 to 2022-10 at 40 a month, except October 2021 at 3: the sentence compares
+    # October 2022 (40) with October 2021 and would quote the 3.
+    counts = [40] * 11 + [3] + [40] * 12
+    r = _result(ROBBERY, _series(counts, start="2020-11"))
+    assert "40 offences in October 2022" in r.spc_sentence()
+    assert "Oct 2021 (3)" in r.spc_sentence()
+    public = panel.kpi_line(r, threshold=10)
+    assert not public.withheld and public.count == 40
+    assert public.sentence == r.spc_sentence(baseline=False)
+    assert public.sentence.endswith("; 40 offences in October 2022.")
+    assert "(3)" not in public.sentence
+    assert panel.kpi_line(r, threshold=None).sentence == r.spc_sentence()
+
+
+def test_an_agenda_kpi_not_in_the_registry_is_an_error() -> None:
+    report = _report([_result(ROBBERY, _series(STEP, start="2020-11"), rebase="2021-08")])
+    with pytest.raises(ValueError, match=r"c\.yaml: agenda KPI\(s\) nope are not in the KPI"):
+        panel.lines_for(report, ["robbery", "nope"], threshold=10, cycle_file="c.yaml")
+
+
+def test_synthetic_kpis_are_never_findings() -> None:
+    # Both series are the step without a rebase (special-cause concern, see above); the
+    # one counted in the synthetic extract is named as illustrative, not as a finding.
+    real = _result(ROBBERY, _series(STEP, start="2020-11"))
+    fake = _result(TOY, _series(STEP, start="2020-11", synthetic=True))
+    lines = {"robbery": panel.kpi_line(real), "toy": panel.kpi_line(fake)}
+    selection = panel.select(CYCLE, "open")
+    actions = panel.action_table(selection, {}, as_at=date(2022, 11, 23))
+    found = panel.key_findings(CYCLE, selection, lines, actions)
+    assert "KPI evidence showing special-cause concern: Robbery." in found
+    assert "Counted in the synthetic extract, so illustrative and not a finding: Homicide." in found
+    assert not any("Homicide" in f and "special-cause" in f for f in found)
+    only_fake = panel.key_findings(CYCLE, selection, {"toy": lines["toy"]}, actions)
+    assert not any("special-cause" in f or "Every KPI" in f for f in only_fake)
+
+
+def test_spc_note_names_the_cycles_limits() -> None:
+    r = _result(ROBBERY, _series(STEP, start="2020-11"), rebase="2021-08")
+    report = _report([r])
+    lines = {"robbery": panel.kpi_line(r)}
+    assert panel.spc_note(report, lines) == (
+        "The SPC readings are those of the cycle's assessment, the same on every page of this "
+        "cycle: each chart covers November 2020 to October 2022, and the mean and process "
+        "limits are calculated from August 2021, so earlier months do not set them."
+    )
+    whole = _result(ROBBERY, _series(STEP, start="2020-11"))
+    assert panel.spc_note(report, {"robbery": panel.kpi_line(whole)}).endswith(
+        "with one mean and one set of process limits over the whole period."
+    )
+    assert panel.spc_note(report, {}) is None
 
 
 def test_all_sessions_need_official_sensitive() -> None:

@@ -192,8 +192,13 @@ class KpiResult:
             return narrative.fmt_num(v, 2)
         return narrative.fmt_value(v)
 
-    def spc_sentence(self) -> str:
-        """The SPC verdict of the latest month in one plain-English sentence."""
+    def spc_sentence(self, *, baseline: bool = True) -> str:
+        """The SPC verdict of the latest month in one plain-English sentence.
+
+        ``baseline=False`` leaves out the comparison with a baseline month (and the count
+        it quotes), e.g. for a public page where that count is below the disclosure
+        threshold; the verdict and the latest value are the same words.
+        """
         s = self.summary
         name = f"{self.kpi.name} {self.where}"
         if self.too_few:
@@ -208,7 +213,9 @@ class KpiResult:
             sentence = narrative.spc_sentence(name, self.spc, unit="per cent")
             return sentence.replace(" per cent in ", "% in ")
         return (
-            narrative.spc_sentence(name, self.spc, unit=self.unit, baselines=self.baselines)
+            narrative.spc_sentence(
+                name, self.spc, unit=self.unit, baselines=self.baselines if baseline else None
+            )
             if s
             else ""
         )

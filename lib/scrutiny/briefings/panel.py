@@ -6,13 +6,16 @@ request from the Commissioner, the response from the force and the outcome of sc
 (text from the cycle file), the KPI evidence for it (latest month, SPC variation icon, a
 plain sentence), and the action log with overdue actions marked.
 
+The KPI evidence is the cycle's assessment (:mod:`scrutiny.analysis.assessment`): each
+line takes the force result's latest month, value, variation icon and SPC sentence, the
+same words every other page of the cycle prints. :func:`collect` fetches it; everything
+else is pure.
+
 There are two versions. The public one (``session="open"``, OFFICIAL, disclosure control
 on) is built from the open-session items and actions only: :func:`select` drops everything
 taken in closed session *before* anything else reads the cycle, so no closed item, action,
 title or KPI can reach the page. The restricted one (``session="all"``) keeps everything
 and must be marked OFFICIAL-SENSITIVE.
-
-:func:`load_kpis` reads the KPI series (the edge); everything else is pure.
 """
 
 from __future__ import annotations
@@ -26,12 +29,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from scrutiny.analysis import actions, narrative
+from scrutiny.analysis import actions, assessment, narrative
+from scrutiny.analysis.assessment import Assessment, KpiResult
 from scrutiny.analysis.board import Action, AgendaItem, Cycle
-from scrutiny.analysis.kpis import Kpi, kpi_series
+from scrutiny.analysis.kpis import Kpi
+from scrutiny.briefings import common
 from scrutiny.data import DataSources
 from scrutiny.present.tables import icon_html
-from scrutiny.stats import spc
 
 Session = Literal["open", "all"]
 CLOSED_ITEM = "An item taken in closed session"
@@ -108,104 +112,160 @@ def item_titles(selection: Selection, earlier: Sequence[Cycle] = ()) -> dict[str
 # -------------------------------------------------------------------------- KPI evidence
 
 
+def collect(sources: DataSources, *, data_to: str, cycle_file: str = "") -> Assessment:
+    """The cycle's assessment (computed once for every briefing, then read from the cache).
+
+    Parameters
+    ----------
+    sources
+        The force and its files.
+    data_to
+        Last month reported (``YYYY-MM``).
+    cycle_file
+        The cycle file whose ``method:`` block sets the SPC window and rebase month
+        (empty: the default method).
+    """
+    return assessment.get(sources, data_to=data_to, method=assessment.method_of(cycle_file))
+
+
 def kpi_ids(selection: Selection) -> list[str]:
     """The KPIs the selected items name, in first-mention order."""
     return list(dict.fromkeys(k for i in selection.agenda for k in i.kpis))
 
 
-def load_kpis(
-    ids: Sequence[str],
-    registry: Mapping[str, Kpi],
-    sources: DataSources,
-    *,
-    data_to: str,
-    cycle_file: str = "the cycle file",
-) -> dict[str, pd.DataFrame]:
-    """Monthly force series of each KPI id (a KPI not in the registry is an error)."""
+def check_kpis(
+    ids: Sequence[str], registry: Mapping[str, Kpi], *, cycle_file: str = "the cycle file"
+) -> None:
+    """A KPI id on the agenda that is not in the registry is an error naming the file.
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown ids and the ids the registry holds.
+    """
     missing = [k for k in ids if k not in registry]
     if missing:
         raise ValueError(
             f"{cycle_file}: agenda KPI(s) {', '.join(missing)} are not in the KPI registry "
             f"(expected ids from params/kpis.yaml: {', '.join(registry)})"
         )
-    return {
-        k: kpi_series(
-            registry[k], area=sources.force, end=data_to, sources=sources, registry=dict(registry)
-        )
-        for k in ids
-    }
 
 
 @dataclass
 class KpiLine:
-    """One KPI's evidence line: what the table row and the sentence are made from."""
+    """One KPI's evidence line: the assessment's force result and what the page shows of it.
 
-    kpi: Kpi
+    ``sentence`` is the assessment's own SPC sentence (:meth:`KpiResult.spc_sentence`, the
+    words every page prints), shortened only where disclosure control withholds a count.
+    """
+
+    result: KpiResult
     month: pd.Timestamp
     count: int
-    share: float | None
-    variation: str
-    sentence: str
     withheld: bool
-    synthetic: bool
+    sentence: str
+
+    @property
+    def kpi(self) -> Kpi:
+        """The registry entry."""
+        return self.result.kpi
+
+    @property
+    def variation(self) -> str:
+        """Variation icon code of the latest month (the assessment's)."""
+        return self.result.variation
+
+    @property
+    def synthetic(self) -> bool:
+        """Counted in the synthetic extract: illustrative, never a finding."""
+        return self.result.synthetic
+
+    @property
+    def share(self) -> str | None:
+        """The latest share (e.g. ``"1.6%"``) for a share KPI, else None."""
+        return self.result.latest_text() if self.result.measure == "share" else None
 
 
-def kpi_line(kpi: Kpi, series: pd.DataFrame, *, threshold: int | None = None) -> KpiLine:
-    """Latest month, SPC variation and a sentence for one KPI.
+def verdict_words(result: KpiResult) -> str:
+    """The verdict part of the assessment's SPC sentence, before any figure.
 
-    SPC runs on the monthly count (or share, for share KPIs); months without data are
-    left out. With a ``threshold``, a latest count from 1 to ``threshold - 1`` is withheld:
-    it appears neither in the table nor in the sentence.
+    E.g. ``"Robbery for Leicestershire Police shows common-cause variation: the latest month
+    is within the range expected from past variation, with no sign of a real change"``.
     """
-    share_kpi = kpi.denominator.kind == "kpi"
-    col = "rate" if share_kpi else "count"
-    values = series[col].astype(float).where(~series["missing"].astype(bool))
-    result = spc.xmr(values.to_numpy(), series["month"], improvement=kpi.direction)
-    summary = spc.summarise(result)
-    last = series[series["month"] == summary.latest_date].iloc[0]
-    count = int(last["count"])
-    hide = threshold is not None and 0 < count < threshold
-    tag = " (synthetic)" if bool(series["synthetic"].any()) else ""
-    name = kpi.name + tag
-    if not hide:
-        unit = "per cent" if share_kpi else "offences"
-        sentence = narrative.spc_sentence(name, result, unit=unit)
-    else:
-        status = narrative.spc_status(summary)
-        pattern = narrative.spc_pattern(summary)
+    return result.spc_sentence(baseline=False).rsplit("; ", 1)[0]
+
+
+def _small(value: float, threshold: int | None) -> bool:
+    return threshold is not None and pd.notna(value) and 0 < value < threshold
+
+
+def kpi_line(result: KpiResult, *, threshold: int | None = None) -> KpiLine:
+    """The latest month, its count, the variation and the sentence of one force result.
+
+    Everything comes from the assessment: the SPC reading (``result.summary``), the icon
+    (``result.variation``) and the sentence (``result.spc_sentence()``). With a
+    ``threshold`` (the public version), a latest count from 1 to ``threshold - 1`` is
+    withheld: it appears neither in the table nor in the sentence, which then gives the
+    verdict only; and a comparison quoting such a count for a baseline month is left out
+    of the sentence.
+    """
+    s = result.summary
+    month = pd.Timestamp(s.latest_date)
+    rows = result.series[result.series["month"] == month]
+    count = int(rows["count"].iloc[0]) if len(rows) else 0
+    hide = _small(count, threshold)
+    if hide:
         sentence = (
-            f"{name} shows {status}" + (f": {pattern}" if pattern else "") + "; the count for "
-            f"{narrative.month_label(summary.latest_date)} is below {threshold} and is not shown."
+            f"{verdict_words(result)}; the count for {narrative.month_label(month)} is below "
+            f"{threshold} and is not shown."
         )
-    return KpiLine(
-        kpi=kpi,
-        month=pd.Timestamp(summary.latest_date),
-        count=count,
-        share=float(last["rate"]) if share_kpi else None,
-        variation=spc.variation_icon(result),
-        sentence=sentence,
-        withheld=hide,
-        synthetic=bool(tag),
-    )
+    else:
+        base = result.baselines
+        quoted = base.loc[base["verdict"] != "not available", "baseline_count"]
+        small_base = any(_small(v, threshold) for v in quoted)
+        sentence = result.spc_sentence(baseline=not small_base)
+    return KpiLine(result=result, month=month, count=count, withheld=hide, sentence=sentence)
+
+
+def lines_for(
+    report: Assessment,
+    ids: Sequence[str],
+    *,
+    threshold: int | None,
+    cycle_file: str = "the cycle file",
+) -> dict[str, KpiLine]:
+    """:func:`kpi_line` of the force result of each id (an unknown id is an error)."""
+    check_kpis(ids, report.registry, cycle_file=cycle_file)
+    return {k: kpi_line(report.result(k), threshold=threshold) for k in ids}
+
+
+def _data_label(line: KpiLine) -> str:
+    if line.synthetic:
+        return "Synthetic"
+    return "Real (force extract)" if line.kpi.uses_extract else "Real (police.uk)"
+
+
+SYNTHETIC_WORDS = "Counted in the synthetic extract: illustrative, not the force's records."
 
 
 def kpi_table(lines: Sequence[KpiLine]) -> pd.DataFrame:
     """The evidence table of one agenda item: use ``raw_html_columns=("Variation",)``.
 
     ``Count in month`` holds the latest month's count (``[c]`` when withheld): a count
-    column. ``Share`` (share KPIs only) is left out when no KPI is a share.
+    column. ``Share`` (share KPIs only) is left out when no KPI is a share. A KPI counted
+    in the synthetic extract is named "(synthetic)" and its words say it is illustrative.
     """
     out = pd.DataFrame(
         {
-            "KPI": [ln.kpi.name for ln in lines],
+            "KPI": [ln.kpi.name + (" (synthetic)" if ln.synthetic else "") for ln in lines],
             "Month": [narrative.month_label(ln.month, short=True) for ln in lines],
             "Count in month": ["[c]" if ln.withheld else ln.count for ln in lines],
-            "Share": [
-                "" if ln.share is None or ln.withheld else f"{ln.share:.1f}%" for ln in lines
-            ],
+            "Share": ["" if ln.share is None or ln.withheld else ln.share for ln in lines],
             "Variation": [icon_html(ln.variation, with_text=True) for ln in lines],
-            "In words": [ln.sentence for ln in lines],
-            "Data": ["Synthetic" if ln.synthetic else "Real (police.uk)" for ln in lines],
+            "In words": [
+                ln.sentence + (f" {SYNTHETIC_WORDS}" if ln.synthetic else "") for ln in lines
+            ],
+            "Data": [_data_label(ln) for ln in lines],
         },
         columns=["KPI", "Month", "Count in month", "Share", "Variation", "In words", "Data"],
     )
@@ -305,13 +365,41 @@ BACKGROUND = [
 ]
 
 
+def spc_note(report: Assessment, lines: Mapping[str, KpiLine]) -> str | None:
+    """How the KPI evidence's SPC limits were set: the cycle's, the same on every page.
+
+    None when no KPI is linked to the agenda.
+    """
+    if not lines:
+        return None
+    starts = sorted({pd.Timestamp(ln.result.summary.segment_start) for ln in lines.values()})
+    text = (
+        f"The SPC readings are those of the cycle's assessment, the same on every page of "
+        f"this cycle: each chart covers {report.period_label}"
+    )
+    first = pd.Timestamp(f"{report.start}-01")
+    later = [s for s in starts if s > first]
+    if not later:
+        return text + ", with one mean and one set of process limits over the whole period."
+    when = narrative.join_words([narrative.month_label(s) for s in later])
+    whole = " (or over the whole period)" if len(later) < len(starts) else ""
+    return (
+        text + f", and the mean and process limits are calculated from {when}{whole}, so "
+        "earlier months do not set them."
+    )
+
+
 def key_findings(
     cycle: Cycle,
     selection: Selection,
     lines: Mapping[str, KpiLine],
     table: pd.DataFrame,
 ) -> list[str]:
-    """Findings: items scrutinised, actions open and overdue, KPIs with special causes."""
+    """Findings: items scrutinised, actions open and overdue, KPIs with special causes.
+
+    Only KPIs on real data are findings; those counted in the synthetic extract are named
+    as illustrative, whatever their chart shows.
+    """
     n = len(selection.agenda)
     where = "in open session" if selection.session == "open" else "in total"
     out = [
@@ -330,23 +418,20 @@ def key_findings(
             else "none is overdue."
         )
     )
-    concern = [ln for ln in lines.values() if ln.variation.startswith("concern")]
-    better = [ln for ln in lines.values() if ln.variation.startswith("improvement")]
-    tag = lambda ln: ln.kpi.name + (" (synthetic)" if ln.synthetic else "")  # noqa: E731
+    real = [ln for ln in lines.values() if not ln.synthetic]
+    synthetic = [ln for ln in lines.values() if ln.synthetic]
+    concern = [ln.kpi.name for ln in real if ln.variation.startswith("concern")]
+    better = [ln.kpi.name for ln in real if ln.variation.startswith("improvement")]
     if concern:
-        out.append(
-            "KPI evidence showing special-cause concern: "
-            + narrative_join([tag(ln) for ln in concern])
-            + "."
-        )
+        out.append(f"KPI evidence showing special-cause concern: {narrative_join(concern)}.")
     if better:
-        out.append(
-            "KPI evidence showing special-cause improvement: "
-            + narrative_join([tag(ln) for ln in better])
-            + "."
-        )
-    if not concern and not better and lines:
-        out.append("Every KPI linked to the agenda shows common-cause or neutral variation.")
+        out.append(f"KPI evidence showing special-cause improvement: {narrative_join(better)}.")
+    if real and not concern and not better:
+        every = "Every KPI linked to the agenda" + (" on real data" if synthetic else "")
+        out.append(f"{every} shows common-cause or neutral variation.")
+    if synthetic:
+        names = narrative_join([ln.kpi.name for ln in synthetic])
+        out.append(f"Counted in the synthetic extract, so illustrative and not a finding: {names}.")
     if selection.closed_note:
         out.append(selection.closed_note)
     return out
@@ -370,34 +455,26 @@ def any_synthetic(lines: Mapping[str, KpiLine]) -> bool:
     return any(ln.synthetic for ln in lines.values())
 
 
-def lines_for(
-    ids: Sequence[str],
-    registry: Mapping[str, Kpi],
-    series: Mapping[str, pd.DataFrame],
-    *,
-    threshold: int | None,
-) -> dict[str, KpiLine]:
-    """:func:`kpi_line` for each id."""
-    return {k: kpi_line(registry[k], series[k], threshold=threshold) for k in ids}
-
-
-def years(series: Mapping[str, pd.DataFrame]) -> tuple[int, ...]:
-    """Calendar years the series span."""
+def years(lines: Mapping[str, KpiLine]) -> tuple[int, ...]:
+    """Calendar years the KPI series span."""
     ys: set[int] = set()
-    for s in series.values():
-        ys |= set(np.unique(s["month"].dt.year).tolist())
+    for ln in lines.values():
+        ys |= set(np.unique(ln.result.series["month"].dt.year).tolist())
     return tuple(sorted(ys))
 
 
-def qualities(
-    sources: DataSources, series: Mapping[str, pd.DataFrame], *, data_to: str
-) -> list[object]:
-    """The extract's quality record when any KPI used it (for the sources table)."""
-    from scrutiny.data import load_extract
-
-    if any(bool(s["synthetic"].any()) for s in series.values()):
-        return [load_extract(sources, data_to=data_to)[1]]
-    return []
+def sources_table(
+    report: Assessment, lines: Mapping[str, KpiLine], *, cycle_file: str, cycle: Cycle
+) -> pd.DataFrame:
+    """The data sources of the page: police.uk, the extract when a KPI used it, the cycle."""
+    extract = [report.extract_quality] if any(ln.kpi.uses_extract for ln in lines.values()) else []
+    return common.sources_table(
+        report.crimes_quality,
+        *extract,
+        sources=report.sources,
+        population_years=years(lines),
+        extra=[cycle_source(cycle_file, cycle)],
+    )
 
 
 def cycle_source(cycle_file: str, cycle: Cycle) -> dict[str, str]:

@@ -1,18 +1,25 @@
-"""Police and Crime Plan delivery (scrutiny.briefings.plan_delivery) on hand-made series."""
+"""Police and Crime Plan delivery (scrutiny.briefings.plan_delivery) on a hand-made assessment,
+and the Panel and plan pages against the real 2022-11 assessment (slow)."""
 
 from __future__ import annotations
 
+import html as html_mod
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import execute_notebook
-from scrutiny.analysis import plan
+from scrutiny.analysis import assessment, plan
+from scrutiny.analysis.assessment import GRADE_COLUMNS, SYNTHETIC_NOT_GRADED, Assessment
 from scrutiny.analysis.kpis import Kpi
+from scrutiny.analysis.method import Method
 from scrutiny.briefings import plan_delivery as pdl
+from scrutiny.data import DataQuality, DataSources
 
 REPO = Path(__file__).resolve().parents[2]
+CYCLE_FILE = REPO / "params" / "cycles" / "2022-11.yaml"
 
 TOY = Kpi(
     id="toy",
@@ -22,41 +29,19 @@ TOY = Kpi(
     direction="decrease",
     plan_theme="t",
 )
-PLAN = plan.validate_plan(
-    {
-        "plan": "Toy plan",
-        "area": "Toyshire",
-        "baseline": {"start": "2020-01", "end": "2020-12", "label": "2020"},
-        "themes": [
-            {"id": "t", "title": "Toy theme", "kpis": [{"kpi": "toy", "direction": "lower"}]}
-        ],
-        "rules": [
-            {
-                "grade": "outstanding",
-                "when": [{"variation": "special_cause_improvement", "change": "better"}],
-            },
-            {
-                "grade": "inadequate",
-                "when": [{"variation": "special_cause_concern", "change": "worse"}],
-            },
-            {
-                "grade": "requires improvement",
-                "when": [{"change": "worse"}, {"variation": "special_cause_concern"}],
-            },
-            {
-                "grade": "good",
-                "when": [{"change": "better"}, {"variation": "special_cause_improvement"}],
-            },
-            {"grade": "adequate", "when": [{}]},
-        ],
-    },
-    file="toy-plan.yaml",
-    kpis_path=REPO / "no-registry-here.yaml",
+FAKE = Kpi(
+    id="fake",
+    name="Toy rape",
+    description="A made-up KPI counted in the extract.",
+    definition={"offence_codes": ["19C"]},
+    direction="decrease",
+    plan_theme="t",
 )
+REGISTRY = {"toy": TOY, "fake": FAKE}
 
 
-def _series(values: list[int], start: str = "2020-01") -> pd.DataFrame:
-    months = pd.date_range(f"{start}-01", periods=len(values), freq="MS")
+def _series(values: list[int], *, synthetic: bool = False) -> pd.DataFrame:
+    months = pd.date_range("2020-01-01", periods=len(values), freq="MS")
     return pd.DataFrame(
         {
             "month": months,
@@ -66,80 +51,209 @@ def _series(values: list[int], start: str = "2020-01") -> pd.DataFrame:
             "denominator": 100_000.0,
             "rate": [v / 100 for v in values],
             "missing": False,
-            "synthetic": False,
+            "synthetic": synthetic,
         }
     )
 
 
-# 2020: 100 a month (the baseline); 2021: 80 a month.
-SERIES = {"toy": _series([100] * 12 + [80] * 12)}
+def _grade(kpi: str, area: str, grade: str, reason: str, **kw: object) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(GRADE_COLUMNS, np.nan)
+    row.update(area=area, theme="Toy theme", kpi=kpi, grade=grade, reason=reason, note="")
+    row.update(kw)
+    return row
 
 
-def test_evidence_now_is_a_shift_down_and_a_significant_fall() -> None:
-    e = pdl.evidence(PLAN, {"toy": TOY}, SERIES, end="2021-12")["toy"]
-    # Twelve points below the mean of 90: a run (shift) below the mean, improvement when
-    # lower is better.
-    assert e.row["variation"] == "special_cause_improvement"
-    # 2021: 960 in 12 months v. 1,200 in 12: rate ratio 0.8. Given 2,160 in all, 960 is
-    # Binomial(2,160, 0.5) under no change: mean 1,080, sd 23.2, z = -5.2 -> p < 0.001.
-    assert e.row["rate_ratio"] == pytest.approx(0.8)
-    assert e.row["change"] == "better"
-    assert e.row["change_pct"] == pytest.approx(-20.0)
-    assert e.row["assurance"] == "none"  # no target
-    g = pdl.grades(PLAN, {"toy": e})
-    assert g.loc[0, "grade"] == "outstanding"
+# 2020: 100 a month (the baseline); 2021: 80 a month. Hand-worked change test: 960 in 12
+# months against 1,200 in 12, equal exposures: rate ratio 0.8, -20%. Given 2,160 in all, 960
+# is Binomial(2,160, 0.5) under no change: mean 1,080, sd 23.2, z = -5.2, p < 0.001.
+TOY_NOW = {
+    "synthetic": False,
+    "variation": "special_cause_improvement",
+    "change": "better",
+    "assurance": "none",
+    "baseline": "2020",
+    "recent_period": "Jan to Dec 2021",
+    "recent": 960.0,
+    "recent_per_month": 80.0,
+    "baseline_per_month": 100.0,
+    "change_pct": -20.0,
+    "rate_ratio": 0.8,
+    "p_value": 1e-7,
+}
+
+# The synthetic KPI's evidence, shown but never graded: 10 a month in both years.
+FAKE_NOW = {
+    "synthetic": True,
+    "variation": "common_cause",
+    "assurance": "none",
+    "baseline": "2020",
+    "recent_period": "Jan to Dec 2021",
+    "recent": 120.0,
+    "recent_per_month": 10.0,
+    "baseline_per_month": 10.0,
+    "change_pct": 0.0,
+    "rate_ratio": 1.0,
+    "p_value": 1.0,
+}
 
 
-def test_evidence_as_at_an_earlier_month_and_the_movement() -> None:
-    # As at December 2020 the latest 12 months are the baseline itself (ratio 1) and the
-    # series is constant (no signal): adequate. By December 2021: outstanding, so "up".
-    before = pdl.evidence(PLAN, {"toy": TOY}, SERIES, end="2020-12")
-    assert before["toy"].row["change"] == "no_significant_change"
-    assert before["toy"].row["variation"] == "common_cause"
-    g_before = pdl.grades(PLAN, before)
-    g_now = pdl.grades(PLAN, pdl.evidence(PLAN, {"toy": TOY}, SERIES, end="2021-12"))
-    moves = plan.movement(g_before, g_now)
-    assert moves.loc[0, ["previous", "current", "movement"]].tolist() == [
-        "adequate",
-        "outstanding",
-        "up",
+def _report(grades: list[dict[str, object]], data_to: str = "2021-12") -> Assessment:
+    """Two KPIs for the force and one district; grades as given (a hand-made frame)."""
+    results = {}
+    for area in ("Toyshire", "North"):
+        for kpi, values, synthetic in (
+            (TOY, [100] * 12 + [80] * 12, False),
+            (FAKE, [10] * 24, True),
+        ):
+            results[(kpi.id, area)] = assessment.analyse_series(
+                kpi,
+                _series(values, synthetic=synthetic),
+                area=area,
+                is_force=area == "Toyshire",
+                end=data_to,
+            )
+    return Assessment(
+        sources=DataSources(force="Toyshire"),
+        data_to=data_to,
+        start="2020-01",
+        rebase=None,
+        method=Method(),
+        registry=REGISTRY,
+        districts=["North"],
+        results=results,
+        peers=None,
+        peer_note="no other force",
+        crimes_quality=DataQuality(),
+        extract_quality=DataQuality(),
+        grades=pd.DataFrame(grades, columns=GRADE_COLUMNS),
+    )
+
+
+NOW = _report(
+    [
+        _grade("toy", "Toyshire", "outstanding", "Outstanding: r.", **TOY_NOW),
+        _grade("fake", "Toyshire", "not graded", SYNTHETIC_NOT_GRADED, **FAKE_NOW),
+        _grade("toy", "North", "adequate", "Adequate: r.", synthetic=False),
+        _grade("fake", "North", "not graded", SYNTHETIC_NOT_GRADED, **FAKE_NOW),
+    ]
+)
+
+
+def test_area_grades_are_the_assessments_for_the_area() -> None:
+    force = pdl.area_grades(NOW)
+    assert force["kpi"].tolist() == ["toy", "fake"] and "area" not in force.columns
+    assert force["grade"].tolist() == ["outstanding", "not graded"]
+    assert pdl.area_grades(NOW, "North")["grade"].tolist() == ["adequate", "not graded"]
+    assert pdl.synthetic_flags(force) == {"toy": False, "fake": True}
+    with pytest.raises(ValueError, match="parameter 'area': 'South' is not Toyshire"):
+        pdl.area_grades(NOW, "South")
+
+
+def test_synthetic_kpis_show_not_graded_with_the_assessments_reason() -> None:
+    shown = pdl.grades_display(pdl.area_grades(NOW), REGISTRY)
+    assert shown["KPI"].tolist() == ["Toy burglary", "Toy rape (synthetic)"]
+    assert ">Outstanding</span>" in shown.loc[0, "Grade"]
+    assert ">Not graded</span>" in shown.loc[1, "Grade"]
+    assert shown.loc[1, "Reason"] == SYNTHETIC_NOT_GRADED
+    counts = pdl.grade_counts(pdl.area_grades(NOW))
+    assert counts.loc[0, "Outstanding"] == 1 and counts.loc[0, "Not graded"] == 1
+    assert counts.loc[0, "Inadequate"] == 0
+
+
+def test_evidence_sentences_are_the_assessments_words() -> None:
+    grades = pdl.area_grades(NOW)
+    row = pdl.grade_row(grades, "Toy theme", "toy")
+    result = NOW.result("toy")
+    sentences = pdl.evidence_sentences(result, row, alpha=0.05)
+    assert sentences[0] == "Outstanding: r."
+    assert sentences[1] == result.spc_sentence()  # word for word what every page prints
+    # Twelve points below the mean of 90 (a run): special-cause improvement, lower better.
+    assert sentences[1].startswith("Toy burglary for Toyshire shows special-cause improvement")
+    assert sentences[2] == (
+        "Jan to Dec 2021: 960 offences, 80.0 a month, 20% below 2020 (100.0 a month): "
+        "a significant decrease (p < 0.001)."
+    )
+    assert len(sentences) == 3
+    assert pdl.heading_text(result, row["grade"]) == "Toy burglary: outstanding"
+    fake = NOW.result("fake")
+    fake_row = pdl.grade_row(grades, "Toy theme", "fake")
+    out = pdl.evidence_sentences(fake, fake_row, alpha=0.05)
+    assert out[0] == SYNTHETIC_NOT_GRADED
+    assert out[1] == fake.spc_sentence()
+    assert out[2] == (
+        "Jan to Dec 2021: 120 offences, 10.0 a month, about the same as 2020 (10.0 a month): "
+        "not a significant change (p = 1.00)."
+    )
+    assert out[-1].startswith("This KPI is counted in the synthetic extract")
+    assert pdl.heading_text(fake, "not graded") == "Toy rape (synthetic): not graded"
+
+
+def test_change_sentence_without_a_significant_change_or_a_comparison() -> None:
+    result = NOW.result("toy")
+    # 1,040 against 1,000 a year: ratio 1.04, p = 0.38 (hand: z = 40/sqrt(2,040) = 0.89).
+    row = pd.Series(
+        {**TOY_NOW, "recent": 1040.0, "recent_per_month": 86.7, "baseline_per_month": 83.3,
+         "change_pct": 4.0, "rate_ratio": 1.04, "p_value": 0.38, "note": ""}
+    )  # fmt: skip
+    assert pdl.change_sentence(result, row, alpha=0.05) == (
+        "Jan to Dec 2021: 1,040 offences, 86.7 a month, 4% above 2020 (83.3 a month): "
+        "not a significant change (p = 0.38)."
+    )
+    gap = pd.Series({**TOY_NOW, "p_value": np.nan, "note": "no complete data for 2020"})
+    assert pdl.change_sentence(result, gap, alpha=0.05) == (
+        "No comparison with 2020: no complete data for 2020."
+    )
+
+
+def test_movement_since_the_previous_assessment() -> None:
+    before = _report(
+        [
+            _grade("toy", "Toyshire", "adequate", "Adequate: r.", synthetic=False),
+            _grade("fake", "Toyshire", "not graded", SYNTHETIC_NOT_GRADED, synthetic=True),
+            _grade("toy", "North", "adequate", "Adequate: r.", synthetic=False),
+            _grade("fake", "North", "not graded", SYNTHETIC_NOT_GRADED, synthetic=True),
+        ],
+        data_to="2021-10",
+    )
+    now = pdl.area_grades(NOW)
+    moves = plan.movement(pdl.area_grades(before), now)
+    assert moves[["kpi", "previous", "current", "movement"]].values.tolist() == [
+        ["toy", "adequate", "outstanding", "up"],
+        ["fake", "not graded", "not graded", "same"],
     ]
     shown = pdl.movement_display(
-        moves, {"toy": TOY}, {"toy": False}, previous_label="Dec 2020", current_label="Dec 2021"
+        moves,
+        REGISTRY,
+        pdl.synthetic_flags(now),
+        previous_label="October 2021",
+        current_label="December 2021",
     )
     assert shown.loc[0, "Movement"] == "Improved"
     assert shown.loc[0, "In words"] == "Improved from adequate to outstanding"
-
-
-def test_a_baseline_outside_the_data_gives_no_change_signal() -> None:
-    short = {"toy": _series([100] * 12, start="2021-01")}
-    e = pdl.evidence(PLAN, {"toy": TOY}, short, end="2021-12")["toy"]
-    assert e.row["change"] is None and e.test is None
-    assert (
-        "do not cover"
-        in pdl.evidence_sentences(e, grade="adequate", reason="r", synthetic=False)[-1]
+    assert shown.loc[1, "KPI"] == "Toy rape (synthetic)"
+    found = pdl.key_findings(
+        now, moves, REGISTRY, previous_label="October 2021", current_label="December 2021"
     )
-
-
-def test_grade_badge_writes_the_grade_and_display_marks_synthetic() -> None:
-    badge = pdl.grade_badge("requires improvement")
-    assert ">Requires improvement</span>" in badge
-    table = pd.DataFrame(
-        {"theme": ["Toy theme"], "kpi": ["toy"], "grade": ["good"], "reason": ["Good: r."]}
+    assert found[0] == (
+        "1 of the 2 KPIs under the Plan's themes are graded, with the data to December 2021: "
+        "1 outstanding; 1 is not graded (1 counted in the synthetic extract, whose figures "
+        "are illustrative)."
     )
-    shown = pdl.grades_display(table, {"toy": TOY}, {"toy": True})
-    assert shown.loc[0, "KPI"] == "Toy burglary (synthetic)"
-    counts = pdl.grade_counts(table)
-    assert counts.loc[0, "Good"] == 1 and counts.loc[0, "Inadequate"] == 0
+    assert found[-1] == (
+        "Since the data to October 2021, improved: Toy burglary: improved from adequate to "
+        "outstanding."
+    )
+    assert not any("Toy rape" in f for f in found)  # synthetic: never a finding
 
 
-def test_key_findings_name_the_worst_grades_and_the_moves() -> None:
+def test_key_findings_name_the_worst_grades() -> None:
     current = pd.DataFrame(
         {
             "theme": ["T"] * 3,
             "kpi": ["toy", "b", "c"],
             "grade": ["inadequate", "good", "not graded"],
-            "reason": ["", "", ""],
+            "reason": ["", "", "Monitored, not graded: r."],
+            "synthetic": [False, False, False],
         }
     )
     reg = {
@@ -158,13 +272,58 @@ def test_key_findings_name_the_worst_grades_and_the_moves() -> None:
         }
     )
     found = pdl.key_findings(current, moves, reg, previous_label="Aug", current_label="Oct")
-    assert found[0].startswith("2 of the 3 KPIs") and "1 good and 1 inadequate" in found[0]
+    assert found[0] == (
+        "2 of the 3 KPIs under the Plan's themes are graded, with the data to Oct: 1 good and "
+        "1 inadequate; 1 is not graded (1 monitored or not graded by the plan)."
+    )
     assert "Inadequate: Toy burglary." in found
     assert "declined: Toy burglary: declined from adequate to inadequate" in found[-1]
 
 
+# -------------------------------------------------------------------------------- end to end
+
+
 @pytest.mark.slow
-def test_notebook_runs_with_its_defaults(tmp_path: Path) -> None:
-    _, html = execute_notebook(REPO / "notebooks" / "plan_delivery.ipynb", tmp_path)
-    assert html.count("<h1>") == 1 and "Movement since the last board" in html
-    assert 'class="grade"' in html
+def test_panel_and_plan_pages_print_the_assessments_spc_verdict(tmp_path: Path) -> None:
+    """Violence and sexual offences for the force, October 2022: one verdict on both pages.
+
+    Hand check from the raw police.uk files (rows of crime type "Violence and sexual
+    offences" per monthly file): August 2021 to October 2022 are 3,307, 3,337, 3,537,
+    3,326, 3,295, 3,338, 3,339, 3,854, 3,491, 3,942, 3,853, 3,662, 3,877, 3,676, 3,733:
+    15 months, 53,567 in all, mean 3,571.1; the 14 moving ranges sum to 2,598, mean
+    185.57; upper limit 3,571.1 + 2.66 x 185.57 = 4,064.8 and lower limit 2 x 3,571.1 -
+    4,064.8 = 3,077.5. October's 3,733 is inside: common-cause variation. (Limits over
+    the whole 35 months without a rebase, as the Panel page once computed them, have mean
+    3,215.2 and upper limit 3,716.4, which 3,733 exceeds.)
+    """
+    a = assessment.for_cycle(CYCLE_FILE)
+    r = a.result("violence_sexual_offences")
+    s = r.summary
+    assert s.latest_date == pd.Timestamp("2022-10-01") and s.latest_value == 3733
+    assert s.segment_start == pd.Timestamp("2021-08-01")
+    assert s.mean == pytest.approx(53_567 / 15)
+    assert s.upl == pytest.approx(4064.8, abs=0.05)
+    assert s.lpl == pytest.approx(2 * 3571.13 - 4064.75, abs=0.05)  # 3,077.5
+    assert s.lpl < 3733 < s.upl and r.variation == "common_cause"
+    sentence = r.spc_sentence()
+    assert sentence.startswith(
+        "Violence and sexual offences for Leicestershire Police show common-cause variation"
+    )
+    words = html_mod.escape(sentence, quote=False)
+
+    (tmp_path / "panel").mkdir()
+    (tmp_path / "plan").mkdir()
+    # The public version (its defaults: the 2022-11 cycle, session "open").
+    _, panel_page = execute_notebook(REPO / "notebooks" / "panel_summary.ipynb", tmp_path / "panel")
+    assert words in panel_page
+    assert "Violence and sexual offences for Leicestershire Police show special-cause" not in (
+        panel_page
+    )
+
+    _, plan_page = execute_notebook(REPO / "notebooks" / "plan_delivery.ipynb", tmp_path / "plan")
+    assert words in plan_page
+    assert plan_page.count("<h1>") == 1 and "Movement since the last board" in plan_page
+    assert 'class="grade"' in plan_page
+    # Its grade is the assessment's: significantly worse than the year to October 2021.
+    grade = a.grade("violence_sexual_offences")
+    assert html_mod.escape(str(grade["reason"]), quote=False) in plan_page

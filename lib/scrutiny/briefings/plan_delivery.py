@@ -2,36 +2,38 @@
 
 ``params/plan.yaml`` maps each Plan theme to KPIs with a baseline and a direction; the
 grading rules there turn three evidence signals per KPI into a grade on the HMICFRS
-five-point scale (:mod:`scrutiny.analysis.plan`). This module computes that evidence for the KPIs:
+five-point scale (:mod:`scrutiny.analysis.plan`). The signals, the grades and the numbers
+behind them are the cycle's assessment (:mod:`scrutiny.analysis.assessment`: its
+``grades`` frame, from :func:`scrutiny.analysis.assessment.plan_evidence`), computed once
+with the cycle's method and shared with every other page:
 
-* ``variation``: the SPC type of the latest month (:func:`scrutiny.stats.spc.xmr` on the
-  monthly count, or the monthly share for share KPIs), in the KPI's improvement direction;
-* ``change``: the exact Poisson rate-ratio test (:func:`scrutiny.stats.compare.rate_ratio_test`)
-  of the latest 12 months against the KPI's baseline, counts per month (for share KPIs,
-  per crime of the denominator);
+* ``variation``: the assessment's SPC reading of the latest month (the same limits, from
+  the cycle's rebase month, that every page shows);
+* ``change``: the exact Poisson rate-ratio test of the latest 12 months against the KPI's
+  baseline, counts per month (for share KPIs, per crime of the denominator);
 * ``assurance``: against the KPI's target, when the registry gives one.
 
-Grades are computed twice, with the data as they stood at the previous cycle's
-``data_to`` and now, so the briefing can show how each grade moved. :func:`load_series`
-reads the data once; everything else is pure.
+KPIs counted in the synthetic extract are never graded (the assessment says why).
+Movement since the last board compares the grades of the assessment at the previous
+cycle's ``data_to`` (same method) with this cycle's (:func:`scrutiny.analysis.plan.movement`).
+:func:`collect` fetches an assessment; everything else is pure.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from html import escape
 
-import numpy as np
 import pandas as pd
 
-from scrutiny.analysis import narrative
+from scrutiny.analysis import assessment, narrative
 from scrutiny.analysis import plan as plan_mod
-from scrutiny.analysis.kpis import Kpi, kpi_series
-from scrutiny.analysis.plan import NOT_GRADED, Period, Plan, PlanKpi
+from scrutiny.analysis.assessment import Assessment, KpiResult
+from scrutiny.analysis.kpis import Kpi
+from scrutiny.analysis.plan import NOT_GRADED
+from scrutiny.briefings import common, performance
 from scrutiny.data import DataSources
-from scrutiny.present import charts
 from scrutiny.present.charts import Chart
-from scrutiny.stats import compare, spc
 
 #: Grade -> (background, text colour). Dark text on light fills, every pair above 7:1
 #: contrast; the grade is always written out, so colour is never the only cue.
@@ -50,164 +52,59 @@ MOVE_TEXT = {
     "new": "Newly graded",
     "not graded": "No longer graded",
 }
-SOURCE_REAL = "Source: data.police.uk street-level crime (real)."
-SOURCE_EXTRACT = "Source: force extract."
 
 
-def value_column(kpi: Kpi) -> str:
-    """``"rate"`` (a percentage) for share KPIs, else ``"count"``."""
-    return "rate" if kpi.denominator.kind == "kpi" else "count"
+def collect(
+    sources: DataSources, *, data_to: str, cycle_file: str = "", plan_file: str = ""
+) -> Assessment:
+    """The assessment at ``data_to`` with the cycle's method (computed once, then cached).
 
-
-def load_series(
-    plan: Plan, registry: dict[str, Kpi], sources: DataSources, *, area: str, data_to: str
-) -> dict[str, pd.DataFrame]:
-    """The monthly series of every KPI in the plan, for ``area``, up to ``data_to``."""
-    return {
-        k: kpi_series(registry[k], area=area, end=data_to, sources=sources, registry=registry)
-        for k in plan.kpi_ids()
-    }
-
-
-def _window(series: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
-    lo, hi = pd.Timestamp(f"{start}-01"), pd.Timestamp(f"{end}-01")
-    return series[(series["month"] >= lo) & (series["month"] <= hi)]
-
-
-@dataclass
-class KpiEvidence:
-    """One KPI's evidence as at a month."""
-
-    kpi: Kpi
-    plan_kpi: PlanKpi
-    baseline: Period
-    result: pd.DataFrame
-    test: compare.RateRatio | None
-    row: dict[str, object]
-
-
-def kpi_evidence(
-    kpi: Kpi,
-    plan_kpi: PlanKpi,
-    series: pd.DataFrame,
-    *,
-    end: str,
-    baseline: Period,
-    recent_months: int = 12,
-    alpha: float = 0.05,
-) -> KpiEvidence:
-    """Evidence signals for one KPI, using the months of ``series`` up to ``end``.
+    Called with this cycle's ``data_to`` for the grades, and with the previous cycle's
+    for the movement: the same method both times, so only the data differ.
 
     Parameters
     ----------
-    kpi, plan_kpi
-        The registry entry and the plan's entry (direction, baseline).
-    series
-        :func:`scrutiny.analysis.kpis.kpi_series` output (months with no data are left out of SPC).
-    end
-        The last month (``YYYY-MM``) the evidence may use.
-    baseline
-        The period the latest ``recent_months`` are compared with.
-
-    Returns
-    -------
-    KpiEvidence
-        ``row`` holds ``kpi``, ``variation``, ``change``, ``assurance`` (the signals, None
-        when not computable or for a monitored KPI's change) and, for display, ``latest``,
-        ``latest_month``, ``recent``, ``recent_per_month``, ``baseline_per_month``,
-        ``change_pct``, ``rate_ratio``, ``p_value``, ``variation_icon``.
+    sources
+        The force and its files.
+    data_to
+        Last month of data (``YYYY-MM``).
+    cycle_file
+        The cycle file whose ``method:`` block sets the SPC window and rebase month
+        (empty: the default method).
+    plan_file
+        The plan (empty: ``params/plan.yaml``).
     """
-    col = value_column(kpi)
-    s = series[series["month"] <= pd.Timestamp(f"{end}-01")]
-    values = s[col].astype(float).where(~s["missing"].astype(bool))
-    target = None
-    if kpi.target is not None and (kpi.target.measure == "count") == (col == "count"):
-        target = kpi.target.value
-    result = spc.xmr(values.to_numpy(), s["month"], improvement=plan_kpi.improvement, target=target)
-    summary = spc.summarise(result)
-    variation = summary.latest_point_type if summary.latest_point_type != "no_data" else None
-    end_p = pd.Period(end, "M")
-    r_start = (end_p - (recent_months - 1)).strftime("%Y-%m")
-    recent = _window(s, r_start, end)
-    base = _window(s, baseline.start, baseline.end)
-    test = None
-    change = None
-    row: dict[str, object] = {
-        "kpi": kpi.id,
-        "latest": summary.latest_value,
-        "latest_month": summary.latest_date,
-        "variation_icon": spc.variation_icon(result),
-        "recent": float(recent["count"].sum()),
-        "recent_per_month": np.nan,
-        "baseline_per_month": np.nan,
-        "change_pct": np.nan,
-        "rate_ratio": np.nan,
-        "p_value": np.nan,
-    }
-    complete = len(recent) == recent_months and len(base) == baseline.months
-    if complete and not recent["missing"].any() and not base["missing"].any():
-        if col == "rate":  # a share: per crime of the denominator
-            e1, e2 = float(recent["denominator"].sum()), float(base["denominator"].sum())
-            scale = float(kpi.denominator.per)
-        else:  # counts per month
-            e1, e2, scale = float(len(recent)), float(len(base)), 1.0
-        c1, c2 = float(recent["count"].sum()), float(base["count"].sum())
-        if e1 > 0 and e2 > 0:
-            test = compare.rate_ratio_test(c1, e1, c2, e2, alpha=alpha)
-            before = c2 / e2 * scale
-            row.update(
-                recent_per_month=c1 / e1 * scale,
-                baseline_per_month=before,
-                change_pct=(c1 / e1 * scale - before) / before * 100 if before else np.nan,
-                rate_ratio=test.rate_ratio,
-                p_value=test.p_value,
-            )
-            if plan_kpi.improvement != "neutral":
-                if not test.significant:
-                    change = "no_significant_change"
-                else:
-                    lower_better = plan_kpi.improvement == "decrease"
-                    change = "better" if (test.rate_ratio < 1) == lower_better else "worse"
-    row["variation"] = variation
-    row["change"] = change
-    row["assurance"] = plan_mod.ASSURANCE_FROM_SPC[spc.assurance_icon(result)]
-    return KpiEvidence(kpi, plan_kpi, baseline, result, test, row)
+    return assessment.get(
+        sources,
+        data_to=data_to,
+        method=assessment.method_of(cycle_file),
+        plan_file=plan_file or None,
+    )
 
 
-def evidence(
-    plan: Plan,
-    registry: dict[str, Kpi],
-    series: dict[str, pd.DataFrame],
-    *,
-    end: str,
-) -> dict[str, KpiEvidence]:
-    """:func:`kpi_evidence` for every KPI of the plan, as at ``end``."""
-    out = {}
-    for theme in plan.themes:
-        for pk in theme.kpis:
-            if pk.kpi in out:
-                continue
-            out[pk.kpi] = kpi_evidence(
-                registry[pk.kpi],
-                pk,
-                series[pk.kpi],
-                end=end,
-                baseline=plan.baseline_for(pk),
-                recent_months=plan.evidence.recent_months,
-                alpha=plan.evidence.alpha,
-            )
-    return out
+def area_grades(report: Assessment, area: str = "") -> pd.DataFrame:
+    """The assessment's plan grades for one area (empty: the force), in plan order.
+
+    Columns as :attr:`Assessment.grades` without ``area``.
+
+    Raises
+    ------
+    ValueError
+        When ``area`` is neither the force nor one of its districts.
+    """
+    where = area or report.force
+    if where not in report.areas:
+        raise ValueError(
+            f"parameter 'area': '{area}' is not {report.force} or one of its districts "
+            f"(expected empty for the force, or one of {', '.join(report.districts)})"
+        )
+    g = report.grades
+    return g[g["area"] == where].drop(columns="area").reset_index(drop=True)
 
 
-def evidence_frame(ev: dict[str, KpiEvidence]) -> pd.DataFrame:
-    """One row per KPI: the signals and the numbers behind them."""
-    return pd.DataFrame([e.row for e in ev.values()])
-
-
-def grades(plan: Plan, ev: dict[str, KpiEvidence]) -> pd.DataFrame:
-    """:func:`scrutiny.analysis.plan.grade_table` on the evidence (signals only)."""
-    frame = evidence_frame(ev)[["kpi", "variation", "change", "assurance"]]
-    return plan_mod.grade_table(frame, plan)
+def synthetic_flags(grades: pd.DataFrame) -> dict[str, bool]:
+    """KPI id -> True when the assessment counted it in the synthetic extract."""
+    return {str(k): bool(s) for k, s in zip(grades["kpi"], grades["synthetic"], strict=True)}
 
 
 # -------------------------------------------------------------------------- display
@@ -223,34 +120,32 @@ def grade_badge(grade: str) -> str:
     )
 
 
-def _name(registry: dict[str, Kpi], kpi: str, synthetic: dict[str, bool]) -> str:
+def _name(registry: Mapping[str, Kpi], kpi: str, synthetic: Mapping[str, bool]) -> str:
     name = registry[kpi].name
     return f"{name} (synthetic)" if synthetic.get(kpi) else name
 
 
-def synthetic_flags(registry: dict[str, Kpi], series: dict[str, pd.DataFrame]) -> dict[str, bool]:
-    """KPI id -> True when its series comes from the synthetic extract."""
-    return {k: bool(s["synthetic"].any()) for k, s in series.items() if k in registry}
+def grades_display(grades: pd.DataFrame, registry: Mapping[str, Kpi]) -> pd.DataFrame:
+    """Theme, KPI name, grade (badge HTML) and reason: pass ``raw_html_columns=("Grade",)``.
 
-
-def grades_display(
-    table: pd.DataFrame, registry: dict[str, Kpi], synthetic: dict[str, bool]
-) -> pd.DataFrame:
-    """Theme, KPI name, grade (badge HTML) and reason: pass ``raw_html_columns=("Grade",)``."""
+    ``grades`` is :func:`area_grades`; KPIs counted in the synthetic extract are named
+    "(synthetic)" and show the assessment's reason for not grading them.
+    """
+    synthetic = synthetic_flags(grades)
     return pd.DataFrame(
         {
-            "Theme": table["theme"],
-            "KPI": [_name(registry, k, synthetic) for k in table["kpi"]],
-            "Grade": [grade_badge(g) for g in table["grade"]],
-            "Reason": table["reason"],
+            "Theme": grades["theme"],
+            "KPI": [_name(registry, k, synthetic) for k in grades["kpi"]],
+            "Grade": [grade_badge(g) for g in grades["grade"]],
+            "Reason": grades["reason"],
         }
     )
 
 
 def movement_display(
     moves: pd.DataFrame,
-    registry: dict[str, Kpi],
-    synthetic: dict[str, bool],
+    registry: Mapping[str, Kpi],
+    synthetic: Mapping[str, bool],
     *,
     previous_label: str,
     current_label: str,
@@ -268,11 +163,11 @@ def movement_display(
     )
 
 
-def grade_counts(table: pd.DataFrame) -> pd.DataFrame:
+def grade_counts(grades: pd.DataFrame) -> pd.DataFrame:
     """KPIs per theme and grade (columns in scale order, then not graded)."""
     order = [*plan_mod.GRADES, NOT_GRADED]
-    counts = pd.crosstab(table["theme"], table["grade"]).reindex(columns=order, fill_value=0)
-    counts = counts.reindex(list(dict.fromkeys(table["theme"])))
+    counts = pd.crosstab(grades["theme"], grades["grade"]).reindex(columns=order, fill_value=0)
+    counts = counts.reindex(list(dict.fromkeys(grades["theme"])))
     counts.columns = [c.capitalize() for c in counts.columns]
     counts.index.name = "Theme"
     return counts.reset_index()
@@ -281,29 +176,43 @@ def grade_counts(table: pd.DataFrame) -> pd.DataFrame:
 def key_findings(
     current: pd.DataFrame,
     moves: pd.DataFrame,
-    registry: dict[str, Kpi],
+    registry: Mapping[str, Kpi],
     *,
     previous_label: str,
     current_label: str,
-    synthetic: dict[str, bool] | None = None,
 ) -> list[str]:
     """Findings from the grades and their movement, worst news first.
 
-    KPIs counted in the synthetic extract are named with "(synthetic)".
+    ``current`` is :func:`area_grades`. KPIs counted in the synthetic extract are never
+    graded, so never a finding; the first sentence says how many there are.
     """
-    syn = synthetic or {}
+    synthetic = synthetic_flags(current)
 
     def name(k: str) -> str:
-        return _name(registry, k, syn)
+        return _name(registry, k, synthetic)
 
     graded = current[current["grade"] != NOT_GRADED]
     n = len(graded)
     out = []
     by = graded["grade"].value_counts()
     parts = [f"{by[g]} {g}" for g in plan_mod.GRADES if by.get(g, 0)]
+    not_graded = current[current["grade"] == NOT_GRADED]
+    n_synth = int(not_graded["synthetic"].astype(bool).sum())
+    n_other = len(not_graded) - n_synth
+    why = []
+    if n_other:
+        why.append(f"{n_other} monitored or not graded by the plan")
+    if n_synth:
+        why.append(f"{n_synth} counted in the synthetic extract, whose figures are illustrative")
     out.append(
         f"{n} of the {len(current)} KPIs under the Plan's themes are graded, with the data to "
-        f"{current_label}: {narrative_join(parts)}; {len(current) - n} are monitored, not graded."
+        f"{current_label}: {narrative_join(parts)}"
+        + (
+            f"; {len(not_graded)} {'is' if len(not_graded) == 1 else 'are'} not graded "
+            f"({'; '.join(why)})."
+            if len(not_graded)
+            else "."
+        )
     )
     for g in ("inadequate", "requires improvement"):
         rows = graded[graded["grade"] == g]
@@ -336,76 +245,83 @@ def key_findings(
 
 def narrative_join(items: list[str]) -> str:
     """``["a", "b", "c"] -> "a, b and c"``; ``[] -> "none"``."""
-    if not items:
-        return "none"
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return narrative.join_words(items) if items else "none"
 
 
-def evidence_sentences(e: KpiEvidence, *, grade: str, reason: str, synthetic: bool) -> list[str]:
-    """Plain sentences for one KPI: the grade and why, SPC, and the change on the baseline."""
-    tag = " (synthetic)" if synthetic else ""
-    name = e.kpi.name + tag
-    unit = "per cent" if value_column(e.kpi) == "rate" else "offences"
-    out = [reason]
-    out.append(narrative.spc_sentence(name, e.result, unit=unit))
-    r = e.row
-    if e.test is not None:
-        per = "offences a month" if value_column(e.kpi) == "count" else "per cent"
-        pct = r["change_pct"]
-        if pd.isna(pct):  # nothing in the baseline: no percentage to give
-            size = "against"
-        elif round(pct) == 0:
-            size = "about the same as"
-        else:
-            size = f"{narrative.fmt_pct(pct)} {'above' if pct > 0 else 'below'}"
-        verdict = (
-            "not a significant change"
-            if not e.test.significant
-            else ("a significant increase" if e.test.rate_ratio > 1 else "a significant decrease")
-        )
-        p = "p < 0.001" if e.test.p_value < 0.001 else f"p = {e.test.p_value:.2f}"
-        out.append(
-            f"The latest 12 months averaged {narrative.fmt_num(r['recent_per_month'], 1)} {per}, "
-            f"{size} {e.baseline.label} ({narrative.fmt_num(r['baseline_per_month'], 1)}): "
-            f"{verdict} ({p})."
-        )
+def grade_row(grades: pd.DataFrame, theme: str, kpi: str) -> pd.Series:
+    """The row of :func:`area_grades` for one KPI under one theme (by title)."""
+    return grades[(grades["theme"] == theme) & (grades["kpi"] == kpi)].iloc[0]
+
+
+def change_sentence(result: KpiResult, row: pd.Series, *, alpha: float) -> str:
+    """The plan's change test in words, from the grade row's numbers (counts first).
+
+    E.g. "Nov 2021 to Oct 2022: 43,386 offences, 3,615.5 a month, 15% above the year to
+    October 2021 (3,147.0 a month): a significant increase (p < 0.001)." ``alpha`` is the
+    plan's significance level, the one the assessment tested at.
+    """
+    if pd.isna(row["p_value"]):
+        why = row["note"] or "the data do not cover it"
+        return f"No comparison with {row['baseline']}: {why}."
+    pct = row["change_pct"]
+    if pd.isna(pct):  # nothing in the baseline: no percentage to give
+        size = "against"
+    elif round(pct) == 0:
+        size = "about the same as"
     else:
-        out.append(f"No comparison with {e.baseline.label}: the data do not cover it.")
+        size = f"{narrative.fmt_pct(pct)} {'above' if pct > 0 else 'below'}"
+    if row["p_value"] >= alpha:
+        verdict = "not a significant change"
+    else:
+        verdict = "a significant increase" if row["rate_ratio"] > 1 else "a significant decrease"
+    p = "p < 0.001" if row["p_value"] < 0.001 else f"p = {row['p_value']:.2f}"
+    now, before = row["recent_per_month"], row["baseline_per_month"]
+    if result.measure == "share":
+        per = result.kpi.denominator.per
+        suffix = "%" if per == 100 else f" per {per:,}"
+        return (
+            f"{row['recent_period']}: {narrative.fmt_num(now)}{suffix} "
+            f"({narrative.fmt_int(row['recent'])} {narrative.lower_first(result.kpi.name)}), "
+            f"{size} {row['baseline']} ({narrative.fmt_num(before)}{suffix}): {verdict} ({p})."
+        )
+    unit = result.unit if result.measure == "count" else "offences"
+    return (
+        f"{row['recent_period']}: {narrative.fmt_int(row['recent'])} {unit}, "
+        f"{narrative.fmt_num(now)} a month, {size} {row['baseline']} "
+        f"({narrative.fmt_num(before)} a month): {verdict} ({p})."
+    )
+
+
+def evidence_sentences(result: KpiResult, row: pd.Series, *, alpha: float) -> list[str]:
+    """One KPI's evidence: the grade's reason, the SPC sentence, the change on the baseline.
+
+    The SPC sentence is the assessment's (:meth:`KpiResult.spc_sentence`), word for word
+    what every other page of the cycle prints; a KPI counted in the synthetic extract is
+    said to be illustrative.
+    """
+    out = [str(row["reason"]), result.spc_sentence(), change_sentence(result, row, alpha=alpha)]
+    if result.synthetic:
+        out.append(
+            "This KPI is counted in the synthetic extract: the figures are illustrative, "
+            "not the force's records."
+        )
     return out
 
 
-def evidence_chart(e: KpiEvidence, *, synthetic: bool) -> Chart:
-    """The KPI's SPC chart."""
-    share = value_column(e.kpi) == "rate"
-    return charts.spc_chart(
-        e.result,
-        f"{e.kpi.name}: {'share each month' if share else 'offences each month'}",
-        y_label="Per cent" if share else "Offences per month",
-        unit="per cent" if share else "offences",
-        source=SOURCE_EXTRACT if synthetic else SOURCE_REAL,
-        synthetic=synthetic,
-    )
+def evidence_chart(report: Assessment, result: KpiResult) -> Chart:
+    """The KPI's SPC chart: the assessment's, as the performance briefing draws it."""
+    return performance.exception_chart(report, result)
 
 
 def month_text(month: str) -> str:
     """``"2022-10" -> "October 2022"``."""
-    return narrative.month_label(pd.Period(month, "M"))
+    return narrative.month_text(month)
 
 
-def heading_text(e: KpiEvidence, grade: str, synthetic: bool) -> str:
+def heading_text(result: KpiResult, grade: str) -> str:
     """Heading for one KPI's evidence: its name and grade in words."""
-    tag = " (synthetic)" if synthetic else ""
-    return f"{e.kpi.name}{tag}: {grade}"
-
-
-def years(series: dict[str, pd.DataFrame]) -> tuple[int, ...]:
-    """Calendar years the series span (for the population source line)."""
-    ys: set[int] = set()
-    for s in series.values():
-        ys |= set(s["month"].dt.year.tolist())
-    return tuple(sorted(ys))
+    tag = " (synthetic)" if result.synthetic else ""
+    return f"{result.kpi.name}{tag}: {grade}"
 
 
 def plan_source(plan_file: str) -> dict[str, str]:
@@ -416,3 +332,15 @@ def plan_source(plan_file: str) -> dict[str, str]:
         "period": "2021-25",
         "data": "Parameters",
     }
+
+
+def sources_table(report: Assessment, *, plan_file: str) -> pd.DataFrame:
+    """The data sources of the page: police.uk, the extract, population, the plan file."""
+    years = tuple(range(int(report.start[:4]), int(report.data_to[:4]) + 1))
+    return common.sources_table(
+        report.crimes_quality,
+        report.extract_quality,
+        sources=report.sources,
+        population_years=years,
+        extra=[plan_source(plan_file)],
+    )

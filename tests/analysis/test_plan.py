@@ -5,15 +5,21 @@ import pytest
 import yaml
 from pandas.testing import assert_frame_equal
 
+from scrutiny.analysis.assessment import (
+    GRADE_COLUMNS,
+    SYNTHETIC_NOT_GRADED,
+    analyse_series,
+    plan_evidence,
+    plan_grades,
+)
+from scrutiny.analysis.kpis import Definition, Denominator, Kpi
 from scrutiny.analysis.plan import (
     GRADES,
     NOT_GRADED,
     GradingRule,
     change_signal,
-    evidence_table,
     grade,
     grade_table,
-    kpi_evidence,
     load_plan,
     movement,
     validate_plan,
@@ -286,6 +292,8 @@ def write(tmp_path, raw, name="plan.yaml"):
             "change=no_significant_change, assurance=inconsistent",
         ),
         (lambda r: r["themes"][1].update(id="vawg"), "themes[1].id: theme 'vawg' appears twice"),
+        # The SPC window and rebase are the cycle's (its method: block), not the plan's.
+        (lambda r: r.update(evidence={"spc_start": "2021-08"}), "evidence.spc_start: unknown key"),
     ],
 )
 def test_invalid_plan_names_file_and_key(tmp_path, mutate, message):
@@ -449,6 +457,9 @@ def test_change_signal(ratio, significant, direction, expected):
     assert change_signal(ratio, significant, direction) == expected
 
 
+# The plan's evidence is computed by the cycle's assessment (assessment.plan_evidence) from
+# the assessment's own SPC reading: one implementation of the change test, one set of limits.
+
 # Twelve months: steady around 100, then 40 in December 2021.
 MONTHS = pd.period_range("2021-01", "2021-12", freq="M")
 VALUES = [100, 102, 98, 101, 99, 100, 102, 98, 101, 99, 100, 40]
@@ -462,11 +473,47 @@ def evidence_plan():
     return validate_plan(raw, file="plan.yaml", kpis_path=NO_REGISTRY)
 
 
-def test_kpi_evidence_hand_worked():
+def registry_kpi(kid, direction="decrease", **kw):
+    """A registry entry for a plan KPI (what the assessment analyses)."""
+    return Kpi(
+        id=kid,
+        name=kw.pop("name", kid.capitalize()),
+        description="test",
+        definition=kw.pop("definition", Definition(police_uk_categories=["Burglary"])),
+        direction=direction,
+        **kw,
+    )
+
+
+def series_frame(counts, *, missing=(), denominator=None, synthetic=False):
+    """A kpi_series-shaped frame for 2021 (months flagged missing count 0)."""
+    n = len(counts)
+    denom = [100_000.0] * n if denominator is None else [float(d) for d in denominator]
+    per = 1000 if denominator is None else 100
+    return pd.DataFrame(
+        {
+            "month": MONTHS[:n].to_timestamp(),
+            "count": counts,
+            "population": 100_000,
+            "rate_per_1000": [c / 100 for c in counts],
+            "denominator": denom,
+            "rate": [c / d * per for c, d in zip(counts, denom, strict=True)],
+            "missing": [i in missing for i in range(n)],
+            "synthetic": synthetic,
+        }
+    )
+
+
+def analysed(kpi, frame, *, rebase=None):
+    return analyse_series(kpi, frame, area="Testshire", is_force=True, end="2021-12", rebase=rebase)
+
+
+def test_plan_evidence_hand_worked():
     plan = evidence_plan()
     burglary = plan.themes[1].kpis[0]
     burglary = burglary.model_copy(update={"baseline": None})  # use the plan's Jan-Mar 2021
-    ev = kpi_evidence(pd.Series(VALUES, index=MONTHS), burglary, plan)
+    result = analysed(registry_kpi("burglary"), series_frame(VALUES))
+    ev = plan_evidence(result, burglary, plan, data_to="2021-12")
     # SPC: mean 1140/12 = 95; moving ranges 2,4,3,2,1,2,4,3,2,1,60 sum 84, mean 84/11 = 7.636;
     # lower limit 95 - 2.66 x 7.636 = 74.69. December's 40 is below it: with lower better,
     # a special-cause improvement.
@@ -476,38 +523,32 @@ def test_kpi_evidence_hand_worked():
     # mean 269.5, sd 11.61, z = -2.63, p ~ 0.009 < 0.05, so significantly lower: better.
     assert ev["change"] == "better"
     assert ev["rate_ratio"] == pytest.approx(239 / 300)
-    assert ev["recent_value"] == pytest.approx(239 / 3)
-    assert ev["baseline_value"] == pytest.approx(100.0)
-    assert ev["p_value"] < 0.05
+    assert ev["recent"] == 239
+    assert ev["recent_per_month"] == pytest.approx(239 / 3)
+    assert ev["baseline_per_month"] == pytest.approx(100.0)
+    assert ev["change_pct"] == pytest.approx((239 / 3 - 100) / 100 * 100)  # -20.3%
+    assert 0.005 < ev["p_value"] < 0.015
     assert ev["assurance"] == "none"  # no target
     assert ev["recent_period"] == "Oct to Dec 2021"
+    assert ev["baseline"] == "January to March 2021"
     assert grade(ev, plan)[0] == "outstanding"
 
 
-def test_evidence_table_missing_month_and_grade_table():
+def test_plan_evidence_missing_month_gives_no_change_signal():
     plan = evidence_plan()
-    # A kpi_series-style frame for robbery with November 2021 flagged missing (count 0).
-    frame = pd.DataFrame(
-        {
-            "month": MONTHS.to_timestamp(),
-            "count": VALUES[:10] + [0, 40],
-            "missing": [False] * 10 + [True, False],
-        }
-    )
-    table = evidence_table({"robbery": frame, "unplanned": frame}, plan)
-    assert table["kpi"].tolist() == ["robbery"]  # plan order; ids not in the plan ignored
-    row = table.iloc[0]
-    assert row["change"] is None
-    assert row["note"] == "no data for 2021-11"
-    graded = grade_table(table, plan)
-    assert graded["kpi"].tolist() == ["violence_sexual_offences", "rape", "burglary", "robbery"]
-    assert graded["grade"].tolist()[:3] == [NOT_GRADED] * 3  # no evidence / monitored
+    robbery = plan.themes[1].kpis[1]
+    # November 2021 flagged missing (count 0): a gap, not a zero.
+    frame = series_frame(VALUES[:10] + [0, 40], missing=(10,))
+    ev = plan_evidence(analysed(registry_kpi("robbery"), frame), robbery, plan, data_to="2021-12")
+    assert ev["change"] is None
+    assert ev["note"] == "no complete data for the latest 3 months and January to March 2021"
+    assert pd.isna(ev["p_value"])
 
 
-def test_share_kpi_uses_denominators_and_spc_start():
+def test_share_kpi_uses_denominators():
     raw = small_plan(
         baseline={"start": "2021-01", "end": "2021-03", "label": "January to March 2021"},
-        evidence={"recent_months": 3, "alpha": 0.05, "spc_start": "2021-04"},
+        evidence={"recent_months": 3, "alpha": 0.05},
     )
     raw["themes"][0]["kpis"].append(
         {"kpi": "charged_share", "direction": "higher", "measure": "share"}
@@ -515,25 +556,75 @@ def test_share_kpi_uses_denominators_and_spc_start():
     plan = validate_plan(raw, file="plan.yaml", kpis_path=NO_REGISTRY)
     share = plan.themes[0].kpis[2]
     assert plan.themes[0].kpis[0].measure == "count"  # the default without a registry
-    frame = pd.DataFrame(
-        {
-            "month": MONTHS.to_timestamp(),
-            "count": [10] * 9 + [20, 20, 20],
-            "denominator": [200] * 9 + [100, 100, 100],
-        }
+    kpi = registry_kpi(
+        "charged_share",
+        direction="increase",
+        denominator=Denominator(kind="kpi", kpi="all_crime", per=100),
     )
-    ev = kpi_evidence(frame, share, plan)
+    frame = series_frame([10] * 9 + [20, 20, 20], denominator=[200] * 9 + [100, 100, 100])
+    # The cycle rebases the limits in April (as a cycle file's method: block would).
+    result = analysed(kpi, frame, rebase="2021-04")
+    assert result.measure == "share"
+    ev = plan_evidence(result, share, plan, data_to="2021-12")
     # Baseline Jan-Mar: 30 charged of 600 crimes = 5%; Oct-Dec: 60 of 300 = 20%.
-    assert ev["baseline_value"] == pytest.approx(5.0)
-    assert ev["recent_value"] == pytest.approx(20.0)
+    assert ev["baseline_per_month"] == pytest.approx(5.0)
+    assert ev["recent_per_month"] == pytest.approx(20.0)
     assert ev["rate_ratio"] == pytest.approx((60 / 300) / (30 / 600))  # = 4
     assert ev["change"] == "better"  # higher is better; 60 v 30 on half the exposure
     # SPC from April: 5% for Apr-Sep, 20% for Oct-Dec (9 points): mean 90/9 = 10; moving
     # ranges 0,0,0,0,0,15,0,0, mean 15/8 = 1.875; upper limit 10 + 2.66 x 1.875 = 14.99.
     # December's 20% is above it, and higher is better: special-cause improvement.
     assert ev["variation"] == "special_cause_improvement"
-    with pytest.raises(ValueError, match="is a share: pass the kpi_series frame"):
-        kpi_evidence(pd.Series([1.0] * 12, index=MONTHS), share, plan)
+
+
+def test_the_cycles_rebase_keeps_a_lockdown_dip_out_of_the_limits_the_plan_grades_on():
+    # Jan-Mar 2021 at 50 (a lockdown dip), then Apr-Dec around 100.
+    values = [50, 50, 50, 100, 102, 98, 101, 99, 100, 102, 98, 101]
+    base = {"start": "2021-01", "end": "2021-03", "label": "January to March 2021"}
+    plan = validate_plan(small_plan(baseline=base), file="p.yaml", kpis_path=NO_REGISTRY)
+    robbery = plan.themes[1].kpis[1]
+    kpi = registry_kpi("robbery")
+    # One set of limits over all 12 months: mean 1051/12 = 87.6 and the last nine points
+    # are all above it, a shift of 7 or more; higher is worse for robbery: concern.
+    whole = analysed(kpi, series_frame(values))
+    assert plan_evidence(whole, robbery, plan, data_to="2021-12")["variation"] == (
+        "special_cause_concern"
+    )
+    # Limits recalculated from April: mean 901/9 = 100.1, moving ranges 2,4,3,2,1,2,4,3
+    # (mean 2.625), limits 100.1 +/- 6.98; no run of 7 on one side, no trend: December
+    # is common cause. The plan reads the assessment's reading, whatever it is.
+    later = analysed(kpi, series_frame(values), rebase="2021-04")
+    ev = plan_evidence(later, robbery, plan, data_to="2021-12")
+    assert ev["variation"] == "common_cause" == later.summary.latest_point_type
+
+
+def test_plan_grades_never_grade_synthetic_kpis_and_list_every_plan_kpi():
+    plan = evidence_plan()
+    burglary = registry_kpi("burglary")
+    robbery = registry_kpi("robbery", name="Robbery")
+    results = {
+        ("burglary", "Testshire"): analysed(burglary, series_frame(VALUES)),
+        ("robbery", "Testshire"): analysed(robbery, series_frame(VALUES, synthetic=True)),
+    }
+    g = plan_grades(results, ["Testshire"], plan, data_to="2021-12")
+    assert list(g.columns) == GRADE_COLUMNS
+    assert g["kpi"].tolist() == ["violence_sexual_offences", "rape", "burglary", "robbery"]
+    by = g.set_index("kpi")
+    # Burglary: the plan's own baseline (Dec 2019 to Feb 2020) is outside the data, so
+    # there is no change signal; December's special-cause improvement alone gives "good".
+    assert by.loc["burglary", "grade"] == "good"
+    assert by.loc["burglary", "reason"] == (
+        "Good: the latest month shows special-cause improvement."
+    )
+    # Robbery has the same evidence as the hand-worked burglary above (outstanding) but is
+    # counted in the synthetic extract: never graded, and the reason says why.
+    assert by.loc["robbery", "grade"] == NOT_GRADED and by.loc["robbery", "synthetic"]
+    assert by.loc["robbery", "reason"] == SYNTHETIC_NOT_GRADED
+    assert by.loc["robbery", "change"] == "better"  # the evidence is still shown
+    assert by.loc["violence_sexual_offences", "reason"] == (
+        "Not graded: no evidence was supplied for this KPI."
+    )
+    assert by.loc["rape", "reason"].startswith("Monitored, not graded")
 
 
 def test_graded_false_is_listed_with_its_note():
@@ -546,23 +637,3 @@ def test_graded_false_is_listed_with_its_note():
         "Not graded: outcomes still being recorded."
     )
     assert out.loc[out["kpi"] == "robbery", "grade"].item() == NOT_GRADED
-
-
-def test_spc_start_keeps_a_lockdown_dip_out_of_the_limits():
-    # Jan-Mar 2021 at 50 (a lockdown dip), then Apr-Dec around 100.
-    values = [50, 50, 50, 100, 102, 98, 101, 99, 100, 102, 98, 101]
-    series = pd.Series(values, index=MONTHS)
-    base = {"start": "2021-01", "end": "2021-03", "label": "January to March 2021"}
-    whole = validate_plan(small_plan(baseline=base), file="p.yaml", kpis_path=NO_REGISTRY)
-    robbery = whole.themes[1].kpis[1]
-    # All 12 months: mean 1051/12 = 87.6 and the last nine points are all above it, a
-    # shift of 7 or more; higher is worse for robbery, so special-cause concern.
-    assert kpi_evidence(series, robbery, whole)["variation"] == "special_cause_concern"
-    # From April: mean 901/9 = 100.1, moving ranges 2,4,3,2,1,2,4,3 (mean 2.625), limits
-    # 100.1 +/- 6.98; no run of 7 on one side, no trend: December is common cause.
-    later = validate_plan(
-        small_plan(baseline=base, evidence={"spc_start": "2021-04"}),
-        file="p.yaml",
-        kpis_path=NO_REGISTRY,
-    )
-    assert kpi_evidence(series, robbery, later)["variation"] == "common_cause"

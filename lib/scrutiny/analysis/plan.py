@@ -2,7 +2,9 @@
 
 ``params/plan.yaml`` maps each theme of the Police and Crime Plan 2021-25 to KPI ids in the
 KPI registry (``params/kpis.yaml``), with a baseline period and a direction of improvement,
-and holds the grading rules as data. A briefing computes three evidence signals per KPI:
+and holds the grading rules as data. The cycle's assessment
+(:func:`scrutiny.analysis.assessment.plan_evidence`) computes three evidence signals per
+KPI and area:
 
 ``variation``
     from SPC of the latest point: ``special_cause_improvement``, ``special_cause_concern``,
@@ -35,7 +37,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scrutiny import provenance
 from scrutiny.config import PARAMS_DIR
 from scrutiny.errors import ParamsError
-from scrutiny.stats import spc, trends
 
 #: The HMICFRS five-point scale, best first.
 GRADES: tuple[str, ...] = ("outstanding", "good", "adequate", "requires improvement", "inadequate")
@@ -191,18 +192,14 @@ class GradingRule(_Model):
 
 
 class Evidence(_Model):
-    """How evidence is computed: the recent window and the significance level."""
+    """How the change signal is computed: the recent window and the significance level.
+
+    The SPC chart behind the ``variation`` signal (its window and rebase month) is the
+    cycle's (the cycle file's ``method:`` block), the same for every page.
+    """
 
     recent_months: int = Field(default=12, ge=1)
     alpha: float = Field(default=0.05, gt=0, lt=1)
-    spc_start: str | None = Field(default=None, description="first month of the SPC chart")
-
-    @field_validator("spc_start")
-    @classmethod
-    def _month(cls, value: str | None) -> str | None:
-        if value is not None and not _MONTH.match(value):
-            raise ValueError(f"'{value}' is not a month written YYYY-MM")
-        return value
 
 
 class Plan(_Model):
@@ -477,175 +474,6 @@ def change_signal(rate_ratio: float, significant: bool, direction: str | None) -
         return "no_significant_change"
     up = rate_ratio > 1
     return "better" if up == (direction == "higher") else "worse"
-
-
-def _monthly(data: pd.Series | pd.DataFrame, kpi: PlanKpi) -> tuple[pd.Series, pd.Series]:
-    """(counts, exposures) indexed by Period; a kpi_series frame's missing months are NaN.
-
-    Exposures are 1 a month for counts, the denominator count for shares.
-    """
-    name = f"KPI '{kpi.kpi}'"
-    if isinstance(data, pd.DataFrame):
-        need = {"month", "count"} | ({"denominator"} if kpi.measure == "share" else set())
-        if not need.issubset(data.columns):
-            raise ValueError(f"{name}: expected a kpi_series frame with {', '.join(sorted(need))}")
-        missing = (
-            data["missing"].astype(bool)
-            if "missing" in data.columns
-            else pd.Series(False, index=data.index)
-        )
-        counts = data["count"].astype(float).mask(missing)
-        expo = data["denominator"].astype(float) if kpi.measure == "share" else counts * 0 + 1
-        idx = data["month"]
-        return (
-            trends.as_monthly(pd.Series(counts.to_numpy(), index=idx), name=name),
-            trends.as_monthly(pd.Series(expo.mask(missing).to_numpy(), index=idx), name=name),
-        )
-    if kpi.measure == "share":
-        raise ValueError(f"{name} is a share: pass the kpi_series frame (count and denominator)")
-    counts = trends.as_monthly(data, name=name)
-    return counts, counts * 0 + 1
-
-
-def kpi_evidence(
-    data: pd.Series | pd.DataFrame,
-    kpi: PlanKpi,
-    plan: Plan,
-    *,
-    end: str | None = None,
-    target: float | None = None,
-) -> dict[str, object]:
-    """Compute the three grading signals for one KPI from its monthly counts.
-
-    ``variation`` is the type of the latest point of an XmR chart (:func:`scrutiny.stats.spc.xmr`,
-    one segment) of the months from ``plan.evidence.spc_start`` (or the first) to ``end``,
-    of the count, or for a share of the share in per cent. ``change`` compares the latest
-    ``plan.evidence.recent_months`` months with the KPI's baseline period, counts per month
-    (per denominator for a share), with the exact Poisson rate-ratio test at
-    ``plan.evidence.alpha`` (:func:`scrutiny.stats.trends.change_test`). ``assurance`` compares
-    ``target`` with the process limits (:func:`scrutiny.stats.spc.assurance_icon`); ``none``
-    without a target.
-
-    Parameters
-    ----------
-    data
-        Monthly counts indexed by month, or the frame from :func:`scrutiny.analysis.kpis.kpi_series`
-        (months flagged ``missing`` are treated as missing, not zero).
-    kpi
-        The plan's entry for the KPI (from a plan loaded with :func:`load_plan`).
-    plan
-        The plan (baseline default, window, significance level).
-    end
-        Last month to use, ``YYYY-MM`` (default: the last month with data).
-    target
-        A monthly target in the SPC chart's units: a count, or per cent for a share.
-
-    Returns
-    -------
-    dict
-        ``kpi``, ``variation``, ``change``, ``assurance`` (None when it cannot be computed,
-        with the reason in ``note``), ``baseline`` (label), ``recent_period``,
-        ``recent_value``, ``baseline_value`` (mean monthly count, or for a share the
-        share in per cent), ``rate_ratio``, ``p_value`` and ``note``; ready for
-        :func:`grade`, or as a row of :func:`grade_table`'s evidence.
-    """
-    s, expo = _monthly(data, kpi)
-    if end is not None:
-        s = s[s.index <= pd.Period(end, "M")]
-    if s.dropna().empty:
-        raise ValueError(f"KPI '{kpi.kpi}': no monthly counts to grade")
-    s = s.loc[: s.last_valid_index()]
-    expo = expo.reindex(s.index)
-    base = plan.baseline_for(kpi)
-    n = plan.evidence.recent_months
-    last = s.index[-1]
-    recent = pd.period_range(last - (n - 1), last, freq="M")
-    before = pd.period_range(base.start, base.end, freq="M")
-    out: dict[str, object] = {
-        "kpi": kpi.kpi,
-        "variation": None,
-        "change": None,
-        "assurance": None,
-        "baseline": base.label,
-        "recent_period": trends.period_label(recent[0], recent[-1]),
-        "recent_value": float("nan"),
-        "baseline_value": float("nan"),
-        "rate_ratio": float("nan"),
-        "p_value": float("nan"),
-        "note": "",
-    }
-    notes = []
-    # SPC of the measure itself: counts, or the share in per cent, from spc_start on.
-    measure = s if kpi.measure != "share" else s / expo * 100
-    if plan.evidence.spc_start is not None:
-        measure = measure[measure.index >= pd.Period(plan.evidence.spc_start, "M")]
-    result = spc.xmr(measure, improvement=kpi.improvement, target=target)
-    summary = spc.summarise(result)
-    out["variation"] = summary.latest_point_type
-    out["assurance"] = ASSURANCE_FROM_SPC.get(summary.assurance, "none")
-    now_vals, base_vals = s.reindex(recent), s.reindex(before)
-    now_expo, base_expo = expo.reindex(recent), expo.reindex(before)
-    if recent[0] <= before[-1]:
-        notes.append(f"the baseline {base.label} overlaps the latest {n} months")
-    elif now_vals.isna().any() or base_vals.isna().any():
-        gaps = [str(m) for v in (base_vals, now_vals) for m in v.index[v.isna().to_numpy()]]
-        notes.append(f"no data for {', '.join(gaps)}")
-    else:
-        # Counts per month, or (shares) counts per denominator: an exact Poisson rate ratio.
-        test = trends.change_test(
-            float(now_vals.sum()),
-            float(base_vals.sum()),
-            exposure_now=float(now_expo.sum()),
-            exposure_before=float(base_expo.sum()),
-            alpha=plan.evidence.alpha,
-        )
-        scale = 100 if kpi.measure == "share" else 1
-        out.update(
-            recent_value=float(now_vals.sum()) / float(now_expo.sum()) * scale,
-            baseline_value=float(base_vals.sum()) / float(base_expo.sum()) * scale,
-            rate_ratio=test.rate_ratio,
-            p_value=test.p_value,
-            change=change_signal(test.rate_ratio, test.p_value < test.alpha, kpi.direction),
-        )
-    if kpi.direction == "monitor":
-        notes.append("monitored, not graded")
-    out["note"] = "; ".join(notes)
-    return out
-
-
-def evidence_table(
-    series: Mapping[str, pd.Series | pd.DataFrame],
-    plan: Plan,
-    *,
-    end: str | None = None,
-    targets: Mapping[str, float] | None = None,
-) -> pd.DataFrame:
-    """:func:`kpi_evidence` for every plan KPI in ``series``, one row per KPI in plan order.
-
-    KPIs of the plan missing from ``series`` are left out here and reported by
-    :func:`grade_table` as "no evidence was supplied".
-    """
-    targets = targets or {}
-    by_id = {k.kpi: k for t in plan.themes for k in t.kpis}
-    rows = [
-        kpi_evidence(series[k], by_id[k], plan, end=end, target=targets.get(k))
-        for k in plan.kpi_ids()
-        if k in series
-    ]
-    cols = [
-        "kpi",
-        "variation",
-        "change",
-        "assurance",
-        "baseline",
-        "recent_period",
-        "recent_value",
-        "baseline_value",
-        "rate_ratio",
-        "p_value",
-        "note",
-    ]
-    return pd.DataFrame(rows, columns=cols)
 
 
 def grade(

@@ -440,7 +440,6 @@ def test_plan_evidence_takes_the_spc_reading_and_tests_the_plans_baseline(tmp_pa
             "plan": "p",
             "area": "a",
             "baseline": {"start": "2021-01", "end": "2021-06", "label": "January to June 2021"},
-            "evidence": {"recent_months": 6},
             "themes": [
                 {"id": "t", "title": "T", "kpis": [{"kpi": "burglary", "direction": "lower"}]}
             ],
@@ -456,7 +455,7 @@ def test_plan_evidence_takes_the_spc_reading_and_tests_the_plans_baseline(tmp_pa
     a = _assessment()
     r = a.result("burglary", "South")
     row = assessment.plan_evidence(r, plan.themes[0].kpis[0], plan, data_to="2022-08")
-    # latest 6 months (Mar-Aug 2022) 6 x 20 = 120 against Jan-Jun 2021, 6 x 10 = 60: the
+    # Jan-Jun 2022 (the baseline's months a year on) 6 x 20 = 120 against Jan-Jun 2021, 60: the
     # rate ratio is 2; the exact conditional test, 120 of 180 with p = 1/2, gives p < 1e-5.
     assert row["recent"] == 120 and row["recent_per_month"] == 20
     assert row["baseline_per_month"] == 10 and row["rate_ratio"] == 2

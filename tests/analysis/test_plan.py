@@ -119,7 +119,7 @@ def test_default_plan_file_loads_and_uses_registry_ids():
         (
             {"variation": "special_cause_improvement", "change": "better", "assurance": "none"},
             "outstanding",
-            "Outstanding: the latest month shows special-cause improvement and the last 12 "
+            "Outstanding: the latest month shows special-cause improvement and the latest matching "
             "months are significantly better than the baseline.",
         ),
         # rule 1, clause 2: consistently passing a target, whatever else
@@ -136,8 +136,8 @@ def test_default_plan_file_loads_and_uses_registry_ids():
         (
             {"variation": "special_cause_concern", "change": "worse", "assurance": "none"},
             "inadequate",
-            "Inadequate: the latest month shows special-cause concern and the last 12 months "
-            "are significantly worse than the baseline.",
+            "Inadequate: the latest month shows special-cause concern and the latest matching "
+            "months are significantly worse than the baseline.",
         ),
         # rule 2, clause 2
         (
@@ -153,7 +153,8 @@ def test_default_plan_file_loads_and_uses_registry_ids():
         (
             {"variation": "common_cause", "change": "worse", "assurance": "none"},
             "requires improvement",
-            "Requires improvement: the last 12 months are significantly worse than the baseline.",
+            "Requires improvement: the latest matching months are significantly worse than the "
+            "baseline.",
         ),
         # rule 3, clause 2: special-cause concern without a significant change
         (
@@ -165,7 +166,7 @@ def test_default_plan_file_loads_and_uses_registry_ids():
         (
             {"variation": "common_cause", "change": "better", "assurance": "inconsistent"},
             "good",
-            "Good: the last 12 months are significantly better than the baseline.",
+            "Good: the latest matching months are significantly better than the baseline.",
         ),
         # rule 4, clause 2
         (
@@ -177,8 +178,8 @@ def test_default_plan_file_loads_and_uses_registry_ids():
         (
             {"variation": "common_cause", "change": "no_significant_change", "assurance": "none"},
             "adequate",
-            "Adequate: the last 12 months are not significantly different from the baseline "
-            "and the latest month is within common-cause variation.",
+            "Adequate: the latest matching months are not significantly different from the "
+            "baseline and the latest month is within common-cause variation.",
         ),
     ],
 )
@@ -233,10 +234,10 @@ def test_grade_table_uses_kpi_baseline_and_lists_every_plan_kpi():
             "kpi": ["violence_sexual_offences", "rape", "burglary", "robbery"],
             "grade": ["inadequate", NOT_GRADED, "good", NOT_GRADED],
             "reason": [
-                "Inadequate: the latest month shows special-cause concern and the last 12 "
+                "Inadequate: the latest month shows special-cause concern and the latest matching "
                 "months are significantly worse than the year to October 2021.",
                 "Monitored, not graded: reporting is encouraged.",
-                "Good: the last 12 months are significantly better than December 2019 to "
+                "Good: the latest matching months are significantly better than December 2019 to "
                 "February 2020.",
                 "Not graded: no evidence was supplied for this KPI.",
             ],
@@ -459,16 +460,17 @@ def test_change_signal(ratio, significant, direction, expected):
 
 # The plan's evidence is computed by the cycle's assessment (assessment.plan_evidence) from
 # the assessment's own SPC reading: one implementation of the change test, one set of limits.
+# The months compared with a baseline are its calendar months in the latest year the data
+# cover (like for like), with a rate-ratio test allowing for the series' own dispersion.
 
-# Twelve months: steady around 100, then 40 in December 2021.
-MONTHS = pd.period_range("2021-01", "2021-12", freq="M")
-VALUES = [100, 102, 98, 101, 99, 100, 102, 98, 101, 99, 100, 40]
+# 2020 alternating 100 and 110; 2021 alternating 70 and 80.
+STEP = [100, 110] * 6 + [70, 80] * 6
 
 
 def evidence_plan():
     raw = small_plan(
-        baseline={"start": "2021-01", "end": "2021-03", "label": "January to March 2021"},
-        evidence={"recent_months": 3, "alpha": 0.05},
+        baseline={"start": "2020-01", "end": "2020-03", "label": "January to March 2020"},
+        evidence={"alpha": 0.05},
     )
     return validate_plan(raw, file="plan.yaml", kpis_path=NO_REGISTRY)
 
@@ -485,14 +487,14 @@ def registry_kpi(kid, direction="decrease", **kw):
     )
 
 
-def series_frame(counts, *, missing=(), denominator=None, synthetic=False):
-    """A kpi_series-shaped frame for 2021 (months flagged missing count 0)."""
+def series_frame(counts, *, start="2020-01", missing=(), denominator=None, synthetic=False):
+    """A kpi_series-shaped frame from ``start`` (months flagged missing count 0)."""
     n = len(counts)
     denom = [100_000.0] * n if denominator is None else [float(d) for d in denominator]
     per = 1000 if denominator is None else 100
     return pd.DataFrame(
         {
-            "month": MONTHS[:n].to_timestamp(),
+            "month": pd.date_range(f"{start}-01", periods=n, freq="MS"),
             "count": counts,
             "population": 100_000,
             "rate_per_1000": [c / 100 for c in counts],
@@ -504,51 +506,64 @@ def series_frame(counts, *, missing=(), denominator=None, synthetic=False):
     )
 
 
-def analysed(kpi, frame, *, rebase=None):
-    return analyse_series(kpi, frame, area="Testshire", is_force=True, end="2021-12", rebase=rebase)
+def analysed(kpi, frame, *, rebase=None, end="2021-12", area="Testshire"):
+    return analyse_series(kpi, frame, area=area, is_force=True, end=end, rebase=rebase)
 
 
 def test_plan_evidence_hand_worked():
     plan = evidence_plan()
-    burglary = plan.themes[1].kpis[0]
-    burglary = burglary.model_copy(update={"baseline": None})  # use the plan's Jan-Mar 2021
-    result = analysed(registry_kpi("burglary"), series_frame(VALUES))
-    ev = plan_evidence(result, burglary, plan, data_to="2021-12")
-    # SPC: mean 1140/12 = 95; moving ranges 2,4,3,2,1,2,4,3,2,1,60 sum 84, mean 84/11 = 7.636;
-    # lower limit 95 - 2.66 x 7.636 = 74.69. December's 40 is below it: with lower better,
-    # a special-cause improvement.
+    robbery = plan.themes[1].kpis[1]  # the plan's baseline, January to March 2020
+    result = analysed(registry_kpi("robbery"), series_frame(STEP))
+    ev = plan_evidence(result, robbery, plan, data_to="2021-12")
+    # SPC over the 24 months: mean 2,160/24 = 90; the 2021 months are all below it, a run
+    # of 12: with lower better, a special-cause improvement.
     assert ev["variation"] == "special_cause_improvement"
-    # Change: Oct-Dec 99 + 100 + 40 = 239 against Jan-Mar 100 + 102 + 98 = 300, equal
-    # exposures: ratio 239/300 = 0.797. Under no change 239 of 539 ~ Binomial(539, 0.5):
-    # mean 269.5, sd 11.61, z = -2.63, p ~ 0.009 < 0.05, so significantly lower: better.
+    # Like for like: January to March 2021 (70 + 80 + 70 = 220) against January to March
+    # 2020 (100 + 110 + 100 = 310), three months each: rate ratio 220/310 = 0.710.
+    assert ev["recent_period"] == "Jan to Mar 2021"
+    assert ev["recent"] == 220
+    assert ev["recent_per_month"] == pytest.approx(220 / 3)
+    assert ev["baseline_per_month"] == pytest.approx(310 / 3)
+    assert ev["change_pct"] == pytest.approx(-29.03, abs=0.01)
+    assert ev["rate_ratio"] == pytest.approx(220 / 310)
+    # Dispersion: 23 moving ranges, 22 of 10 and one of 40 (December to January): mean
+    # 260/23 = 11.304, sigma 11.304/1.128 = 10.022, phi = 10.022^2 / 90 = 1.116. The test:
+    # se = sqrt(1.116 x (1/220 + 1/310)) = 0.0931, z = ln(0.710)/0.0931 = -3.68, p = 0.00023:
+    # significantly lower, and lower is better.
+    assert result.baselines.attrs["phi"] == pytest.approx(1.1159, abs=1e-4)
+    assert ev["p_value"] == pytest.approx(0.00023, abs=1e-5)
     assert ev["change"] == "better"
-    assert ev["rate_ratio"] == pytest.approx(239 / 300)
-    assert ev["recent"] == 239
-    assert ev["recent_per_month"] == pytest.approx(239 / 3)
-    assert ev["baseline_per_month"] == pytest.approx(100.0)
-    assert ev["change_pct"] == pytest.approx((239 / 3 - 100) / 100 * 100)  # -20.3%
-    assert 0.005 < ev["p_value"] < 0.015
     assert ev["assurance"] == "none"  # no target
-    assert ev["recent_period"] == "Oct to Dec 2021"
-    assert ev["baseline"] == "January to March 2021"
-    assert grade(ev, plan)[0] == "outstanding"
+    assert ev["baseline"] == "January to March 2020"
+    assert grade(ev, plan) == (
+        "outstanding",
+        "Outstanding: the latest month shows special-cause improvement and the latest "
+        "matching months (Jan to Mar 2021) are significantly better than January to March "
+        "2020.",
+    )
 
 
-def test_plan_evidence_missing_month_gives_no_change_signal():
+def test_plan_evidence_without_complete_matching_months_gives_no_change_signal():
     plan = evidence_plan()
     robbery = plan.themes[1].kpis[1]
-    # November 2021 flagged missing (count 0): a gap, not a zero.
-    frame = series_frame(VALUES[:10] + [0, 40], missing=(10,))
+    # February 2021 flagged missing (count 0): a gap, not a zero.
+    frame = series_frame(STEP, missing=(13,))
     ev = plan_evidence(analysed(registry_kpi("robbery"), frame), robbery, plan, data_to="2021-12")
+    assert ev["change"] is None and pd.isna(ev["p_value"])
+    assert ev["note"] == "no complete data for Jan to Mar 2021 and January to March 2020"
+    # Data to February 2021: the baseline's months have not come round again yet.
+    short = analysed(registry_kpi("robbery"), series_frame(STEP[:14]), end="2021-02")
+    ev = plan_evidence(short, robbery, plan, data_to="2021-02")
     assert ev["change"] is None
-    assert ev["note"] == "no complete data for the latest 3 months and January to March 2021"
-    assert pd.isna(ev["p_value"])
+    assert (
+        ev["note"] == "the data do not yet cover the months of January to March 2020 a year later"
+    )
 
 
-def test_share_kpi_uses_denominators():
+def test_share_kpi_compares_two_proportions():
     raw = small_plan(
-        baseline={"start": "2021-01", "end": "2021-03", "label": "January to March 2021"},
-        evidence={"recent_months": 3, "alpha": 0.05},
+        baseline={"start": "2020-01", "end": "2020-03", "label": "January to March 2020"},
+        evidence={"alpha": 0.05},
     )
     raw["themes"][0]["kpis"].append(
         {"kpi": "charged_share", "direction": "higher", "measure": "share"}
@@ -561,19 +576,20 @@ def test_share_kpi_uses_denominators():
         direction="increase",
         denominator=Denominator(kind="kpi", kpi="all_crime", per=100),
     )
-    frame = series_frame([10] * 9 + [20, 20, 20], denominator=[200] * 9 + [100, 100, 100])
-    # The cycle rebases the limits in April (as a cycle file's method: block would).
-    result = analysed(kpi, frame, rebase="2021-04")
+    # 2020: 10 charged of 200 crimes a month (5%); 2021: 20 of 100 (20%).
+    frame = series_frame([10] * 12 + [20] * 12, denominator=[200] * 12 + [100] * 12)
+    result = analysed(kpi, frame)
     assert result.measure == "share"
     ev = plan_evidence(result, share, plan, data_to="2021-12")
-    # Baseline Jan-Mar: 30 charged of 600 crimes = 5%; Oct-Dec: 60 of 300 = 20%.
+    # January to March 2020: 30 of 600 = 5%; January to March 2021: 60 of 300 = 20%.
     assert ev["baseline_per_month"] == pytest.approx(5.0)
     assert ev["recent_per_month"] == pytest.approx(20.0)
-    assert ev["rate_ratio"] == pytest.approx((60 / 300) / (30 / 600))  # = 4
-    assert ev["change"] == "better"  # higher is better; 60 v 30 on half the exposure
-    # SPC from April: 5% for Apr-Sep, 20% for Oct-Dec (9 points): mean 90/9 = 10; moving
-    # ranges 0,0,0,0,0,15,0,0, mean 15/8 = 1.875; upper limit 10 + 2.66 x 1.875 = 14.99.
-    # December's 20% is above it, and higher is better: special-cause improvement.
+    assert ev["rate_ratio"] == pytest.approx(4.0) and ev["change_pct"] == pytest.approx(300.0)
+    # Newcombe: Wilson intervals 15.87% to 24.89% (60/300) and 3.52% to 7.05% (30/600);
+    # the difference 15 points has lower limit 15 - sqrt(4.13^2 + 2.05^2) = 10.4 > 0:
+    # significant, and higher is better. The verdict comes from the interval (no p).
+    assert ev["change"] == "better" and pd.isna(ev["p_value"])
+    # SPC: 12 points of 5%, then 12 of 20% above the mean of 12.5% (a run): improvement.
     assert ev["variation"] == "special_cause_improvement"
 
 
@@ -586,14 +602,14 @@ def test_the_cycles_rebase_keeps_a_lockdown_dip_out_of_the_limits_the_plan_grade
     kpi = registry_kpi("robbery")
     # One set of limits over all 12 months: mean 1051/12 = 87.6 and the last nine points
     # are all above it, a shift of 7 or more; higher is worse for robbery: concern.
-    whole = analysed(kpi, series_frame(values))
+    whole = analysed(kpi, series_frame(values, start="2021-01"))
     assert plan_evidence(whole, robbery, plan, data_to="2021-12")["variation"] == (
         "special_cause_concern"
     )
     # Limits recalculated from April: mean 901/9 = 100.1, moving ranges 2,4,3,2,1,2,4,3
     # (mean 2.625), limits 100.1 +/- 6.98; no run of 7 on one side, no trend: December
     # is common cause. The plan reads the assessment's reading, whatever it is.
-    later = analysed(kpi, series_frame(values), rebase="2021-04")
+    later = analysed(kpi, series_frame(values, start="2021-01"), rebase="2021-04")
     ev = plan_evidence(later, robbery, plan, data_to="2021-12")
     assert ev["variation"] == "common_cause" == later.summary.latest_point_type
 
@@ -603,28 +619,31 @@ def test_plan_grades_never_grade_synthetic_kpis_and_list_every_plan_kpi():
     burglary = registry_kpi("burglary")
     robbery = registry_kpi("robbery", name="Robbery")
     results = {
-        ("burglary", "Testshire"): analysed(burglary, series_frame(VALUES)),
-        ("robbery", "Testshire"): analysed(robbery, series_frame(VALUES, synthetic=True)),
+        ("burglary", "Testshire"): analysed(burglary, series_frame(STEP)),
+        ("robbery", "Testshire"): analysed(robbery, series_frame(STEP, synthetic=True)),
+        ("robbery", "Realshire"): analysed(robbery, series_frame(STEP), area="Realshire"),
     }
-    g = plan_grades(results, ["Testshire"], plan, data_to="2021-12")
+    g = plan_grades(results, ["Testshire", "Realshire"], plan, data_to="2021-12")
     assert list(g.columns) == GRADE_COLUMNS
-    assert g["kpi"].tolist() == ["violence_sexual_offences", "rape", "burglary", "robbery"]
-    by = g.set_index("kpi")
-    # Burglary: the plan's own baseline (Dec 2019 to Feb 2020) is outside the data, so
-    # there is no change signal; December's special-cause improvement alone gives "good".
-    assert by.loc["burglary", "grade"] == "good"
-    assert by.loc["burglary", "reason"] == (
+    test = g[g["area"] == "Testshire"].set_index("kpi")
+    assert test.index.tolist() == ["violence_sexual_offences", "rape", "burglary", "robbery"]
+    # Burglary's own baseline, December 2019 to February 2020, is not in the data (they
+    # start in January 2020): no change signal; the special-cause improvement gives "good".
+    assert test.loc["burglary", "grade"] == "good"
+    assert test.loc["burglary", "reason"] == (
         "Good: the latest month shows special-cause improvement."
     )
-    # Robbery has the same evidence as the hand-worked burglary above (outstanding) but is
-    # counted in the synthetic extract: never graded, and the reason says why.
-    assert by.loc["robbery", "grade"] == NOT_GRADED and by.loc["robbery", "synthetic"]
-    assert by.loc["robbery", "reason"] == SYNTHETIC_NOT_GRADED
-    assert by.loc["robbery", "change"] == "better"  # the evidence is still shown
-    assert by.loc["violence_sexual_offences", "reason"] == (
+    # Robbery has the hand-worked evidence above (outstanding), but here it is counted in
+    # the synthetic extract: never graded, and the reason says why; the evidence is shown.
+    assert test.loc["robbery", "grade"] == NOT_GRADED and test.loc["robbery", "synthetic"]
+    assert test.loc["robbery", "reason"] == SYNTHETIC_NOT_GRADED
+    assert test.loc["robbery", "change"] == "better"
+    real = g[(g["area"] == "Realshire") & (g["kpi"] == "robbery")].iloc[0]
+    assert real["grade"] == "outstanding" and not real["synthetic"]
+    assert test.loc["violence_sexual_offences", "reason"] == (
         "Not graded: no evidence was supplied for this KPI."
     )
-    assert by.loc["rape", "reason"].startswith("Monitored, not graded")
+    assert test.loc["rape", "reason"].startswith("Monitored, not graded")
 
 
 def test_graded_false_is_listed_with_its_note():

@@ -563,9 +563,10 @@ def plan_evidence(
     """The plan's three grading signals for one KPI in one area, from the assessment.
 
     ``variation`` and ``assurance`` are the assessment's own SPC reading of the latest
-    month (the same limits every page shows); ``change`` compares the latest
-    ``plan.evidence.recent_months`` with the plan's baseline period (counts per month, or
-    per crime of the denominator for a share) with the exact Poisson rate-ratio test.
+    month (the same limits every page shows); ``change`` compares the baseline's calendar
+    months in the latest year the series covers (:func:`like_for_like`) with the baseline:
+    counts per month with a rate-ratio test allowing for the series' dispersion, or for a
+    share the difference of two proportions (Newcombe), at ``plan.evidence.alpha``.
 
     Returns
     -------

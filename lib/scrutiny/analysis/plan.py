@@ -10,8 +10,10 @@ KPI and area:
     from SPC of the latest point: ``special_cause_improvement``, ``special_cause_concern``,
     ``special_cause_neutral`` or ``common_cause``;
 ``change``
-    from a Poisson rate-ratio test of the latest 12 months against the baseline (5%):
-    ``better``, ``worse`` or ``no_significant_change``;
+    from a rate-ratio test (allowing for the series' own dispersion; for a share, the
+    difference of two proportions) of the baseline's calendar months in the latest year
+    the data cover against the baseline (5%): ``better``, ``worse`` or
+    ``no_significant_change``;
 ``assurance``
     against a target: ``consistently_passing``, ``consistently_failing``, ``inconsistent``
     or ``none``.
@@ -64,7 +66,8 @@ ASSURANCE_FROM_SPC: dict[str | None, str] = {
     None: "none",
 }
 
-# Plain-English phrases for the reason sentence; {baseline} names the KPI's baseline period.
+# Plain-English phrases for the reason sentence; {baseline} names the KPI's baseline period
+# and {recent} the months compared with it (the same calendar months, whole years later).
 _PHRASES: dict[str, dict[str, str]] = {
     "variation": {
         "special_cause_improvement": "the latest month shows special-cause improvement",
@@ -75,11 +78,9 @@ _PHRASES: dict[str, dict[str, str]] = {
         "common_cause": "the latest month is within common-cause variation",
     },
     "change": {
-        "better": "the last 12 months are significantly better than {baseline}",
-        "worse": "the last 12 months are significantly worse than {baseline}",
-        "no_significant_change": (
-            "the last 12 months are not significantly different from {baseline}"
-        ),
+        "better": "{recent} are significantly better than {baseline}",
+        "worse": "{recent} are significantly worse than {baseline}",
+        "no_significant_change": "{recent} are not significantly different from {baseline}",
     },
     "assurance": {
         "consistently_passing": "the measure consistently meets its target",
@@ -192,13 +193,14 @@ class GradingRule(_Model):
 
 
 class Evidence(_Model):
-    """How the change signal is computed: the recent window and the significance level.
+    """How the change signal is tested: the significance level.
 
-    The SPC chart behind the ``variation`` signal (its window and rebase month) is the
-    cycle's (the cycle file's ``method:`` block), the same for every page.
+    The months compared with a KPI's baseline are the same calendar months in the latest
+    year the data cover (:func:`scrutiny.analysis.assessment.like_for_like`), so seasons
+    match; the SPC chart behind the ``variation`` signal (its window and rebase month) is
+    the cycle's (the cycle file's ``method:`` block), the same for every page.
     """
 
-    recent_months: int = Field(default=12, ge=1)
     alpha: float = Field(default=0.05, gt=0, lt=1)
 
 
@@ -484,9 +486,10 @@ def grade(
     Parameters
     ----------
     evidence
-        ``variation``, ``change`` and ``assurance`` (any may be missing or NaN, when the
-        briefing could not compute it); optionally ``baseline``, the plain-English name of
-        the baseline period used in the reason.
+        ``variation``, ``change`` and ``assurance`` (any may be missing or NaN, when they
+        could not be computed); optionally ``baseline``, the plain-English name of the
+        baseline period, and ``recent_period``, the months compared with it (e.g. ``"Nov
+        2021 to Oct 2022"``), used in the reason.
     rules
         The plan, or its ordered rules.
 
@@ -494,8 +497,8 @@ def grade(
     -------
     tuple[str, str]
         The grade (one of :data:`GRADES`, or :data:`NOT_GRADED` when no rule matches) and
-        a one-sentence reason, e.g. ``"Good: the last 12 months are significantly better
-        than the year to October 2021."``
+        a one-sentence reason, e.g. ``"Good: the latest matching months (Nov 2021 to Oct
+        2022) are significantly better than the year to October 2021."``
 
     Raises
     ------
@@ -506,6 +509,8 @@ def grade(
     signals = _signals(evidence)
     baseline = evidence.get("baseline")
     baseline = str(baseline) if _known(baseline) else "the baseline"
+    period = evidence.get("recent_period")
+    recent = "the latest matching months" + (f" ({period})" if _known(period) else "")
     match = _first_match(signals, rule_list)
     if match is None:
         given = ", ".join(f"{k}={v}" for k, v in signals.items()) or "no signals"
@@ -513,7 +518,7 @@ def grade(
     rule, clause = match
     if rule.reason:
         return rule.grade, rule.reason
-    parts = [_PHRASES[s][signals[s]].format(baseline=baseline) for s in clause]
+    parts = [_PHRASES[s][signals[s]].format(baseline=baseline, recent=recent) for s in clause]
     because = " and ".join(parts) if parts else "this is the catch-all rule"
     return rule.grade, f"{rule.grade.capitalize()}: {because}."
 

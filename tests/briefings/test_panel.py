@@ -200,11 +200,15 @@ def test_a_line_is_the_assessments_reading_not_one_of_its_own() -> None:
 
 
 def test_a_small_latest_count_is_withheld_from_table_and_sentence() -> None:
-    # Mean 64/12 = 5.33; moving ranges 1,2,3,2,1,1,1,2,1,2,3 (mean 19/11 = 1.73); limits
-    # 5.33 +/- 4.59 = 0.74 to 9.93: October's 4 is inside, no run of 7, no trend.
-    r = _result(TOY, _series([5, 6, 4, 7, 5, 6, 5, 4, 6, 5, 7, 4], synthetic=True))
+    # Nov 2021 to Oct 2022: 145 in all, mean 12.08 a month (enough to judge); moving ranges
+    # 1,2,1,2,2,1,2,1,2,1,5 (mean 20/11 = 1.82); limits 12.08 +/- 4.84 = 7.25 to 16.92:
+    # October's 8 is inside; no run of 7, no trend, and only one point beyond two sigma
+    # (8.86): common cause.
+    counts = [12, 13, 11, 12, 14, 12, 11, 13, 12, 14, 13, 8]
+    r = _result(TOY, _series(counts, synthetic=True))
     line = panel.kpi_line(r, threshold=10)
-    assert line.withheld and line.count == 4 and line.synthetic
+    assert line.withheld and line.count == 8 and line.synthetic
+    assert line.variation == "common_cause"
     assert line.sentence == (
         "Homicide for Force shows common-cause variation: the latest month is within the "
         "range expected from past variation, with no sign of a real change; the count for "
@@ -219,7 +223,32 @@ def test_a_small_latest_count_is_withheld_from_table_and_sentence() -> None:
     # Restricted version (no threshold): the count is shown, in the assessment's words.
     open_line = panel.kpi_line(r, threshold=None)
     assert not open_line.withheld and open_line.sentence == r.spc_sentence()
-    assert "4 offences in October 2022" in open_line.sentence
+    assert "8 offences in October 2022" in open_line.sentence
+
+
+def test_too_few_to_judge_keeps_its_average_only_when_it_gives_nothing_away() -> None:
+    # 64 in 12 months, about 5.3 a month: below the 10 a month the assessment judges.
+    r = _result(TOY, _series([5, 6, 4, 7, 5, 6, 5, 4, 6, 5, 7, 4]))
+    line = panel.kpi_line(r, threshold=10)
+    assert line.variation == "too_few" and line.withheld and line.count == 4
+    assert line.sentence == (
+        "Homicide for Force: about 5.3 offences a month on average, too few to judge whether "
+        "anything has changed (the assessment judges 10 or more a month); the count for "
+        "October 2022 is below 10 and is not shown."
+    )
+    # 5 in 12 months: "about 0.4 a month" over the 12 would give the 5 away, so it goes.
+    rare = _result(TOY, _series([1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1]))
+    assert "about 0.4 offences a month on average" in rare.spc_sentence()
+    assert panel.kpi_line(rare, threshold=10).sentence == (
+        "Homicide for Force: too few to judge whether anything has changed (the assessment "
+        "judges 10 or more a month); the count for October 2022 is below 10 and is not shown."
+    )
+    assert panel.kpi_line(rare, threshold=None).sentence == rare.spc_sentence()
+    selection = panel.select(CYCLE, "open")
+    actions = panel.action_table(selection, {}, as_at=date(2022, 11, 23))
+    found = panel.key_findings(CYCLE, selection, {"toy": line}, actions)
+    assert "Too few counted a month to judge whether anything has changed: Homicide." in found
+    assert not any("Every KPI" in f or "special-cause" in f for f in found)
 
 
 def test_a_small_baseline_count_is_left_out_of_the_public_sentence() -> None:
@@ -228,12 +257,12 @@ def test_a_small_baseline_count_is_left_out_of_the_public_sentence() -> None:
     counts = [40] * 11 + [3] + [40] * 12
     r = _result(ROBBERY, _series(counts, start="2020-11"))
     assert "40 offences in October 2022" in r.spc_sentence()
-    assert "Oct 2021 (3)" in r.spc_sentence()
+    assert "against 3 in Oct 2021" in r.spc_sentence()
     public = panel.kpi_line(r, threshold=10)
     assert not public.withheld and public.count == 40
     assert public.sentence == r.spc_sentence(baseline=False)
     assert public.sentence.endswith("; 40 offences in October 2022.")
-    assert "(3)" not in public.sentence
+    assert " 3 " not in public.sentence
     assert panel.kpi_line(r, threshold=None).sentence == r.spc_sentence()
 
 

@@ -20,6 +20,7 @@ and must be marked OFFICIAL-SENSITIVE.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -192,11 +193,23 @@ def verdict_words(result: KpiResult) -> str:
     E.g. ``"Robbery for Leicestershire Police shows common-cause variation: the latest month
     is within the range expected from past variation, with no sign of a real change"``.
     """
-    return result.spc_sentence(baseline=False).rsplit("; ", 1)[0]
+    return result.spc_sentence(baseline=False).split("; ", 1)[0]
 
 
 def _small(value: float, threshold: int | None) -> bool:
-    return threshold is not None and pd.notna(value) and 0 < value < threshold
+    return threshold is not None and bool(pd.notna(value)) and 0 < value < threshold
+
+
+def _segment_total(result: KpiResult) -> float:
+    """Count over the latest SPC segment: what a "too few" sentence's average implies."""
+    s = result.series
+    start = result.summary.segment_start
+    seg = s if pd.isna(start) else s[s["month"] >= pd.Timestamp(start)]
+    return float(seg.loc[~seg["missing"].astype(bool), "count"].sum())
+
+
+#: The average a "too few to judge" sentence quotes (left out when it gives away a count).
+_AVERAGE = re.compile(r": about [^,;]+ a month on average, ")
 
 
 def kpi_line(result: KpiResult, *, threshold: int | None = None) -> KpiLine:
@@ -206,24 +219,29 @@ def kpi_line(result: KpiResult, *, threshold: int | None = None) -> KpiLine:
     (``result.variation``) and the sentence (``result.spc_sentence()``). With a
     ``threshold`` (the public version), a latest count from 1 to ``threshold - 1`` is
     withheld: it appears neither in the table nor in the sentence, which then gives the
-    verdict only; and a comparison quoting such a count for a baseline month is left out
-    of the sentence.
+    verdict only; a comparison quoting such a count for a baseline month is left out of
+    the sentence, and so is the monthly average of a KPI too small to judge when the
+    months it averages add up to such a count.
     """
     s = result.summary
     month = pd.Timestamp(s.latest_date)
     rows = result.series[result.series["month"] == month]
     count = int(rows["count"].iloc[0]) if len(rows) else 0
     hide = _small(count, threshold)
-    if hide:
-        sentence = (
-            f"{verdict_words(result)}; the count for {narrative.month_label(month)} is below "
-            f"{threshold} and is not shown."
-        )
-    else:
-        base = result.baselines
-        quoted = base.loc[base["verdict"] != "not available", "baseline_count"]
-        small_base = any(_small(v, threshold) for v in quoted)
-        sentence = result.spc_sentence(baseline=not small_base)
+    base = result.baselines
+    quoted = base.loc[base["verdict"] != "not available", "baseline_count"]
+    small_base = any(_small(v, threshold) for v in quoted)
+    sentence = result.spc_sentence(baseline=not small_base)
+    head, sep, tail = sentence.partition("; ")
+    if threshold is not None and sep:
+        if result.too_few and _small(_segment_total(result), threshold):
+            head = _AVERAGE.sub(": ", head, count=1)
+        if hide:
+            tail = (
+                f"the count for {narrative.month_label(month)} is below {threshold} and is "
+                "not shown."
+            )
+        sentence = f"{head}; {tail}"
     return KpiLine(result=result, month=month, count=count, withheld=hide, sentence=sentence)
 
 
@@ -248,6 +266,17 @@ def _data_label(line: KpiLine) -> str:
 SYNTHETIC_WORDS = "Counted in the synthetic extract: illustrative, not the force's records."
 
 
+def _words(line: KpiLine) -> str:
+    """The line's sentence, then why its latest months are left out and whether it is real."""
+    out = [line.sentence]
+    note = line.result.maturity_note()
+    if note:
+        out.append(note)
+    if line.synthetic:
+        out.append(SYNTHETIC_WORDS)
+    return " ".join(out)
+
+
 def kpi_table(lines: Sequence[KpiLine]) -> pd.DataFrame:
     """The evidence table of one agenda item: use ``raw_html_columns=("Variation",)``.
 
@@ -262,9 +291,7 @@ def kpi_table(lines: Sequence[KpiLine]) -> pd.DataFrame:
             "Count in month": ["[c]" if ln.withheld else ln.count for ln in lines],
             "Share": ["" if ln.share is None or ln.withheld else ln.share for ln in lines],
             "Variation": [icon_html(ln.variation, with_text=True) for ln in lines],
-            "In words": [
-                ln.sentence + (f" {SYNTHETIC_WORDS}" if ln.synthetic else "") for ln in lines
-            ],
+            "In words": [_words(ln) for ln in lines],
             "Data": [_data_label(ln) for ln in lines],
         },
         columns=["KPI", "Month", "Count in month", "Share", "Variation", "In words", "Data"],
@@ -420,15 +447,24 @@ def key_findings(
     )
     real = [ln for ln in lines.values() if not ln.synthetic]
     synthetic = [ln for ln in lines.values() if ln.synthetic]
-    concern = [ln.kpi.name for ln in real if ln.variation.startswith("concern")]
-    better = [ln.kpi.name for ln in real if ln.variation.startswith("improvement")]
+    few = [ln for ln in real if ln.variation == "too_few"]
+    judged = [ln for ln in real if ln.variation != "too_few"]
+    concern = [ln.kpi.name for ln in judged if ln.variation.startswith("concern")]
+    better = [ln.kpi.name for ln in judged if ln.variation.startswith("improvement")]
     if concern:
         out.append(f"KPI evidence showing special-cause concern: {narrative_join(concern)}.")
     if better:
         out.append(f"KPI evidence showing special-cause improvement: {narrative_join(better)}.")
-    if real and not concern and not better:
-        every = "Every KPI linked to the agenda" + (" on real data" if synthetic else "")
+    if judged and not concern and not better:
+        every = (
+            "Every KPI linked to the agenda"
+            + (" on real data" if synthetic else "")
+            + (" with enough counted to judge" if few else "")
+        )
         out.append(f"{every} shows common-cause or neutral variation.")
+    if few:
+        names = narrative_join([ln.kpi.name for ln in few])
+        out.append(f"Too few counted a month to judge whether anything has changed: {names}.")
     if synthetic:
         names = narrative_join([ln.kpi.name for ln in synthetic])
         out.append(f"Counted in the synthetic extract, so illustrative and not a finding: {names}.")

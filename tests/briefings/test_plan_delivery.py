@@ -192,16 +192,66 @@ def test_change_sentence_without_a_significant_change_or_a_comparison() -> None:
     result = NOW.result("toy")
     # 1,040 against 1,000 a year: ratio 1.04, p = 0.38 (hand: z = 40/sqrt(2,040) = 0.89).
     row = pd.Series(
-        {**TOY_NOW, "recent": 1040.0, "recent_per_month": 86.7, "baseline_per_month": 83.3,
-         "change_pct": 4.0, "rate_ratio": 1.04, "p_value": 0.38, "note": ""}
+        {**TOY_NOW, "change": "no_significant_change", "recent": 1040.0,
+         "recent_per_month": 86.7, "baseline_per_month": 83.3, "change_pct": 4.0,
+         "rate_ratio": 1.04, "p_value": 0.38, "note": ""}
     )  # fmt: skip
     assert pdl.change_sentence(result, row, alpha=0.05) == (
         "Jan to Dec 2021: 1,040 offences, 86.7 a month, 4% above 2020 (83.3 a month): "
         "not a significant change (p = 0.38)."
     )
-    gap = pd.Series({**TOY_NOW, "p_value": np.nan, "note": "no complete data for 2020"})
+    # A monitored KPI has no change signal: the verdict comes from p against the plan's alpha.
+    monitored = pd.Series({**row, "change": None, "p_value": 0.01})
+    assert pdl.change_sentence(result, monitored, alpha=0.05).endswith(
+        ": a significant increase (p = 0.01)."
+    )
+    gap = pd.Series(
+        {**TOY_NOW, "change": None, "recent_per_month": np.nan, "p_value": np.nan,
+         "note": "no complete data for Jan to Dec 2021 and 2020"}
+    )  # fmt: skip
     assert pdl.change_sentence(result, gap, alpha=0.05) == (
-        "No comparison with 2020: no complete data for 2020."
+        "No comparison with 2020: no complete data for Jan to Dec 2021 and 2020."
+    )
+    # Three a month: below the 10 a month the assessment judges, so no verdict (as on
+    # every page), whatever the test says.
+    few = assessment.analyse_series(
+        TOY, _series([3] * 24), area="Toyshire", is_force=True, end="2021-12"
+    )
+    assert few.too_few
+    flat = pd.Series(
+        {**TOY_NOW, "change": "no_significant_change", "recent": 36.0, "recent_per_month": 3.0,
+         "baseline_per_month": 3.0, "change_pct": 0.0, "rate_ratio": 1.0, "p_value": 1.0}
+    )  # fmt: skip
+    assert pdl.change_sentence(few, flat, alpha=0.05) == (
+        "Jan to Dec 2021: 36 offences, 3.0 a month, about the same as 2020 (3.0 a month): "
+        "too few a month to judge a change."
+    )
+
+
+def test_a_share_is_compared_as_two_proportions_without_a_p_value() -> None:
+    charged = Kpi(
+        id="charged",
+        name="Crimes charged",
+        description="A made-up share.",
+        definition={"police_uk_categories": ["Burglary"]},
+        direction="increase",
+        denominator={"kind": "kpi", "kpi": "toy", "per": 100},
+    )
+    series = _series([10] * 12 + [20] * 12)
+    series["denominator"] = [200.0] * 12 + [100.0] * 12
+    series["rate"] = series["count"] / series["denominator"] * 100
+    result = assessment.analyse_series(
+        charged, series, area="Toyshire", is_force=True, end="2021-12"
+    )
+    # 2021: 240 charged of 1,200 crimes = 20%; 2020: 120 of 2,400 = 5% (Newcombe's interval
+    # of the difference excludes 0: a significant increase, and higher is better).
+    row = pd.Series(
+        {**TOY_NOW, "change": "better", "recent": 240.0, "recent_per_month": 20.0,
+         "baseline_per_month": 5.0, "change_pct": 300.0, "rate_ratio": 4.0, "p_value": np.nan}
+    )  # fmt: skip
+    assert pdl.change_sentence(result, row, alpha=0.05) == (
+        "Jan to Dec 2021: 20.0% (240 crimes charged), 300% above 2020 (5.0%): a significant "
+        "increase."
     )
 
 
@@ -249,17 +299,24 @@ def test_movement_since_the_previous_assessment() -> None:
 def test_key_findings_name_the_worst_grades() -> None:
     current = pd.DataFrame(
         {
-            "theme": ["T"] * 3,
-            "kpi": ["toy", "b", "c"],
-            "grade": ["inadequate", "good", "not graded"],
-            "reason": ["", "", "Monitored, not graded: r."],
-            "synthetic": [False, False, False],
+            "theme": ["T"] * 4,
+            "kpi": ["toy", "b", "c", "d"],
+            "grade": ["inadequate", "good", "not graded", "not graded"],
+            "reason": [
+                "",
+                "",
+                "Monitored, not graded: r.",
+                "Not graded: about 3.0 a month, too few to judge (the assessment judges 10 or "
+                "more).",
+            ],
+            "synthetic": [False, False, False, False],
         }
     )
     reg = {
         "toy": TOY,
         "b": TOY.model_copy(update={"id": "b", "name": "Bee"}),
         "c": TOY.model_copy(update={"id": "c", "name": "Sea"}),
+        "d": TOY.model_copy(update={"id": "d", "name": "Dee"}),
     }
     moves = pd.DataFrame(
         {
@@ -273,8 +330,8 @@ def test_key_findings_name_the_worst_grades() -> None:
     )
     found = pdl.key_findings(current, moves, reg, previous_label="Aug", current_label="Oct")
     assert found[0] == (
-        "2 of the 3 KPIs under the Plan's themes are graded, with the data to Oct: 1 good and "
-        "1 inadequate; 1 is not graded (1 monitored or not graded by the plan)."
+        "2 of the 4 KPIs under the Plan's themes are graded, with the data to Oct: 1 good and "
+        "1 inadequate; 2 are not graded (1 monitored only; 1 too few a month to judge)."
     )
     assert "Inadequate: Toy burglary." in found
     assert "declined: Toy burglary: declined from adequate to inadequate" in found[-1]

@@ -9,11 +9,13 @@ with the cycle's method and shared with every other page:
 
 * ``variation``: the assessment's SPC reading of the latest month (the same limits, from
   the cycle's rebase month, that every page shows);
-* ``change``: the exact Poisson rate-ratio test of the latest 12 months against the KPI's
-  baseline, counts per month (for share KPIs, per crime of the denominator);
+* ``change``: the baseline's calendar months in the latest year the data cover against the
+  baseline (like for like): counts per month with a rate-ratio test allowing for the
+  series' own dispersion, or for a share KPI the difference of two proportions;
 * ``assurance``: against the KPI's target, when the registry gives one.
 
-KPIs counted in the synthetic extract are never graded (the assessment says why).
+KPIs counted in the synthetic extract, or with too few offences a month to judge, are never
+graded (the assessment says why).
 Movement since the last board compares the grades of the assessment at the previous
 cycle's ``data_to`` (same method) with this cycle's (:func:`scrutiny.analysis.plan.movement`).
 :func:`collect` fetches an assessment; everything else is pure.
@@ -197,13 +199,7 @@ def key_findings(
     by = graded["grade"].value_counts()
     parts = [f"{by[g]} {g}" for g in plan_mod.GRADES if by.get(g, 0)]
     not_graded = current[current["grade"] == NOT_GRADED]
-    n_synth = int(not_graded["synthetic"].astype(bool).sum())
-    n_other = len(not_graded) - n_synth
-    why = []
-    if n_other:
-        why.append(f"{n_other} monitored or not graded by the plan")
-    if n_synth:
-        why.append(f"{n_synth} counted in the synthetic extract, whose figures are illustrative")
+    why = [f"{k} {text}" for text, k in not_graded_reasons(not_graded).items()]
     out.append(
         f"{n} of the {len(current)} KPIs under the Plan's themes are graded, with the data to "
         f"{current_label}: {narrative_join(parts)}"
@@ -243,6 +239,22 @@ def key_findings(
     return out
 
 
+def not_graded_reasons(not_graded: pd.DataFrame) -> dict[str, int]:
+    """Why KPIs are not graded, in words, with how many (from the assessment's reasons)."""
+    synthetic = not_graded["synthetic"].astype(bool)
+    reason = not_graded["reason"].astype(str)
+    monitored = ~synthetic & reason.str.startswith("Monitored")
+    few = ~synthetic & ~monitored & reason.str.contains("too few to judge", regex=False)
+    other = ~synthetic & ~monitored & ~few
+    counts = {
+        "counted in the synthetic extract, whose figures are illustrative": int(synthetic.sum()),
+        "monitored only": int(monitored.sum()),
+        "too few a month to judge": int(few.sum()),
+        "not graded for the reason given in the table": int(other.sum()),
+    }
+    return {text: k for text, k in counts.items() if k}
+
+
 def narrative_join(items: list[str]) -> str:
     """``["a", "b", "c"] -> "a, b and c"``; ``[] -> "none"``."""
     return narrative.join_words(items) if items else "none"
@@ -253,14 +265,27 @@ def grade_row(grades: pd.DataFrame, theme: str, kpi: str) -> pd.Series:
     return grades[(grades["theme"] == theme) & (grades["kpi"] == kpi)].iloc[0]
 
 
+def _significant(row: pd.Series, alpha: float) -> bool | None:
+    """Whether the plan's change test found a change (None when the row cannot say)."""
+    if row["change"] in ("better", "worse"):
+        return True
+    if row["change"] == "no_significant_change":
+        return False
+    if pd.notna(row["p_value"]):  # a monitored KPI: no signal, but the test's p-value
+        return bool(row["p_value"] < alpha)
+    return None
+
+
 def change_sentence(result: KpiResult, row: pd.Series, *, alpha: float) -> str:
     """The plan's change test in words, from the grade row's numbers (counts first).
 
     E.g. "Nov 2021 to Oct 2022: 43,386 offences, 3,615.5 a month, 15% above the year to
     October 2021 (3,147.0 a month): a significant increase (p < 0.001)." ``alpha`` is the
-    plan's significance level, the one the assessment tested at.
+    plan's significance level, the one the assessment tested at (used only for a
+    monitored KPI, which has no ``change`` signal). A KPI with too few offences a month to
+    judge gets the figures without a verdict, as on every page.
     """
-    if pd.isna(row["p_value"]):
+    if pd.isna(row["recent_per_month"]):
         why = row["note"] or "the data do not cover it"
         return f"No comparison with {row['baseline']}: {why}."
     pct = row["change_pct"]
@@ -270,25 +295,33 @@ def change_sentence(result: KpiResult, row: pd.Series, *, alpha: float) -> str:
         size = "about the same as"
     else:
         size = f"{narrative.fmt_pct(pct)} {'above' if pct > 0 else 'below'}"
-    if row["p_value"] >= alpha:
-        verdict = "not a significant change"
+    significant = None if result.too_few else _significant(row, alpha)
+    if result.too_few:  # as on every page: no verdict on so few
+        verdict = ": too few a month to judge a change"
+    elif significant is None:
+        verdict = ""
     else:
-        verdict = "a significant increase" if row["rate_ratio"] > 1 else "a significant decrease"
-    p = "p < 0.001" if row["p_value"] < 0.001 else f"p = {row['p_value']:.2f}"
+        up = row["rate_ratio"] > 1
+        verdict = (
+            f": a significant {'increase' if up else 'decrease'}"
+            if significant
+            else ": not a significant change"
+        )
+        if pd.notna(row["p_value"]):
+            p = row["p_value"]
+            verdict += " (p < 0.001)" if p < 0.001 else f" (p = {p:.2f})"
     now, before = row["recent_per_month"], row["baseline_per_month"]
     if result.measure == "share":
-        per = result.kpi.denominator.per
-        suffix = "%" if per == 100 else f" per {per:,}"
         return (
-            f"{row['recent_period']}: {narrative.fmt_num(now)}{suffix} "
+            f"{row['recent_period']}: {narrative.fmt_num(now)}% "
             f"({narrative.fmt_int(row['recent'])} {narrative.lower_first(result.kpi.name)}), "
-            f"{size} {row['baseline']} ({narrative.fmt_num(before)}{suffix}): {verdict} ({p})."
+            f"{size} {row['baseline']} ({narrative.fmt_num(before)}%){verdict}."
         )
     unit = result.unit if result.measure == "count" else "offences"
     return (
         f"{row['recent_period']}: {narrative.fmt_int(row['recent'])} {unit}, "
         f"{narrative.fmt_num(now)} a month, {size} {row['baseline']} "
-        f"({narrative.fmt_num(before)} a month): {verdict} ({p})."
+        f"({narrative.fmt_num(before)} a month){verdict}."
     )
 
 
@@ -300,6 +333,9 @@ def evidence_sentences(result: KpiResult, row: pd.Series, *, alpha: float) -> li
     said to be illustrative.
     """
     out = [str(row["reason"]), result.spc_sentence(), change_sentence(result, row, alpha=alpha)]
+    note = result.maturity_note()
+    if note:
+        out.append(note)
     if result.synthetic:
         out.append(
             "This KPI is counted in the synthetic extract: the figures are illustrative, "

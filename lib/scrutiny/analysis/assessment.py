@@ -65,6 +65,9 @@ from scrutiny.data.police_uk import ASB
 from scrutiny.stats import dispersion, spc, trends
 from scrutiny.stats.compare import PeerGroup
 
+#: Baseline kind -> the label in a KPI's ``baselines`` table.
+BASELINE_LABELS = trends.BASELINE_LABELS
+
 #: Bump when the assessment's content or tables change shape (part of the cache key).
 SCHEMA_VERSION = 1
 PICKLE = "assessment.pkl"

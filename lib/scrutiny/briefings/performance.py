@@ -37,7 +37,6 @@ from scrutiny.analysis.peers import HOME_OFFICE_YEAR, PEER_FEATURES
 from scrutiny.briefings import common
 from scrutiny.data import DataSources
 from scrutiny.present import charts, tables
-from scrutiny.stats import spc, trends
 
 #: Table columns holding icon HTML (pass to ``tables.show_table(raw_html_columns=...)``).
 ICON_COLUMNS = ("Variation", "Assurance")
@@ -279,7 +278,7 @@ def area_groups(report: Assessment, size: int = 5) -> list[list[str]]:
 
 def icon_key() -> pd.DataFrame:
     """The icons and what they mean, for a key under the tables."""
-    codes = list(spc.VARIATION_ICONS) + list(spc.ASSURANCE_ICONS) + [None]
+    codes = [*tables.ICON_STYLE, None]
     return pd.DataFrame(
         {
             "Icon": [tables.icon_html(c) for c in codes],
@@ -379,7 +378,7 @@ def key_findings(report: Assessment) -> list[str]:
     rises = []
     falls = []
     for r in force:
-        row = r.baselines[r.baselines["baseline"] == trends.BASELINE_LABELS["rolling_12"]]
+        row = r.baselines[r.baselines["baseline"] == assessment.BASELINE_LABELS["rolling_12"]]
         if row.empty:
             continue
         row = row.iloc[0]

@@ -1,6 +1,6 @@
 """The package's layers: each module imports only from the layers before it.
 
-Order: foundation (config, errors, provenance) -> data -> stats -> analysis -> present ->
+Order: foundation (config, errors, provenance, yamlio) -> data -> stats -> analysis -> present ->
 briefings -> run -> cli. Imports are read from the source (every ``import`` and
 ``from ... import`` anywhere in a module, including those inside functions).
 """
@@ -14,7 +14,7 @@ import pytest
 
 LIB = Path(__file__).resolve().parents[1] / "lib" / "scrutiny"
 ORDER = ["foundation", "data", "stats", "analysis", "present", "briefings", "run", "cli"]
-FOUNDATION = {"config", "errors", "provenance", "__version__"}
+FOUNDATION = {"config", "errors", "provenance", "yamlio", "__version__"}
 
 
 def layer_of(module: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,50 @@ def test_not_yaml_and_not_a_mapping(tmp_path):
         load_cycle(write(tmp_path, "- just\n- a list\n"))
     with pytest.raises(CycleError, match="cannot read"):
         load_cycle(tmp_path / "missing.yaml")
+
+
+def test_cycle_file_not_utf8_names_the_byte_offset_and_line(tmp_path):
+    p = tmp_path / "2022-11.yaml"
+    # "title: Test cycle" -> "title: Test cycl\xe9": the bad byte follows 'cycle: "2022-11"\n'
+    # (17 bytes with its newline) and "title: Test cycl" (16 bytes): offset 33, line 2,
+    # column 17
+    p.write_bytes(GOOD.replace("Test cycle", "Test cycl\xe9").encode("latin-1"))
+    with pytest.raises(CycleError) as exc:
+        load_cycle(p)
+    assert errors_of(exc) == [
+        f"{p}: is not UTF-8 text: byte 0xe9 at byte offset 33 (line 2, column 17) cannot be "
+        "read; save the file as UTF-8"
+    ]
+
+
+def test_a_meeting_date_that_does_not_exist_names_the_key(tmp_path):
+    p = write(tmp_path, GOOD.replace("meeting_date: 2022-11-23", "meeting_date: 2022-02-30"))
+    with pytest.raises(CycleError) as exc:
+        load_cycle(p)
+    # line 3 is "meeting_date: 2022-02-30"; the value starts in column 15
+    assert errors_of(exc) == [
+        f"{p}: line 3, column 15: meeting_date: 2022-02-30 is not a date that exists "
+        "(February 2022 has 28 days)"
+    ]
+    quoted = write(tmp_path, GOOD.replace("meeting_date: 2022-11-23", 'meeting_date: "2022-02-30"'))
+    with pytest.raises(CycleError) as exc:
+        load_cycle(quoted)
+    assert errors_of(exc) == [
+        f"{quoted}: meeting_date: 2022-02-30 is not a date that exists (February 2022 has 28 days)"
+    ]
+
+
+def test_an_alias_bomb_as_the_title_fails_fast(tmp_path):
+    lol = "&a0 [" + ", ".join(['"lol"'] * 9) + "]"
+    levels = [lol] + [f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    p = write(tmp_path, GOOD.replace("title: Test cycle", f"title: [{', '.join(levels)}]"))
+    start = time.perf_counter()
+    with pytest.raises(CycleError) as exc:
+        load_cycle(p)
+    assert time.perf_counter() - start < 1.0
+    (only,) = errors_of(exc)
+    assert only.startswith(f"{p}: line 2, column ")
+    assert "more than 50 YAML aliases" in only and "write the values out instead" in only
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ import difflib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,7 +25,7 @@ from pydantic import (
     field_validator,
 )
 
-from scrutiny import provenance
+from scrutiny import provenance, yamlio
 from scrutiny.analysis.method import Method
 from scrutiny.errors import ParamsError
 
@@ -126,30 +125,6 @@ class CycleError(ValueError):
 # Reading the cycle file
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A SafeLoader that rejects a key given twice in one mapping (YAML keeps the last)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.MarkedYAMLError(
-                problem=f"key {key!r} appears twice in one mapping (first on line {seen[key]})",
-                problem_mark=key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
-)
-
-
 def _loc_text(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
@@ -196,6 +171,8 @@ def _pydantic_errors(path: Path, raw: Any, exc: ValidationError) -> list[ParamsE
             )
         elif err["type"] == "missing":
             problem = f"{where}: required key is missing"
+        elif str(err["type"]).startswith("date") and yamlio.date_problem(str(err.get("input"))):
+            problem = f"{where}: {yamlio.date_problem(str(err.get('input')))}"
         else:
             problem = f"{where}: {err['msg']} (got {err.get('input')!r})"
         out.append(ParamsError(path, problem, _briefing_name(raw, loc)))
@@ -218,18 +195,16 @@ def load_cycle(path: str | Path) -> Cycle:
     Raises
     ------
     CycleError
-        Listing every problem found: YAML syntax, duplicate or unknown keys, wrong
-        types, duplicate briefing names, a cycle that does not match the file name.
+        Listing every problem found: text that is not UTF-8 (naming the byte offset and
+        line), YAML syntax, duplicate or unknown keys, a date that does not exist, YAML
+        aliases beyond :mod:`scrutiny.yamlio`'s limits (an alias bomb), wrong types,
+        duplicate briefing names, a cycle that does not match the file name.
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CycleError([ParamsError(p, f"cannot read the cycle file ({exc.strerror})")]) from exc
-    try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise CycleError([ParamsError(p, f"not valid YAML: {exc}")]) from exc
+        raw = yamlio.read_yaml(p)
+    except ParamsError as exc:
+        raise CycleError([exc]) from None
     if not isinstance(raw, dict):
         raise CycleError([ParamsError(p, "expected a mapping with cycle, title, briefings, ...")])
     try:

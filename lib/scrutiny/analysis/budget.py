@@ -32,10 +32,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from scrutiny import config, provenance
+from scrutiny import config, provenance, yamlio
 from scrutiny.errors import ParamsError
 
 #: Council tax bands as a fraction of Band D (Local Government Finance Act 1992, s.5).
@@ -569,10 +568,7 @@ def load_budget(path: str | os.PathLike[str], *, record: bool = True) -> BudgetP
     p = config.resolve(path)
     if not p.is_file():
         raise ParamsError(p, "file not found (expected a budget parameters YAML file)")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ParamsError(p, f"not valid YAML: {err}") from None
+    raw = yamlio.read_yaml(p)  # ParamsError: not UTF-8, not YAML, alias bomb
     params = parse_budget(raw, file=p)
     if record:
         provenance.record_input(

@@ -19,10 +19,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from scrutiny import provenance
+from scrutiny import provenance, yamlio
 from scrutiny.analysis.method import KpiMethod
 from scrutiny.config import PARAMS_DIR
 from scrutiny.data import DataSources, force_geography, load_crimes, load_extract
@@ -192,12 +191,7 @@ def load_registry(path: str | Path | None = None) -> dict[str, Kpi]:
         exist (or is itself a share).
     """
     p = Path(path) if path is not None else DEFAULT_PATH
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParamsError(p, "file not found") from None
-    except yaml.YAMLError as exc:
-        raise ParamsError(p, f"is not valid YAML ({exc})") from None
+    raw = yamlio.read_yaml(p)  # ParamsError: missing, not UTF-8, not YAML, alias bomb
     # A briefing's figures depend on the KPI definitions: an edit must invalidate its cache.
     provenance.record_input(p, description="KPI registry")
     try:

@@ -33,10 +33,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from scrutiny import provenance
+from scrutiny import provenance, yamlio
 from scrutiny.config import PARAMS_DIR
 from scrutiny.errors import ParamsError
 
@@ -246,7 +245,7 @@ def _registry(path: Path) -> dict[str, dict[str, object]] | None:
     """
     if not path.is_file():
         return None
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = yamlio.read_yaml(path) or {}
     entries = raw.get("kpis", []) if isinstance(raw, dict) else []
     return {
         str(e["id"]): {
@@ -424,10 +423,7 @@ def load_plan(path: str | Path = DEFAULT_PLAN_PATH, *, kpis_path: str | Path | N
     path = Path(path)
     if not path.is_file():
         raise ParamsError(path, "file not found (expected the Police and Crime Plan YAML)")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ParamsError(path, f"not valid YAML: {exc}") from None
+    raw = yamlio.read_yaml(path)  # ParamsError: not UTF-8, not YAML, alias bomb
     provenance.record_input(path, description="Police and Crime Plan themes and grading rules")
     return validate_plan(raw, file=path, kpis_path=Path(kpis_path) if kpis_path else None)
 

@@ -52,7 +52,17 @@ def skip_if_source_changed(before: str) -> None:
     [
         ([], ["run", "params"]),
         (["--help"], ["run", "params", "--version"]),
-        (["run", "--help"], ["--only", "--jobs", "--force", "--reports-dir", "--plain"]),
+        (
+            ["run", "--help"],
+            [
+                "--only",
+                "--jobs",
+                "--force",
+                "--reports-dir",
+                "--plain",
+                "--allow-outside-notebooks",
+            ],
+        ),
         (["params", "--help"], ["NOTEBOOK"]),
     ],
 )
@@ -121,6 +131,153 @@ def test_empty_cycle_is_nothing_to_run(tmp_path):
     manifest = read_json(tmp_path / "reports" / "2022-11" / "manifest.json")
     assert manifest["briefings"] == {}
     assert "lists no briefings" in (tmp_path / "reports" / "2022-11" / "index.html").read_text()
+
+
+# ---------------------------------------------------------------------------------------
+# Bad input is refused before any kernel starts: exit 2, a clear message, no traceback,
+# and the pages already published are untouched
+
+
+def refused(tmp_path: Path, cycle: Path, *expected: str) -> str:
+    """Run ``cycle`` over a published page; check it is refused with ``expected``; return stderr."""
+    reports = tmp_path / "reports"
+    page = reports / "2022-11" / "summary.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text("<p>the last good page</p>", encoding="utf-8")
+    before = snapshot(page)
+    res = run_cli("run", cycle, "--reports-dir", reports)
+    assert res.returncode == 2, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "nothing was run" in res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+    for text in expected:
+        assert text in res.stderr, res.stderr
+    assert snapshot(page) == before
+    assert [p.name for p in reports.rglob("*.html")] == ["summary.html"]
+    return res.stderr
+
+
+def summary_cycle(tmp_path: Path, **parameters: object) -> Path:
+    return write_cycle(
+        tmp_path, [{"name": "summary", "notebook": "summary", "parameters": parameters}]
+    )
+
+
+def test_cycle_file_not_utf8(tmp_path):
+    cycle = summary_cycle(tmp_path)
+    data = cycle.read_bytes().replace(b"title: Runner test", b"title: R\xe9sum\xe9 test")
+    cycle.write_bytes(data)
+    offset = data.index(b"\xe9")  # line 2 is "title: R\xe9sum\xe9 test": column 9
+    refused(
+        tmp_path,
+        cycle,
+        f"{cycle}: is not UTF-8 text: byte 0xe9 at byte offset {offset} (line 2, column 9)",
+    )
+
+
+def test_meeting_date_that_does_not_exist(tmp_path):
+    cycle = summary_cycle(tmp_path)
+    text = cycle.read_text(encoding="utf-8")
+    cycle.write_text(text.replace("meeting_date: '2022-11-23'", "meeting_date: 2022-02-30"))
+    refused(
+        tmp_path,
+        cycle,
+        f"{cycle}: line 3, column 15: meeting_date: 2022-02-30 is not a date that exists "
+        "(February 2022 has 28 days)",
+    )
+
+
+def test_alias_bomb_title(tmp_path):
+    cycle = summary_cycle(tmp_path)
+    levels = ["&a0 [" + ", ".join(['"lol"'] * 9) + "]"]
+    levels += [f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    text = cycle.read_text(encoding="utf-8")
+    cycle.write_text(text.replace("title: Runner test cycle", f"title: [{', '.join(levels)}]"))
+    stderr = refused(tmp_path, cycle, f"{cycle}: line 2, column ", "more than 50 YAML aliases")
+    assert "write the values out instead" in stderr
+
+
+def test_unknown_kpi_in_the_agenda(tmp_path):
+    cycle = summary_cycle(tmp_path)
+    with cycle.open("a", encoding="utf-8") as fh:
+        fh.write(
+            "agenda:\n- {id: vawg, title: T, session: open, theme: t, request: r,\n"
+            "   response: r, outcome: o, kpis: [rape, vawg_offences]}\n"
+        )
+    refused(
+        tmp_path,
+        cycle,
+        f"{cycle}: agenda[0] (id 'vawg').kpis: KPI 'vawg_offences' is not in the KPI "
+        "registry (params/kpis.yaml) (expected one of: all_crime, ",
+    )
+
+
+def test_unknown_kpi_in_a_briefing_parameter(tmp_path):
+    cycle = write_cycle(
+        tmp_path,
+        [
+            {
+                "name": "deep_dive",
+                "notebook": "notebooks/deep_dive.ipynb",
+                "parameters": {"kpi": "robbry"},
+            }
+        ],
+    )
+    refused(
+        tmp_path,
+        cycle,
+        f"{cycle} (briefing 'deep_dive'): briefings[0].parameters.kpi: KPI 'robbry' is not in "
+        "the KPI registry (params/kpis.yaml); did you mean 'robbery'?",
+    )
+
+
+def test_action_on_an_item_never_on_the_agenda(tmp_path):
+    cycle = summary_cycle(tmp_path)
+    with cycle.open("a", encoding="utf-8") as fh:
+        fh.write(
+            "agenda: []\nactions:\n- {id: A1, raised_at: '2022-11', item: budget, "
+            "description: d,\n   owner: o, due: 2023-01-31, status: open}\n"
+        )
+    refused(
+        tmp_path,
+        cycle,
+        f"{cycle}: actions[0] (id 'A1'): item 'budget' is not an agenda item of 2022-11 or an "
+        "earlier cycle (expected one of: none)",
+    )
+
+
+def test_data_to_after_the_data(tmp_path):
+    cycle = summary_cycle(tmp_path)
+    cycle.write_text(cycle.read_text(encoding="utf-8").replace("2022-10", "2023-01"))
+    refused(
+        tmp_path,
+        cycle,
+        f"{cycle}: data_to: '2023-01' is after the last month of police.uk street data in "
+        "data/raw/police-uk/leicestershire (the files hold 35 months, 2019-12 to 2022-10); "
+        "used by briefing 'summary'",
+    )
+
+
+def test_notebook_outside_the_project_is_refused(tmp_path):
+    outside = tmp_path / "summary.ipynb"
+    shutil.copy(FIXTURE_CYCLE_DIR / "summary.ipynb", outside)
+    cycle = write_cycle(tmp_path, [{"name": "summary", "notebook": str(outside)}])
+    refused(
+        tmp_path,
+        cycle,
+        f"(briefing 'summary'): briefings[0].notebook: {outside} is outside the project folder",
+        "or run with --allow-outside-notebooks if you trust it",
+    )
+
+
+@pytest.mark.slow
+def test_allow_outside_notebooks_runs_it(tmp_path):
+    outside = tmp_path / "summary.ipynb"
+    shutil.copy(FIXTURE_CYCLE_DIR / "summary.ipynb", outside)
+    cycle = write_cycle(tmp_path, [{"name": "summary", "notebook": str(outside)}])
+    reports = tmp_path / "reports"
+    res = run_cli("run", cycle, "--reports-dir", reports, "--allow-outside-notebooks")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "5,296 offences" in (reports / "2022-11" / "summary.html").read_text()
 
 
 # ---------------------------------------------------------------------------------------

@@ -169,6 +169,13 @@ def run(
     plain: Annotated[
         bool, typer.Option("--plain", help="Print plain progress lines even on a terminal.")
     ] = False,
+    allow_outside_notebooks: Annotated[
+        bool,
+        typer.Option(
+            "--allow-outside-notebooks",
+            help="Run briefing notebooks outside the project folder (refused by default).",
+        ),
+    ] = False,
 ) -> None:
     """Run a cycle's briefings with papermill and publish them as HTML.
 
@@ -178,6 +185,7 @@ def run(
     <cycle>/<briefing>.html, the executed .ipynb, index.html and manifest.json.
     """
     from scrutiny.analysis.board import CycleError
+    from scrutiny.run.params import outside_notebooks_allowed
     from scrutiny.run.runner import run_cycle
 
     out = _console()
@@ -185,8 +193,18 @@ def run(
     live = out.is_terminal and not plain
     progress = _LiveProgress(out) if live else _PlainProgress(out)
     try:
-        if live:
-            with progress:  # type: ignore[attr-defined]
+        with outside_notebooks_allowed(allow_outside_notebooks):
+            if live:
+                with progress:  # type: ignore[attr-defined]
+                    result = run_cycle(
+                        cycle_file,
+                        only=only,
+                        jobs=jobs,
+                        force=force,
+                        reports_dir=reports_dir,
+                        progress=progress,
+                    )
+            else:
                 result = run_cycle(
                     cycle_file,
                     only=only,
@@ -195,15 +213,6 @@ def run(
                     reports_dir=reports_dir,
                     progress=progress,
                 )
-        else:
-            result = run_cycle(
-                cycle_file,
-                only=only,
-                jobs=jobs,
-                force=force,
-                reports_dir=reports_dir,
-                progress=progress,
-            )
     except CycleError as exc:
         n = len(exc.errors)
         err.print(

@@ -455,3 +455,173 @@ def test_default_cycle_passes_its_own_file_to_the_panel_summary():
     params = check_cycle(path, load_cycle(path))
     assert params["panel_summary_public"]["cycle_file"] == "params/cycles/2022-11.yaml"
     assert params["plan_delivery"]["previous_data_to"] == "2022-08"  # 2022-09's data_to
+
+
+# ---------------------------------------------------------------------------------------
+# What the cycle refers to, checked before any kernel: KPI ids, action items, data_to,
+# notebooks inside the project
+
+SUMMARY = FIXTURE_CYCLE_DIR / "summary.ipynb"
+LEICESTERSHIRE_MONTHS = "35 months, 2019-12 to 2022-10"  # 1 (2019) + 12 + 12 + 10 (2022)
+
+
+def fake_inspect(**extra: str):
+    """An ``inspect`` for check_cycle: summary.ipynb's parameters plus ``extra`` (name=default)."""
+    declared = {
+        "cycle": P("cycle", "str", '"2022-11"'),
+        "classification": P("classification", "str", '"OFFICIAL"'),
+        "data_to": P("data_to", "str", '"2022-10"'),
+        "area": P("area", "str", '"Leicester"'),
+    }
+    for name, default in extra.items():
+        declared[name] = P(name, type(__import__("ast").literal_eval(default)).__name__, default)
+    return lambda nb: declared
+
+
+def test_unknown_kpi_in_parameters_and_agenda_is_named(tmp_path):
+    text = GOOD.replace(
+        "      area: Rutland\n",
+        "      area: Rutland\n      kpi: robbry\n      kpis: [burglary, burglery]\n"
+        "      lead_kpi: rape\n      other_kpi: ''\n",
+    )
+    text += (
+        "agenda:\n  - id: vawg\n    title: T\n    session: open\n    theme: t\n"
+        "    request: r\n    response: r\n    outcome: o\n    kpis: [rape, vawg_offences]\n"
+    )
+    p = write(tmp_path, text)
+    inspect = fake_inspect(kpi='"all_crime"', kpis="[]", lead_kpi='""', other_kpi='""')
+    with pytest.raises(CycleError) as exc:
+        check_cycle(p, load_cycle(p), inspect=inspect)
+    texts = errors_of(exc)
+    assert len(texts) == 3  # rape, burglary and the empty other_kpi are fine
+    assert texts[0].startswith(
+        f"{p} (briefing 'summary'): briefings[0].parameters.kpi: KPI 'robbry' is not in the "
+        "KPI registry (params/kpis.yaml); did you mean 'robbery'? (expected one of: all_crime,"
+    )
+    assert "briefings[0].parameters.kpis: KPI 'burglery' is not in the KPI registry" in texts[1]
+    assert "did you mean 'burglary'?" in texts[1]
+    assert texts[2].startswith(
+        f"{p}: agenda[0] (id 'vawg').kpis: KPI 'vawg_offences' is not in the KPI registry"
+    )
+
+
+def test_kpi_in_defaults_is_reported_once(tmp_path):
+    text = GOOD.replace("  force: Leicestershire Police\n", "  kpi: knife_crime\n")
+    text += "  - name: second\n    notebook: tests/fixtures/cycle/summary.ipynb\n"
+    p = write(tmp_path, text)
+    with pytest.raises(CycleError) as exc:
+        check_cycle(p, load_cycle(p), inspect=fake_inspect(kpi='"all_crime"'))
+    (only,) = errors_of(exc)
+    assert only.startswith(f"{p}: defaults.kpi: KPI 'knife_crime' is not in the KPI registry")
+
+
+ACTIONS = """\
+agenda:
+  - {id: vawg, title: T, session: open, theme: t, request: r, response: r, outcome: o}
+actions:
+  - {id: A1, raised_at: "2022-09", item: recruitment, description: d, owner: o,
+     due: 2023-01-31, status: open}
+  - {id: A2, raised_at: "2022-11", item: vawg, description: d, owner: o,
+     due: 2023-01-31, status: open}
+  - {id: A3, raised_at: "2022-11", item: budget, description: d, owner: o,
+     due: 2023-01-31, status: open}
+"""
+
+
+def test_action_items_must_be_on_this_or_an_earlier_agenda(tmp_path):
+    p = write(tmp_path, GOOD + ACTIONS)
+    with pytest.raises(CycleError) as exc:
+        check_cycle(p, load_cycle(p))
+    texts = errors_of(exc)
+    assert texts == [
+        f"{p}: actions[0] (id 'A1'): item 'recruitment' is not an agenda item of 2022-11 or an "
+        "earlier cycle (expected one of: vawg)",
+        f"{p}: actions[2] (id 'A3'): item 'budget' is not an agenda item of 2022-11 or an "
+        "earlier cycle (expected one of: vawg)",
+    ]
+    # The September cycle in the same folder has 'recruitment' on its agenda: A1 is fine.
+    sept = GOOD.replace("2022-11", "2022-09").replace("2022-10", "2022-08")
+    sept += "agenda:\n  - {id: recruitment, title: T, session: open, theme: t, request: r,\n"
+    sept += "     response: r, outcome: o}\n"
+    write(tmp_path, sept, "2022-09.yaml")
+    with pytest.raises(CycleError) as exc:
+        check_cycle(p, load_cycle(p))
+    (only,) = errors_of(exc)
+    assert "actions[2] (id 'A3'): item 'budget'" in only
+    assert "(expected one of: recruitment, vawg)" in only
+
+
+def test_data_to_after_the_last_month_of_data_says_which_months_exist(tmp_path):
+    p = write(tmp_path, GOOD.replace('"2022-10"', '"2023-01"'))
+    with pytest.raises(CycleError) as exc:
+        check_cycle(p, load_cycle(p))
+    assert errors_of(exc) == [
+        f"{p}: data_to: '2023-01' is after the last month of police.uk street data in "
+        f"data/raw/police-uk/leicestershire (the files hold {LEICESTERSHIRE_MONTHS}); "
+        "used by briefing 'summary'"
+    ]
+
+
+def test_data_to_before_the_first_month_in_a_street_crime_parameter(tmp_path, street_dir):
+    text = GOOD.replace("      area: Rutland\n", f"      street_crime: {street_dir}\n")
+    text = text.replace('"2022-10"', '"2021-12"')
+    text += "  - name: second\n    notebook: tests/fixtures/cycle/summary.ipynb\n"
+    p = write(tmp_path, text)
+    inspect = fake_inspect(street_crime='"data/raw/police-uk/leicestershire"')
+    with pytest.raises(CycleError) as exc:
+        check_cycle(p, load_cycle(p), inspect=inspect)
+    # Testshire holds 2022-01, 2022-02 and 2022-04; the second briefing reads the
+    # notebook's default street_crime (Leicestershire, from 2019-12), so 2021-12 is fine.
+    assert errors_of(exc) == [
+        f"{p}: data_to: '2021-12' is before the first month of police.uk street data in "
+        f"{street_dir} (the files hold 3 months, 2022-01 to 2022-04, without 2022-03); "
+        "used by briefing 'summary'"
+    ]
+
+
+def test_data_to_not_a_month_and_street_files_that_cannot_be_listed(tmp_path):
+    text = GOOD.replace("      area: Rutland\n", "      data_to: October\n")
+    text += "  - name: second\n    notebook: tests/fixtures/cycle/summary.ipynb\n"
+    text += f"    parameters:\n      street_crime: {tmp_path / 'nowhere'}\n"
+    p = write(tmp_path, text)
+    with pytest.raises(CycleError) as exc:
+        check_cycle(p, load_cycle(p), inspect=fake_inspect(street_crime='""'))
+    texts = errors_of(exc)
+    assert texts == [
+        f"{p} (briefing 'summary'): briefings[0].parameters.data_to: 'October' is not a month "
+        "written YYYY-MM",
+        f"{p} (briefing 'second'): briefings[1].parameters.street_crime: the police.uk street "
+        f"files cannot be listed to check data_to: {tmp_path / 'nowhere'}: does not exist "
+        "(expected police.uk street files)",
+    ]
+
+
+def test_notebook_outside_the_project_is_refused_unless_allowed(tmp_path):
+    from scrutiny.run.params import outside_notebooks_allowed
+
+    outside = tmp_path / "summary.ipynb"
+    outside.write_bytes(SUMMARY.read_bytes())
+    text = GOOD.replace("tests/fixtures/cycle/summary.ipynb", str(outside))
+    text += "  - name: climber\n    notebook: ../elsewhere/x.ipynb\n"
+    text += "  - name: inside\n    notebook: notebooks/../tests/fixtures/cycle/summary.ipynb\n"
+    p = write(tmp_path, text)
+    with pytest.raises(CycleError) as exc:
+        check_cycle(p, load_cycle(p))
+    root = Path(__file__).resolve().parents[2]
+    assert errors_of(exc) == [
+        f"{p} (briefing 'summary'): briefings[0].notebook: {outside} is outside the project "
+        f"folder {root}; keep briefing notebooks inside it (e.g. in notebooks/), or run with "
+        "--allow-outside-notebooks if you trust it",
+        f"{p} (briefing 'climber'): briefings[1].notebook: ../elsewhere/x.ipynb is outside the "
+        f"project folder {root}; keep briefing notebooks inside it (e.g. in notebooks/), or "
+        "run with --allow-outside-notebooks if you trust it",
+    ]
+    # Allowed: the outside notebook is checked like any other (the climber does not exist).
+    with pytest.raises(CycleError) as exc:
+        check_cycle(p, load_cycle(p), allow_outside_notebooks=True)
+    assert errors_of(exc) == [
+        f"{p} (briefing 'climber'): briefings[1].notebook: ../elsewhere/x.ipynb does not exist"
+    ]
+    with outside_notebooks_allowed(), pytest.raises(CycleError) as exc:
+        check_cycle(p, load_cycle(p))
+    assert len(exc.value.errors) == 1 and "does not exist" in str(exc.value)

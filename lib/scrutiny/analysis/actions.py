@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 
+from scrutiny import yamlio
 from scrutiny.analysis.board import CONTEXT_PARAMETERS, Action, AgendaItem, Cycle, load_cycle
 from scrutiny.config import PARAMS_DIR
 from scrutiny.errors import ParamsError
@@ -183,6 +184,56 @@ def closed_session_note(agenda: Sequence[AgendaItem], actions: Sequence[Action])
 # --------------------------------------------------------------------------- validation
 
 
+def action_item_problems(
+    cycle: Cycle,
+    earlier: Mapping[str, Cycle] | Sequence[Cycle] = (),
+    *,
+    file: str | Path,
+) -> list[ParamsError]:
+    """Every problem :func:`validate_action_items` checks for, all at once (empty: none).
+
+    Parameters
+    ----------
+    cycle, earlier, file
+        As for :func:`validate_action_items`.
+
+    Returns
+    -------
+    list of ParamsError
+        One per problem, in the order of the actions.
+    """
+    others = list(earlier.values()) if isinstance(earlier, Mapping) else list(earlier)
+    known: dict[str, str] = {}  # item id -> the latest cycle (up to this one) naming it
+    for c in sorted(others, key=lambda c: c.cycle):
+        if c.cycle < cycle.cycle:
+            known.update({i.id: c.cycle for i in c.agenda})
+    known.update({i.id: cycle.cycle for i in cycle.agenda})
+    seen: set[str] = set()
+    problems: list[ParamsError] = []
+    for n, a in enumerate(cycle.actions):
+        where = f"actions[{n}] (id '{a.id}')"
+        if a.id in seen:
+            problems.append(ParamsError(file, f"{where}: the action id appears more than once"))
+        seen.add(a.id)
+        if a.raised_at > cycle.cycle:
+            problems.append(
+                ParamsError(
+                    file,
+                    f"{where}: raised_at '{a.raised_at}' is after this cycle ({cycle.cycle})",
+                )
+            )
+        if a.item not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            problems.append(
+                ParamsError(
+                    file,
+                    f"{where}: item '{a.item}' is not an agenda item of {cycle.cycle} or an "
+                    f"earlier cycle (expected one of: {listed})",
+                )
+            )
+    return problems
+
+
 def validate_action_items(
     cycle: Cycle,
     earlier: Mapping[str, Cycle] | Sequence[Cycle] = (),
@@ -193,6 +244,7 @@ def validate_action_items(
 
     Every action's ``item`` must name an agenda item of this cycle or an earlier one, its
     ``raised_at`` must not be after this cycle, and action ids must not repeat.
+    :func:`action_item_problems` returns every problem instead of raising the first.
 
     Parameters
     ----------
@@ -206,32 +258,12 @@ def validate_action_items(
     Raises
     ------
     ParamsError
-        Naming the file, the action (``actions[i]`` and its id) and what was expected.
+        The first problem, naming the file, the action (``actions[i]`` and its id) and
+        what was expected.
     """
-    others = list(earlier.values()) if isinstance(earlier, Mapping) else list(earlier)
-    known: dict[str, str] = {}  # item id -> the latest cycle (up to this one) naming it
-    for c in sorted(others, key=lambda c: c.cycle):
-        if c.cycle < cycle.cycle:
-            known.update({i.id: c.cycle for i in c.agenda})
-    known.update({i.id: cycle.cycle for i in cycle.agenda})
-    seen: set[str] = set()
-    for n, a in enumerate(cycle.actions):
-        where = f"actions[{n}] (id '{a.id}')"
-        if a.id in seen:
-            raise ParamsError(file, f"{where}: the action id appears more than once")
-        seen.add(a.id)
-        if a.raised_at > cycle.cycle:
-            raise ParamsError(
-                file,
-                f"{where}: raised_at '{a.raised_at}' is after this cycle ({cycle.cycle})",
-            )
-        if a.item not in known:
-            listed = ", ".join(sorted(known)) or "none"
-            raise ParamsError(
-                file,
-                f"{where}: item '{a.item}' is not an agenda item of {cycle.cycle} or an earlier "
-                f"cycle (expected one of: {listed})",
-            )
+    problems = action_item_problems(cycle, earlier, file=file)
+    if problems:
+        raise problems[0]
 
 
 def load_cycles(cycles_dir: str | Path = CYCLES_DIR) -> dict[str, Cycle]:
@@ -361,7 +393,7 @@ def new_cycle(
     """
     src = Path(latest_cycle_path)
     latest = load_cycle(src)
-    raw = yaml.safe_load(src.read_text(encoding="utf-8"))
+    raw = yamlio.read_yaml(src)
     if not isinstance(new_cycle_id, str) or not _CYCLE_ID.match(new_cycle_id):
         raise ParamsError(src, f"new cycle '{new_cycle_id}' is not a month written YYYY-MM")
     if new_cycle_id <= latest.cycle:
@@ -434,8 +466,8 @@ def new_cycle(
     text = "\n".join(header) + body
     # The generated file must load: fail here rather than when the analyst runs it.
     try:
-        Cycle.model_validate(yaml.safe_load(text))
-    except ValidationError as exc:  # pragma: no cover - a bug in this function
+        Cycle.model_validate(yamlio.parse_yaml(text, f"{new_cycle_id}.yaml"))
+    except (ValidationError, ParamsError) as exc:  # pragma: no cover - a bug in this function
         raise ParamsError(f"{new_cycle_id}.yaml", f"generated file is invalid: {exc}") from None
     return text
 

@@ -160,6 +160,33 @@ def find_files(path: str | Path, kind: str) -> list[RawFile]:
     return files
 
 
+def months_available(path: str | Path, kind: str = "street") -> list[str]:
+    """The months (``YYYY-MM``) of the police.uk files of ``kind`` at ``path``, by name only.
+
+    Cheap: lists the folder or the archive's members and reads no file, so the runner can
+    check a cycle's ``data_to`` before any kernel starts.
+
+    Parameters
+    ----------
+    path
+        As for :func:`find_files`.
+    kind
+        ``street``, ``outcomes`` or ``stop-and-search``.
+
+    Returns
+    -------
+    list of str
+        Sorted months; empty when no file name holds a month (e.g. one ``crimes.csv``).
+
+    Raises
+    ------
+    DataError
+        As :func:`find_files`.
+    """
+    months = {m.group(1) for f in find_files(path, kind) if (m := _MONTH_IN_NAME.search(f.name))}
+    return sorted(months)
+
+
 def _read_many(
     files: Sequence[RawFile], columns: list[str], optional: Sequence[str] = ()
 ) -> tuple[pa.Table, np.ndarray, list[str]]:

@@ -4,24 +4,27 @@ A cycle file (``params/cycles/YYYY-MM.yaml``) says which briefings a Corporate G
 Board cycle produces and with which parameters. :func:`load_cycle` reads it into the
 :class:`Cycle` model (unknown keys anywhere are errors) and :func:`resolve_parameters`
 checks each briefing's parameters against the cell tagged ``parameters`` in its notebook
-(:func:`inspect_parameters`, built on papermill's ``inspect_notebook``). Every problem is
-reported with the file, the briefing and the key, all at once, as :class:`CycleError`.
+(:func:`inspect_parameters`, built on papermill's ``inspect_notebook``).
+:func:`check_cycle` then checks what the cycle refers to: notebooks inside the project,
+KPI ids in the registry, actions raised on an agenda item, and a ``data_to`` month that
+the police.uk files hold. Every problem is reported with the file, the briefing and the
+key, all at once, as :class:`CycleError`.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from scrutiny import config
+from scrutiny import config, yamlio
 from scrutiny.analysis.board import (
     RUNNER_PARAMETERS,
     Briefing,
@@ -30,7 +33,28 @@ from scrutiny.analysis.board import (
     load_cycle,
     suggest_key,
 )
-from scrutiny.errors import ParamsError
+from scrutiny.errors import DataError, ParamsError
+
+#: Parameter names that hold KPI ids (checked against ``params/kpis.yaml``).
+KPI_PARAMETER = re.compile(r"^(kpi|kpis|.+_kpi)$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+# Set by ``scrutiny run --allow-outside-notebooks`` (see outside_notebooks_allowed).
+_ALLOW_OUTSIDE: ContextVar[bool] = ContextVar("allow_outside_notebooks", default=False)
+
+
+@contextlib.contextmanager
+def outside_notebooks_allowed(allowed: bool = True) -> Iterator[None]:
+    """Let :func:`check_cycle` accept notebooks outside the project while the block runs.
+
+    ``scrutiny run --allow-outside-notebooks`` wraps the run in this, so the runner's own
+    call of :func:`check_cycle` sees the choice without a new argument.
+    """
+    token = _ALLOW_OUTSIDE.set(allowed)
+    try:
+        yield
+    finally:
+        _ALLOW_OUTSIDE.reset(token)
 
 
 @dataclass(frozen=True)
@@ -320,8 +344,8 @@ def cycle_context(path: str | Path, cycle: Cycle) -> dict[str, Any]:
     )
     if earlier:
         try:
-            prev = yaml.safe_load(earlier[-1].read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
+            prev = yamlio.read_yaml(earlier[-1]) or {}
+        except ParamsError:
             prev = {}
         if isinstance(prev, dict) and prev.get("data_to"):
             out["previous_cycle"] = earlier[-1].stem
@@ -329,13 +353,234 @@ def cycle_context(path: str | Path, cycle: Cycle) -> dict[str, Any]:
     return out
 
 
+def _outside_project(notebook: Path) -> bool:
+    """True when ``notebook`` (symbolic links followed) is not inside the project folder."""
+    return not notebook.resolve().is_relative_to(config.PROJECT_ROOT.resolve())
+
+
+def _origin(cycle: Cycle, briefing: Briefing, index: int, key: str) -> str:
+    """Where the value of ``key`` passed to a briefing is set in the cycle file."""
+    if key in briefing.parameters:
+        return f"briefings[{index}].parameters.{key}"
+    if key == "data_to" and key in cycle.defaults:
+        return "data_to"
+    if key in cycle.defaults:
+        return f"defaults.{key}"
+    return f"{briefing.notebook} (its default {key})"
+
+
+def _literal_default(param: NotebookParameter | None) -> Any:
+    ok, value = _literal(param.default) if param is not None else (False, None)
+    return value if ok else None
+
+
+def kpi_problems(
+    path: str | Path,
+    cycle: Cycle,
+    params: Mapping[str, Mapping[str, Any]],
+    *,
+    registry: Callable[[], Mapping[str, Any]] | None = None,
+) -> list[ParamsError]:
+    """KPI ids the cycle names that are not in the KPI registry (``params/kpis.yaml``).
+
+    Checked: every briefing parameter set by the cycle whose name is ``kpi``, ``kpis`` or
+    ends in ``_kpi`` (a string or a list of strings; ``""`` means "none"), and every agenda
+    item's ``kpis``.
+
+    Parameters
+    ----------
+    path
+        The cycle file, named in errors.
+    cycle
+        The loaded cycle.
+    params
+        Briefing name to the parameters resolved for it (:func:`resolve_parameters`).
+    registry
+        Returns the registry (default :func:`scrutiny.analysis.kpis.load_registry`); only
+        called when there is an id to check.
+    """
+    wanted: list[tuple[str, str | None, str]] = []  # (where, briefing, id)
+    for i, b in enumerate(cycle.briefings):
+        for key, value in params.get(b.name, {}).items():
+            if not KPI_PARAMETER.match(key):
+                continue
+            ids = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+            where = _origin(cycle, b, i, key)
+            owner = b.name if where.startswith("briefings[") else None
+            wanted += [(where, owner, k) for k in ids if isinstance(k, str) and k.strip()]
+    for j, item in enumerate(cycle.agenda):
+        wanted += [(f"agenda[{j}] (id '{item.id}').kpis", None, k) for k in item.kpis]
+    if not wanted:
+        return []
+    if registry is None:
+        from scrutiny.analysis.kpis import load_registry
+
+        registry = load_registry
+    try:
+        known = list(registry())
+    except ParamsError as exc:
+        return [ParamsError(path, f"the KPI registry cannot be read to check KPI ids: {exc}")]
+    problems: list[ParamsError] = []
+    seen: set[tuple[str, str]] = set()
+    for where, owner, kpi in wanted:
+        if kpi in known or (where, kpi) in seen:
+            continue
+        seen.add((where, kpi))
+        problems.append(
+            ParamsError(
+                path,
+                f"{where}: KPI '{kpi}' is not in the KPI registry (params/kpis.yaml)"
+                f"{suggest_key(kpi, known)} (expected one of: {', '.join(known)})",
+                owner,
+            )
+        )
+    return problems
+
+
+def action_problems(path: str | Path, cycle: Cycle) -> list[ParamsError]:
+    """Actions whose ``item`` is on neither this cycle's agenda nor an earlier cycle's.
+
+    The earlier cycles are the ``YYYY-MM.yaml`` files in the same folder that sort before
+    this one (see :func:`scrutiny.analysis.actions.validate_action_items`). An earlier file
+    that cannot be read is left out, and named when an item is then not found.
+    """
+    if not cycle.actions:
+        return []
+    from scrutiny.analysis.actions import action_item_problems
+
+    p = Path(path)
+    earlier: dict[str, Cycle] = {}
+    unreadable: list[str] = []
+    for f in sorted(p.parent.glob("*.yaml")):
+        if not _MONTH.match(f.stem) or f.stem >= cycle.cycle or f.resolve() == p.resolve():
+            continue
+        try:
+            earlier[f.stem] = load_cycle(f)
+        except CycleError:
+            unreadable.append(f.name)
+    problems = action_item_problems(cycle, earlier, file=path)
+    if unreadable:
+        note = f" (not searched, as they cannot be read: {', '.join(unreadable)})"
+        problems = [
+            ParamsError(e.file, e.problem + note) if "is not an agenda item" in e.problem else e
+            for e in problems
+        ]
+    return problems
+
+
+def _describe_months(months: list[str]) -> str:
+    """Say which months are present: ``35 months, 2019-12 to 2022-10[, without ...]``."""
+    first, last = months[0], months[-1]
+    y, m = int(first[:4]), int(first[5:])
+    gaps = []
+    while f"{y:04d}-{m:02d}" < last:
+        m, y = (1, y + 1) if m == 12 else (m + 1, y)
+        if f"{y:04d}-{m:02d}" not in months:
+            gaps.append(f"{y:04d}-{m:02d}")
+    text = f"{len(months)} month{'s' if len(months) != 1 else ''}, {first} to {last}"
+    if gaps:
+        text += f", without {', '.join(gaps[:12])}{' ...' if len(gaps) > 12 else ''}"
+    return text
+
+
+def data_to_problems(
+    path: str | Path,
+    cycle: Cycle,
+    params: Mapping[str, Mapping[str, Any]],
+    declared: Mapping[str, Mapping[str, NotebookParameter]],
+) -> list[ParamsError]:
+    """``data_to`` months outside the police.uk street files each briefing would read.
+
+    A briefing is checked when its notebook declares ``data_to``. Its street files are the
+    ``street_crime`` the cycle passes it, else its notebook's default ``street_crime``,
+    else :class:`scrutiny.data.sources.DataSources`' default. Only the ``YYYY-MM`` in the
+    file names are read (:func:`scrutiny.data.police_uk.months_available`), so the check is
+    cheap. Briefings sharing the same month and files share one error.
+    """
+    from scrutiny.data.csvio import display_path
+    from scrutiny.data.police_uk import months_available
+    from scrutiny.data.sources import DataSources
+
+    groups: dict[tuple[str, str, str], list[str]] = {}  # (where, data_to, street) -> briefings
+    street_where: dict[str, str] = {}
+    problems: list[ParamsError] = []
+    for i, b in enumerate(cycle.briefings):
+        names = declared.get(b.name, {})
+        if "data_to" not in names:
+            continue
+        given = params.get(b.name, {})
+        data_to = given.get("data_to", _literal_default(names.get("data_to")))
+        if not isinstance(data_to, str):
+            continue  # a wrong type is reported by resolve_parameters
+        where = _origin(cycle, b, i, "data_to")
+        if not _MONTH.match(data_to):
+            problems.append(
+                ParamsError(path, f"{where}: '{data_to}' is not a month written YYYY-MM", b.name)
+            )
+            continue
+        if "street_crime" in given:
+            street, swhere = given["street_crime"], _origin(cycle, b, i, "street_crime")
+        elif "street_crime" in names:
+            street = _literal_default(names["street_crime"])
+            swhere = f"{b.notebook} (its default street_crime)"
+        else:
+            street, swhere = DataSources().street_crime, "the default police.uk files"
+        if not isinstance(street, str) or not street.strip():
+            continue
+        street_where.setdefault(street, swhere)
+        groups.setdefault((where, data_to, street), []).append(b.name)
+
+    listed: dict[str, list[str] | DataError] = {}
+    for (where, data_to, street), briefings in groups.items():
+        if street not in listed:
+            try:
+                listed[street] = months_available(config.resolve(street), "street")
+            except DataError as exc:
+                listed[street] = exc
+                problems.append(
+                    ParamsError(
+                        path,
+                        f"{street_where[street]}: the police.uk street files cannot be listed "
+                        f"to check data_to: {exc}",
+                        briefings[0] if len(briefings) == 1 else None,
+                    )
+                )
+        months = listed[street]
+        if isinstance(months, DataError) or not months:
+            continue
+        if months[0] <= data_to <= months[-1]:
+            continue
+        side = "after the last" if data_to > months[-1] else "before the first"
+        used = (
+            f"; used by briefing '{briefings[0]}'"
+            if len(briefings) == 1
+            else f"; used by briefings {', '.join(briefings)}"
+        )
+        problems.append(
+            ParamsError(
+                path,
+                f"{where}: '{data_to}' is {side} month of police.uk street data in "
+                f"{display_path(config.resolve(street))} (the files hold "
+                f"{_describe_months(months)}){used}",
+            )
+        )
+    return problems
+
+
 def check_cycle(
     path: str | Path,
     cycle: Cycle,
     *,
     inspect: Callable[[Path], Mapping[str, NotebookParameter]] = inspect_parameters,
+    allow_outside_notebooks: bool | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Check every briefing's notebook and parameters; return name -> parameters to pass.
+
+    Besides each briefing's parameters (:func:`resolve_parameters`), checks that every
+    notebook is inside the project (unless allowed), that every KPI id the cycle names is
+    in the registry (:func:`kpi_problems`), that every action was raised on an agenda item
+    (:func:`action_problems`) and that each ``data_to`` lies within the police.uk months
+    present (:func:`data_to_problems`).
 
     Parameters
     ----------
@@ -345,17 +590,35 @@ def check_cycle(
         The cycle from :func:`load_cycle`.
     inspect
         How to read a notebook's parameters cell (the runner passes a memoised one).
+    allow_outside_notebooks
+        Accept notebooks outside the project folder (an absolute path elsewhere, or ``..``
+        climbing out of it). ``None``: as set by :func:`outside_notebooks_allowed`
+        (``scrutiny run --allow-outside-notebooks``), else refused.
 
     Raises
     ------
     CycleError
-        Listing every missing notebook, unknown parameter and wrong type.
+        Listing every problem found.
     """
+    if allow_outside_notebooks is None:
+        allow_outside_notebooks = _ALLOW_OUTSIDE.get()
     errors: list[ParamsError] = []
     out: dict[str, dict[str, Any]] = {}
+    declared_by: dict[str, Mapping[str, NotebookParameter]] = {}
     context = cycle_context(path, cycle)
     for i, b in enumerate(cycle.briefings):
         nb = notebook_path(b)
+        if not allow_outside_notebooks and _outside_project(nb):
+            errors.append(
+                ParamsError(
+                    path,
+                    f"briefings[{i}].notebook: {b.notebook} is outside the project folder "
+                    f"{config.PROJECT_ROOT}; keep briefing notebooks inside it (e.g. in "
+                    "notebooks/), or run with --allow-outside-notebooks if you trust it",
+                    b.name,
+                )
+            )
+            continue
         if not nb.is_file():
             errors.append(
                 ParamsError(path, f"briefings[{i}].notebook: {b.notebook} does not exist", b.name)
@@ -371,12 +634,18 @@ def check_cycle(
         )
         errors.extend(problems)
         out[b.name] = params
+        declared_by[b.name] = declared
+    errors.extend(kpi_problems(path, cycle, out))
+    errors.extend(action_problems(path, cycle))
+    errors.extend(data_to_problems(path, cycle, out, declared_by))
     if errors:
         raise CycleError(errors)
     return out
 
 
-def validate_cycle(path: str | Path) -> tuple[Cycle, dict[str, dict[str, Any]]]:
+def validate_cycle(
+    path: str | Path, *, allow_outside_notebooks: bool | None = None
+) -> tuple[Cycle, dict[str, dict[str, Any]]]:
     """Load a cycle file and check all its briefings: :func:`load_cycle` + :func:`check_cycle`."""
     cycle = load_cycle(path)
-    return cycle, check_cycle(path, cycle)
+    return cycle, check_cycle(path, cycle, allow_outside_notebooks=allow_outside_notebooks)

@@ -24,7 +24,7 @@ from scrutiny.data.quality import DataQuality, SourceUsed
 from scrutiny.data.sources import DataSources
 from scrutiny.errors import ParamsError
 
-LOADER_VERSION = "crimes-1"
+LOADER_VERSION = "crimes-2"  # 2: impossible coordinates removed and counted
 
 COLUMNS = [
     "month",

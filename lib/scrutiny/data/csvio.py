@@ -4,6 +4,12 @@ The fast path hands the bytes to pyarrow's CSV reader. When pyarrow refuses a fi
 truncated row, text that is not UTF-8) the slow path re-reads it with the ``csv`` module
 to name the line, so the user gets "line 4,312: has 7 fields, not 12" rather than a
 traceback. Files may be plain, gzip-compressed, or members of a zip archive.
+
+Limits (module constants, so a test or an unusual deployment can change them):
+:data:`MAX_LINE_BYTES` per line, and for compressed files :data:`MAX_FILE_BYTES` after
+decompression and :data:`MAX_EXPANSION_RATIO` times the compressed size (checked once a
+file expands beyond :data:`RATIO_CHECK_FROM_BYTES`), so a zip or gzip bomb is refused with
+an error naming the member before it fills the memory.
 """
 
 from __future__ import annotations
@@ -27,6 +33,45 @@ from scrutiny import config
 from scrutiny.errors import DataError
 
 UTF8 = "UTF-8 text (re-save the file as UTF-8 CSV)"
+
+#: Longest line accepted (police.uk lines are a few hundred bytes; pyarrow reads 1 MiB blocks).
+MAX_LINE_BYTES = 1 << 20
+#: Largest file accepted after decompression (police.uk's largest monthly file is ~25 MB).
+MAX_FILE_BYTES = 1 << 30
+#: Most a compressed file may expand, as a multiple of its compressed size (CSV: ~5 to 20).
+MAX_EXPANSION_RATIO = 100
+#: Files expanding to less than this are not held to the ratio (small files vary widely).
+RATIO_CHECK_FROM_BYTES = 8 << 20
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def expansion_problem(compressed: int, expanded: int, *, at_least: bool = False) -> str | None:
+    """Say why a file that expands from ``compressed`` to ``expanded`` bytes is refused.
+
+    Returns None when it is within :data:`MAX_FILE_BYTES` and, above
+    :data:`RATIO_CHECK_FROM_BYTES`, within :data:`MAX_EXPANSION_RATIO` times its size.
+    ``at_least``: reading stopped at ``expanded`` bytes, so the file is larger still.
+    """
+    ratio = expanded / max(compressed, 1)
+    if expanded > MAX_FILE_BYTES:
+        why = f"more than the limit of {MAX_FILE_BYTES:,} bytes"
+    elif expanded > RATIO_CHECK_FROM_BYTES and ratio > MAX_EXPANSION_RATIO:
+        why = f"more than {MAX_EXPANSION_RATIO} times its compressed size"
+    else:
+        return None
+    return (
+        f"expands from {compressed:,} to {'at least ' if at_least else ''}{expanded:,} bytes "
+        f"({ratio:,.0f} times), {why}: "
+        "it looks like a zip bomb or a damaged file, so it is not read"
+    )
+
+
+def _cap(compressed: int) -> int:
+    """Most bytes worth decompressing from ``compressed`` bytes (one more breaks a limit)."""
+    return min(MAX_FILE_BYTES, max(RATIO_CHECK_FROM_BYTES, compressed * MAX_EXPANSION_RATIO))
+
+
+_BOMB_EXPECTED = "a police.uk file as published (download it again)"
 
 
 def display_path(path: Path) -> str:
@@ -64,32 +109,102 @@ class RawFile:
         return Path(self.member).name if self.member else self.path.name
 
     def read_bytes(self) -> bytes:
-        """Return the file's content, decompressed when it is gzip."""
+        """Return the file's content, decompressed when it is gzip.
+
+        Raises
+        ------
+        DataError
+            The file cannot be read, the archive is damaged, or the content would expand
+            beyond the limits (:func:`expansion_problem`).
+        """
         if self.member is not None:
+            data = self._read_member()
+        else:
             try:
-                with zipfile.ZipFile(self.path) as zf:
-                    data = zf.read(self.member)
-            except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+                data = self.path.read_bytes()
+            except OSError as exc:
                 raise DataError(
                     self.label,
-                    f"cannot be read from the archive ({exc}); the zip looks damaged or truncated",
-                    expected="a complete zip archive as police.uk produces it",
+                    f"cannot be read ({exc.strerror or exc})",
+                    expected="a readable file",
                 ) from None
-        else:
-            data = self.path.read_bytes()
         if data[:2] == b"\x1f\x8b":
             data = _gunzip(data, self.label)
         return data
 
+    def _read_member(self) -> bytes:
+        assert self.member is not None
+        data = b""
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                info = zf.getinfo(self.member)
+                problem = expansion_problem(info.compress_size, info.file_size)
+                if problem is None:  # read no more than the limits allow, whatever it claims
+                    cap = _cap(info.compress_size)
+                    with zf.open(info) as fh:
+                        data = fh.read(cap + 1)
+                    if len(data) > cap:
+                        problem = expansion_problem(info.compress_size, len(data), at_least=True)
+        except (zipfile.BadZipFile, EOFError, zlib.error, KeyError, OSError) as exc:
+            raise DataError(
+                self.label,
+                f"cannot be read from the archive ({exc}); the zip looks damaged or truncated",
+                expected="a complete zip archive as police.uk produces it",
+            ) from None
+        if problem is not None:
+            raise DataError(self.label, problem, expected=_BOMB_EXPECTED)
+        return data
+
+
+def list_zip(path: Path, keep: Callable[[str], bool]) -> list[RawFile]:
+    """The members of a zip archive whose names ``keep`` accepts, checked before any is read.
+
+    Raises
+    ------
+    DataError
+        The archive is damaged or truncated (no readable central directory), or a member
+        would expand beyond the limits (:func:`expansion_problem`), naming the member.
+    """
+    label = display_path(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = [i for i in zf.infolist() if not i.is_dir() and keep(i.filename)]
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise DataError(
+            label,
+            f"is a damaged or truncated zip archive ({exc})",
+            expected="a complete zip archive as police.uk produces it (download it again)",
+        ) from None
+    for info in infos:
+        problem = expansion_problem(info.compress_size, info.file_size)
+        if problem is not None:
+            raise DataError(f"{label}:{info.filename}", problem, expected=_BOMB_EXPECTED)
+    return [RawFile(path, i.filename) for i in sorted(infos, key=lambda i: i.filename)]
+
+
+def looks_like_zip(path: Path) -> bool:
+    """True when ``path`` is named ``.zip`` or starts like a zip archive (even a damaged one)."""
+    if path.suffix.lower() == ".zip":
+        return True
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) in _ZIP_MAGIC
+    except OSError:
+        return False
+
 
 def _gunzip(data: bytes, label: str) -> bytes:
     d = zlib.decompressobj(wbits=47)
+    cap = _cap(len(data))
     try:
-        out = d.decompress(data)
+        out = d.decompress(data, cap + 1)
     except zlib.error as exc:
         raise DataError(
             label, f"is not a readable gzip file ({exc})", expected="a complete .gz file"
         ) from None
+    if len(out) > cap:
+        problem = expansion_problem(len(data), len(out), at_least=True)
+        raise DataError(label, str(problem), expected=_BOMB_EXPECTED)
     if not d.eof:
         lines = out.count(b"\n")
         raise DataError(
@@ -113,9 +228,29 @@ def _check_encoding_start(data: bytes, label: str) -> bytes:
     return data
 
 
+def _too_long(length: int, label: str, line: int) -> DataError:
+    return DataError(
+        label,
+        f"line {line} is {length:,} bytes long without a line break: the file is damaged or "
+        "not a CSV file",
+        expected=f"lines shorter than {MAX_LINE_BYTES:,} bytes (police.uk lines are a few "
+        "hundred bytes)",
+        row=line,
+    )
+
+
+def _normalise_newlines(data: bytes) -> bytes:
+    """Read lines ended by CR alone (old Mac files) as lines ended by LF."""
+    if b"\r" in data and b"\n" not in data:
+        return data.replace(b"\r", b"\n")
+    return data
+
+
 def _header(data: bytes, label: str) -> list[str]:
     end = data.find(b"\n")
     first = data if end < 0 else data[:end]
+    if len(first) > MAX_LINE_BYTES:
+        raise _too_long(len(first), label, 1)
     try:
         text = first.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -177,6 +312,9 @@ def _diagnose(data: bytes, label: str, ncols: int, exc: Exception) -> DataError:
     """Find the line pyarrow stumbled on and describe it."""
     lines = data.split(b"\n")
     for i, line in enumerate(lines):
+        if len(line) > MAX_LINE_BYTES:
+            return _too_long(len(line), label, i + 1)
+    for i, line in enumerate(lines):
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as err:
@@ -189,16 +327,24 @@ def _diagnose(data: bytes, label: str, ncols: int, exc: Exception) -> DataError:
     text = data.decode("utf-8")
     total_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     reader = csv.reader(io.StringIO(text, newline=""))
-    for record in reader:
-        if len(record) != ncols and any(field.strip() for field in record):
-            truncated = reader.line_num == total_lines and not text.endswith("\n")
-            why = "the file looks truncated" if truncated else "the row is damaged"
-            return DataError(
-                label,
-                f"has {len(record)} fields, not {ncols}: {why}",
-                expected=f"{ncols} comma-separated fields on every line",
-                row=reader.line_num,
-            )
+    try:
+        for record in reader:
+            if len(record) != ncols and any(field.strip() for field in record):
+                truncated = reader.line_num == total_lines and not text.endswith("\n")
+                why = "the file looks truncated" if truncated else "the row is damaged"
+                return DataError(
+                    label,
+                    f"has {len(record)} fields, not {ncols}: {why}",
+                    expected=f"{ncols} comma-separated fields on every line",
+                    row=reader.line_num,
+                )
+    except csv.Error as err:  # e.g. a quote never closed, a field over the csv module's limit
+        return DataError(
+            label,
+            f"could not be read as CSV ({err})",
+            expected="a well-formed CSV file",
+            row=reader.line_num,
+        )
     return DataError(label, f"could not be read as CSV ({exc})", expected="a well-formed CSV file")
 
 
@@ -235,10 +381,12 @@ def read_csv(
     Raises
     ------
     DataError
-        Empty, truncated, not UTF-8, a column missing or renamed, a damaged row, no rows.
+        Empty, truncated, not UTF-8, a column missing or renamed, a damaged row, a line
+        longer than :data:`MAX_LINE_BYTES`, no rows; a damaged archive, or a compressed
+        file that would expand beyond the limits. Lines ended by CR alone are read as lines.
     """
     label = raw.label
-    data = _check_encoding_start(raw.read_bytes(), label)
+    data = _normalise_newlines(_check_encoding_start(raw.read_bytes(), label))
     header = _header(data, label)
     if header_check is not None:
         for i, expected in enumerate(header_check):

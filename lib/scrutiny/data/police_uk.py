@@ -12,8 +12,9 @@ loaded twice. They do not join geography; :mod:`scrutiny.data.crimes` does.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,7 +23,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scrutiny.data.csvio import RawFile, display_path, first_false, parse_float, read_csv
+from scrutiny import config
+from scrutiny.data.csvio import (
+    RawFile,
+    display_path,
+    first_false,
+    list_zip,
+    looks_like_zip,
+    parse_float,
+    read_csv,
+)
 from scrutiny.data.quality import DataQuality
 from scrutiny.errors import DataError
 
@@ -120,6 +130,10 @@ STREET_TIDY = {
     "Context": "context",
 }
 
+#: A generous box around England and Wales (the Isles of Scilly to Berwick-upon-Tweed,
+#: west Pembrokeshire to Lowestoft): a force in England and Wales has no location outside.
+ENGLAND_WALES_BOX = {"latitude": (49.8, 55.9), "longitude": (-6.5, 1.8)}
+
 _MONTH_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2})(?!\d)")
 
 
@@ -137,18 +151,28 @@ def find_files(path: str | Path, kind: str) -> list[RawFile]:
     Raises
     ------
     DataError
-        When the path does not exist or holds no file of that kind.
+        When the path does not exist or holds no file of that kind; when it, or a file of
+        that kind in the folder, is a symbolic link to nothing (a dangling link); when a
+        zip archive is damaged or truncated, or a member would expand beyond the limits
+        of :func:`scrutiny.data.csvio.expansion_problem` (a zip bomb).
     """
     p = Path(path)
     pattern = re.compile(rf"-{re.escape(kind)}\.csv(\.gz)?$", re.IGNORECASE)
     if not p.exists():
+        if p.is_symlink():
+            raise _dangling(p, kind)
         raise DataError(display_path(p), "does not exist", expected=f"police.uk {kind} files")
     if p.is_dir():
-        files = [RawFile(f) for f in sorted(p.rglob("*")) if f.is_file() and pattern.search(f.name)]
-    elif zipfile.is_zipfile(p):
-        with zipfile.ZipFile(p) as zf:
-            members = sorted(n for n in zf.namelist() if pattern.search(n))
-        files = [RawFile(p, m) for m in members]
+        files = []
+        for f in sorted(p.rglob("*")):
+            if not pattern.search(f.name):
+                continue
+            if f.is_symlink() and not f.exists():
+                raise _dangling(f, kind)
+            if f.is_file():
+                files.append(RawFile(f))
+    elif looks_like_zip(p):
+        files = list_zip(p, lambda name: bool(pattern.search(name)))
     else:
         return [RawFile(p)]
     if not files:
@@ -158,6 +182,74 @@ def find_files(path: str | Path, kind: str) -> list[RawFile]:
             expected=f"files named like 2022-10-leicestershire-{kind}.csv (or .csv.gz)",
         )
     return files
+
+
+def _first_at(df: pd.DataFrame, mask: np.ndarray) -> str:
+    i = int(np.flatnonzero(mask)[0])
+    return f"first at {df['source_file'].iloc[i]}, line {int(df['line'].iloc[i])}"
+
+
+def check_coordinates(df: pd.DataFrame, quality: DataQuality | None = None) -> None:
+    """Remove coordinates that cannot exist and flag those outside England and Wales.
+
+    A latitude outside -90 to 90, a longitude outside -180 to 180, or only one of the two
+    given: both coordinates are set to NaN (the row itself is kept: police.uk places a
+    crime by its LSOA, and the force total still counts it) and the rows are counted in
+    ``quality`` as ``rows with impossible coordinates``. Coordinates that exist but lie
+    outside :data:`ENGLAND_WALES_BOX` are kept and counted as ``rows with coordinates
+    outside England and Wales`` (a geocoding problem to raise with the force).
+
+    Parameters
+    ----------
+    df
+        A frame with ``latitude``, ``longitude``, ``source_file`` and ``line``; changed in
+        place.
+    quality
+        Where the counts go (with the file and line of the first such row).
+    """
+    lat = df["latitude"].to_numpy(dtype=float)
+    lon = df["longitude"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        impossible = (np.abs(lat) > 90) | (np.abs(lon) > 180) | (np.isnan(lat) != np.isnan(lon))
+    if impossible.any():
+        if quality is not None:
+            quality.warn(
+                "rows with impossible coordinates",
+                int(impossible.sum()),
+                "latitude outside -90 to 90, longitude outside -180 to 180, or only one of "
+                f"the two given ({_first_at(df, impossible)}): the coordinates are removed; "
+                "the rows are kept, placed by their LSOA",
+            )
+        df.loc[impossible, ["latitude", "longitude"]] = np.nan
+        lat = df["latitude"].to_numpy(dtype=float)
+        lon = df["longitude"].to_numpy(dtype=float)
+    (lat_lo, lat_hi), (lon_lo, lon_hi) = (
+        ENGLAND_WALES_BOX["latitude"],
+        ENGLAND_WALES_BOX["longitude"],
+    )
+    located = ~np.isnan(lat)
+    with np.errstate(invalid="ignore"):
+        inside = (lat >= lat_lo) & (lat <= lat_hi) & (lon >= lon_lo) & (lon <= lon_hi)
+    outside = located & ~inside
+    if outside.any() and quality is not None:
+        quality.warn(
+            "rows with coordinates outside England and Wales",
+            int(outside.sum()),
+            f"latitude outside {lat_lo} to {lat_hi} or longitude outside {lon_lo} to {lon_hi} "
+            f"({_first_at(df, outside)}): kept as published; check the force's geocoding",
+        )
+
+
+def _dangling(link: Path, kind: str) -> DataError:
+    """The error for a symbolic link whose target does not exist (named as the link)."""
+    shown = Path(os.path.abspath(link))
+    with contextlib.suppress(ValueError):
+        shown = shown.relative_to(config.PROJECT_ROOT)
+    return DataError(
+        str(shown),
+        f"is a symbolic link to {os.readlink(link)}, which does not exist",
+        expected=f"a police.uk {kind} file: restore the file it points to, or remove the link",
+    )
 
 
 def months_available(path: str | Path, kind: str = "street") -> list[str]:
@@ -382,6 +474,7 @@ def read_street(
         "line",
     ]
     df = df[order]
+    check_coordinates(df, quality)
     if quality is not None:
         quality.warn(
             "rows without a location",
@@ -435,6 +528,7 @@ def read_outcomes(path: str | Path, quality: DataQuality | None = None) -> pd.Da
     df["has_location"] = df["lsoa_code"].notna()
     df["source_file"] = table.column("source_file").to_pandas()
     df["line"] = lines.astype("int64")
+    check_coordinates(df, quality)
     if quality is not None:
         quality.warn("outcomes without a location", int((~df["has_location"]).sum()), "")
     return df
@@ -507,6 +601,8 @@ def read_stop_and_search(path: str | Path, quality: DataQuality | None = None) -
     df["has_location"] = df["latitude"].notna()
     df["source_file"] = table.column("source_file").to_pandas()
     df["line"] = lines.astype("int64")
+    check_coordinates(df, quality)
+    df["has_location"] = df["latitude"].notna()  # impossible coordinates are now NaN
     if quality is not None:
         quality.warn("searches without a location", int((~df["has_location"]).sum()), "")
     return df

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -278,6 +279,96 @@ def test_allow_outside_notebooks_runs_it(tmp_path):
     res = run_cli("run", cycle, "--reports-dir", reports, "--allow-outside-notebooks")
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert "5,296 offences" in (reports / "2022-11" / "summary.html").read_text()
+
+
+def street_cycle(tmp_path: Path, street: Path) -> Path:
+    """A cycle of the street fixture briefing (read_street on ``street``), data to 2022-04."""
+    return write_cycle(
+        tmp_path,
+        [
+            {
+                "name": "street",
+                "notebook": "street",
+                "parameters": {"street_crime": str(street), "data_to": "2022-04"},
+            }
+        ],
+    )
+
+
+def test_damaged_zip_is_refused_before_any_kernel(tmp_path, street_dir):
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(street_dir.iterdir()):
+            zf.write(f, f"{f.name[:7]}/{f.name}")
+    archive.write_bytes(archive.read_bytes()[:300])  # truncated in the first member
+    cycle = street_cycle(tmp_path, archive)
+    refused(
+        tmp_path,
+        cycle,
+        f"{cycle} (briefing 'street'): briefings[0].parameters.street_crime: the police.uk "
+        f"street files cannot be listed to check data_to: {archive}: is a damaged or "
+        "truncated zip archive",
+    )
+
+
+def test_zip_bomb_is_refused_before_any_kernel(tmp_path, street_dir):
+    archive = tmp_path / "download.zip"
+    member = "2022-03/2022-03-testshire-street.csv"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(street_dir.iterdir()):
+            zf.write(f, f"{f.name[:7]}/{f.name}")
+        zf.writestr(member, b"," * 9_000_000)  # 9 MB (over 8 MiB) of commas: ~1,000 times
+    cycle = street_cycle(tmp_path, archive)
+    refused(
+        tmp_path,
+        cycle,
+        f"{archive}:{member}: expands from ",
+        "more than 100 times its compressed size: it looks like a zip bomb",
+    )
+
+
+def test_dangling_street_file_link_is_refused_before_any_kernel(tmp_path, street_dir):
+    link = street_dir / "2022-03-testshire-street.csv"
+    link.symlink_to(tmp_path / "gone.csv")
+    cycle = street_cycle(tmp_path, street_dir)
+    refused(
+        tmp_path,
+        cycle,
+        f"{link}: is a symbolic link to {tmp_path / 'gone.csv'}, which does not exist",
+    )
+
+
+@pytest.mark.slow
+def test_data_errors_fail_the_briefing_and_keep_the_last_good_page(tmp_path, street_dir):
+    cycle = street_cycle(tmp_path, street_dir)
+    reports = tmp_path / "reports"
+    page = reports / "2022-11" / "street.html"
+
+    def run():
+        # --force: read_street alone records no provenance, so the cache cannot see the change
+        res = run_cli("run", cycle, "--reports-dir", reports, "--force")
+        assert "Traceback" not in res.stdout + res.stderr
+        return res
+
+    # Lines ended by CR alone are read like any others: 5 + 4 + 3 rows.
+    jan = street_dir / "2022-01-testshire-street.csv"
+    jan.write_bytes(jan.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    res = run()
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "12 police.uk rows to 2022-04." in page.read_text(encoding="utf-8")
+    good = snapshot(page)
+
+    # One 2,000,000-byte line: the briefing fails naming the file and the line (exit 1).
+    huge = street_dir / "2022-03-testshire-street.csv"
+    huge.write_bytes(b"x" * 2_000_000)
+    res = run()
+    assert res.returncode == 1
+    assert (
+        f"raised DataError: {huge}, line 1: line 1 is 2,000,000 bytes long without a line break"
+        in res.stdout
+    )
+    assert snapshot(page) == good
+    assert (reports / "2022-11" / "street.error.html").is_file()
 
 
 # ---------------------------------------------------------------------------------------

@@ -337,3 +337,76 @@ def test_sources_summary_groups_files_into_one_line_per_source():
         {"description": "extract", "files": 1, "synthetic": True, "period": "not stated"},
         {"description": "plan.yaml", "files": 1, "synthetic": False, "period": "not stated"},
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# Long unbroken text wraps: the page never grows wider than the window
+
+
+LONG = "W" * 12_000  # one 12,000-character word: far wider than any window unless it wraps
+
+_WIDTHS = """() => ({
+  page: document.documentElement.scrollWidth,
+  wrappers: Array.from(document.querySelectorAll('.table-wrap'))
+    .map(w => [w.clientWidth, w.scrollWidth]),
+})"""
+
+
+def page_widths(browser, path, width=1280):
+    """The document's scroll width and each table wrapper's (client, scroll) widths."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        return page.evaluate(_WIDTHS)
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_a_12000_character_word_wraps_within_the_window(tmp_path, browser):
+    table = (
+        f'<div class="table-wrap"><table><caption>Caption {LONG}</caption>'
+        f"<thead><tr><th>Name</th><th>Value</th></tr></thead>"
+        f'<tbody><tr><th scope="row">{LONG}</th><td class="num">1,234</td></tr></tbody>'
+        "</table></div>"
+    )
+    book = nb(
+        code([html_out(f"<h1>Title {LONG}</h1>")]),
+        code([html_out(f'<section class="findings"><h2>Key findings</h2><ul><li>{LONG}</li>')]),
+        code([html_out(f'<div class="callout"><p>{LONG}</p></div><p>{LONG}</p>')]),
+        code([html_out(f"<figure><figcaption>{LONG}</figcaption></figure>{table}")]),
+        {"cell_type": "markdown", "metadata": {}, "source": f"## Part {LONG}\n\n{LONG} `{LONG}`"},
+    )
+    meta = PageMeta(
+        **{
+            **META.__dict__,
+            "parameters": {"street_crime": LONG},
+            "inputs": [{**META.inputs[0], "path": f"data/raw/{LONG}.csv"}],
+        }
+    )
+    pages = {
+        "report": render_report(book, meta)[0],
+        "error": render_error_page(
+            meta, summary=f"Code cell 3 raised DataError: {LONG}", traceback=LONG, log=LONG
+        ),
+        "index": render_index(
+            META.cycle,
+            [IndexRow("a", f"Crime summary {LONG}", "ok", "OFFICIAL", href="a.html")],
+            META.prov,
+            generated=datetime(2022, 11, 20, tzinfo=UTC),
+        ),
+    }
+    for name, html in pages.items():
+        path = tmp_path / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        widths = page_widths(browser, path)
+        assert widths["page"] <= 1300, (name, widths)
+        # a table too wide for the page scrolls inside its wrapper instead
+        for client, _scroll in widths["wrappers"]:
+            assert client <= 1300, (name, widths)
+    # In the report's data table the long row header keeps the table wide: it scrolls.
+    assert any(
+        scroll > client
+        for client, scroll in page_widths(browser, tmp_path / "report.html")["wrappers"]
+    )

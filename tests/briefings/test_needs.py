@@ -1,170 +1,64 @@
-"""Serious-violence needs assessment (scrutiny.briefings.needs) on small hand-made frames."""
+"""Serious-violence needs assessment page (scrutiny.briefings.needs): disclosure, wording,
+and the rendered page against the cycle's assessment.
+
+The statistics themselves are tested in tests/analysis/test_needs.py.
+"""
 
 from __future__ import annotations
 
+import ast
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import execute_notebook
+from scrutiny.analysis import assessment
+from scrutiny.analysis import needs as calc
 from scrutiny.analysis.disclosure import disclose
 from scrutiny.briefings import needs
+from scrutiny.data import DataSources, load_extract
 from scrutiny.present.tables import table_html
 
 REPO = Path(__file__).resolve().parents[2]
+CYCLE_FILE = REPO / "params" / "cycles" / "2022-11.yaml"
 
 
-def _rows(n: int, **values: object) -> list[dict[str, object]]:
-    return [dict(values) for _ in range(n)]
+def test_the_briefing_takes_no_statistics_of_its_own() -> None:
+    # Its figures come from the assessment and analysis.needs: no scrutiny.stats, and no
+    # KPI series of its own.
+    source = (REPO / "lib" / "scrutiny" / "briefings" / "needs.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    modules = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+    modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in modules if m.startswith("scrutiny.stats")]
+    assert "kpi_series" not in source and "change_test" not in source
 
 
-def _sv(rows: list[dict[str, object]]) -> pd.DataFrame:
-    base = {
-        "month": pd.Timestamp("2022-10-01"),
-        "occurred_at": pd.Timestamp("2022-10-03 23:30"),  # a Monday
-        "district": "Alpha",
-        "victim_age": 30,
-        "victim_sex": "M",
-        "suspect_id": None,
-        "suspect_age": None,
-        "suspect_sex": None,
-        "knife_sharp_instrument": False,
-        "night_time_economy": False,
-        "public_place": True,
-        "serious_violence": True,
-        "domestic_abuse": False,
-    }
-    df = pd.DataFrame([{**base, **r} for r in rows])
-    df["victim_age"] = df["victim_age"].astype("Int64")
-    df["suspect_age"] = df["suspect_age"].astype("Int64")
-    return df
+# -------------------------------------------------------------------------- disclosure
 
 
-POP = pd.DataFrame(
-    {"district": ["Alpha", "Beta"], "all_ages": [20_000, 5_000], "under_25": [4_000, 1_000]}
-)
-
-
-def test_serious_violence_excludes_domestic_abuse_and_other_crime() -> None:
-    df = _sv(_rows(3) + _rows(2, domestic_abuse=True) + _rows(1, serious_violence=False))
-    assert len(needs.serious_violence(df)) == 3
-
-
-def test_district_rates_per_1000_all_ages_and_under_25() -> None:
-    # Alpha: 40 offences, 12 with a victim under 25; Beta: 15 offences, 10 under 25.
-    df = _sv(
-        _rows(28)
-        + _rows(12, victim_age=18)
-        + _rows(5, district="Beta")
-        + _rows(10, district="Beta", victim_age=20)
-    )
-    r = needs.district_rates(df, POP)
-    # Alpha: 40 / 20,000 x 1,000 = 2.0; under 25: 12 / 4,000 x 1,000 = 3.0; ratio 1.5.
-    assert r.loc["Alpha", "rate_per_1000"] == pytest.approx(2.0)
-    assert r.loc["Alpha", "rate_per_1000_under_25"] == pytest.approx(3.0)
-    assert r.loc["Alpha", "under_25_ratio"] == pytest.approx(1.5)
-    # Beta: 15 / 5,000 x 1,000 = 3.0; under 25: 10 / 1,000 x 1,000 = 10.0.
-    assert r.loc["Beta", "rate_per_1000"] == pytest.approx(3.0)
-    assert r.loc["Beta", "rate_per_1000_under_25"] == pytest.approx(10.0)
-    # Shares of the 55 placed offences: 40/55 = 72.7%, 15/55 = 27.3%.
-    assert r.loc["Alpha", "share_of_force"] == pytest.approx(100 * 40 / 55)
-    assert list(r["offences"]) == [40, 15]
-
-
-def test_district_rates_withhold_rates_with_their_counts() -> None:
+def test_rates_for_page_withhold_rates_with_their_counts() -> None:
     # Beta has 4 offences (below 10), so it is withheld; Alpha must go too (one withheld
     # cell in a column with a known total could be worked out), and both rates with them.
-    df = _sv(_rows(40) + _rows(4, district="Beta"))
-    r = needs.district_rates(df, POP, threshold=10)
+    # Under 25: 12 and 10, both shown, with their rates.
+    pop = pd.DataFrame(
+        {"district": ["Alpha", "Beta"], "all_ages": [20_000, 5_000], "under_25": [4_000, 1_000]}
+    )
+    raw = calc.district_rates(
+        pd.Series({"Alpha": 40, "Beta": 4}), pd.Series({"Alpha": 12, "Beta": 10}), pop
+    )
+    r = needs.rates_for_page(raw, threshold=10)
     assert list(r["offences"]) == ["[c]", "[c]"]
     assert r["rate_per_1000"].isna().all()
     assert r["share_of_force"].isna().all()
-
-
-def test_force_rates_and_the_under_25_suspect_ratio() -> None:
-    # 6 offences with suspects aged 15 (10-24) and 4 with suspects aged 40 (25+);
-    # population 10-24: 2,000 and 25+: 4,000 -> 3.0 v 1.0 per 1,000 -> ratio 3.0.
-    df = _sv(
-        _rows(6, suspect_id="P1", suspect_age=15, suspect_sex="M")
-        + _rows(4, suspect_id="P2", suspect_age=40, suspect_sex="F", victim_age=20)
-    )
-    pops = {"all": 10_000, "0-24": 2_500, "10-24": 2_000, "25+": 4_000}
-    r = needs.force_rates(df, pops)
-    assert r["rate_per_1000"] == pytest.approx(1.0)  # 10 / 10,000 x 1,000
-    assert r["rate_per_1000_under_25"] == pytest.approx(1.6)  # 4 / 2,500 x 1,000
-    assert r["suspect_rate_under_25"] == pytest.approx(3.0)
-    assert r["suspect_ratio"] == pytest.approx(3.0)
-
-
-def test_hour_and_day_profile_shares() -> None:
-    # 3 at 23:30 on Monday 3 Oct, 1 at 15:10 on Saturday 8 Oct.
-    df = _sv(_rows(3) + _rows(1, occurred_at=pd.Timestamp("2022-10-08 15:10")))
-    hours = needs.hour_profile(df)
-    assert len(hours) == 24
-    assert hours.loc[23, "offences"] == 3 and hours.loc[15, "offences"] == 1
-    assert hours.loc[23, "share"] == pytest.approx(75.0)  # 3 of 4
-    assert hours["share"].sum() == pytest.approx(100.0)
-    days = needs.day_profile(df)
-    assert list(days.index)[:2] == ["Monday", "Tuesday"]
-    assert days.loc["Monday", "offences"] == 3 and days.loc["Saturday", "share"] == 25.0
-
-
-def test_peak_hours_finds_local_peaks_across_midnight() -> None:
-    counts = np.full(24, 10)
-    counts[15], counts[23], counts[4] = 30, 50, 12
-    peaks = needs.peak_hours(pd.DataFrame({"offences": counts}, index=range(24)))
-    assert peaks == [15, 23]  # the two busiest local peaks, in clock order
-
-
-def test_sex_split_repeat_and_flag_shares() -> None:
-    # Suspect P1 has 3 offences (a repeat suspect, aged 19), P2 one (aged 30); 2 with none.
-    df = _sv(
-        _rows(3, suspect_id="P1", suspect_age=19, suspect_sex="M", knife_sharp_instrument=True)
-        + _rows(1, suspect_id="P2", suspect_age=30, suspect_sex="F", victim_sex="F")
-        + _rows(2, night_time_economy=True, public_place=False)
-    )
-    sexes = needs.sex_split(df)
-    assert sexes.loc["Victims", ["Female", "Male"]].tolist() == [1, 5]
-    assert sexes.loc["Suspects", "male_share"] == pytest.approx(75.0)  # 3 of 4
-    rep = needs.repeat_share(df)
-    assert rep.loc["All ages", "share"] == pytest.approx(75.0)  # 3 of 4 with a suspect
-    assert rep.loc["Suspect under 25", "share"] == pytest.approx(100.0)  # 3 of 3
-    flags = needs.flag_shares(df)
-    assert flags.loc["Knife or sharp instrument", "share"] == pytest.approx(50.0)  # 3 of 6
-    assert flags.loc["Night-time economy", "offences"] == 2
-    assert flags.loc["Public place", "share"] == pytest.approx(100 * 4 / 6)
-
-
-def test_baseline_parameter() -> None:
-    b = needs.parse_baseline("2019-12..2020-02", first_month="2019-12", last_month="2022-10")
-    assert b.months == 3 and b.label == "December 2019 to February 2020"
-    assert needs.parse_baseline("2020", first_month="2019-12", last_month="2022-10").months == 12
-    with pytest.raises(ValueError, match="parameter 'baseline'.*outside the data"):
-        needs.parse_baseline("2019", first_month="2019-12", last_month="2022-10")
-    with pytest.raises(ValueError, match="parameter 'baseline'.*not a period"):
-        needs.parse_baseline("Dec 2019", first_month="2019-12", last_month="2022-10")
-
-
-def test_baseline_comparison_per_month_with_the_exact_test() -> None:
-    months = pd.period_range("2019-12", "2022-10", freq="M")
-    s = pd.Series(100, index=months)
-    s[pd.Period("2021-12", "M") : pd.Period("2022-02", "M")] = 130
-    base = needs.parse_baseline("2019-12..2020-02", first_month="2019-12", last_month="2022-10")
-    t = needs.baseline_comparison(s, base, data_to="2022-10")
-    # Baseline 3 x 100; same months 3 x 130; latest 12 months (Nov 2021 to Oct 2022)
-    # 9 x 100 + 3 x 130 = 1,290.
-    assert t["offences"].tolist() == [300, 390, 1_290]
-    # Same months: 130 v 100 a month = +30%; 390 v 300 over equal exposure is significant
-    # (binomial 390 of 690 at p = 0.5: p < 0.001).
-    assert t.loc[1, "change_pct"] == pytest.approx(30.0)
-    assert t.loc[1, "verdict"] == "significant increase"
-    # 107.5 a month against 100 = +7.5%; 1,290 of 1,590 at p = 12/15 = 0.8 is within
-    # chance (expected 1,272, sd 16; z = 1.1), so no significant change.
-    assert t.loc[2, "per_month"] == pytest.approx(107.5)
-    assert t.loc[2, "change_pct"] == pytest.approx(7.5)
-    assert t.loc[2, "verdict"] == "no significant change"
+    assert r["under_25_ratio"].isna().all()  # it would give the all-ages rate back
+    assert list(r["offences_under_25"]) == [12, 10]
+    assert r.loc["Beta", "rate_per_1000_under_25"] == pytest.approx(10.0)  # 10 / 1,000
+    shown = needs.rates_for_page(raw, threshold=None)
+    assert list(shown["offences"]) == [40, 4]
 
 
 def test_disclose_suppresses_a_toy_table() -> None:
@@ -181,11 +75,62 @@ def test_disclose_suppresses_a_toy_table() -> None:
     assert disclose(toy, threshold=None).loc["B", "x"] == 3
 
 
-@pytest.mark.slow
-def test_notebook_runs_with_its_defaults(tmp_path: Path) -> None:
-    _, html = execute_notebook(REPO / "notebooks" / "needs_assessment.ipynb", tmp_path)
-    assert html.count("<h1>") == 1 and "Key findings" in html
-    assert "(synthetic)" in html and "callout-synthetic" in html
+def test_comparison_display_hides_the_averages_of_a_withheld_count() -> None:
+    table = pd.DataFrame(
+        {
+            "period": ["Baseline", "Latest"],
+            "months": [3, 12],
+            "offences": [6.0, 120.0],
+            "per_month": [2.0, 10.0],
+            "change_pct": [float("nan"), 400.0],
+            "verdict": ["", "significant increase"],
+        }
+    )
+    shown = needs.comparison_display(table, threshold=10, alpha=0.01)
+    assert shown["Offences"].tolist() == ["[c]", 120]
+    assert pd.isna(shown.loc[0, "Offences per month"])  # 6 / 3 would give 6 back
+    assert shown.loc[1, "Offences per month"] == 10.0
+    assert "Exact test (1%)" in shown.columns
+
+
+def _kpis(current: list[float], before: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "name": ["Serious violence (VRN definition)", "Knife-enabled serious violence"],
+            "synthetic": [True, True],
+            "current_period": "Nov 2021 to Oct 2022",
+            "current_count": current,
+            "baseline_period": "Nov 2020 to Oct 2021",
+            "baseline_count": before,
+            "pct_change": [(c - b) / b * 100 for c, b in zip(current, before, strict=True)],
+            "p_value": 0.01,
+            "verdict": "significant increase",
+            "note": "",
+        },
+        index=pd.Index(["serious_violence", "knife_serious_violence"], name="kpi"),
+    )
+
+
+def test_kpi_display_withholds_small_and_asked_for_counts_and_their_changes() -> None:
+    # Knife-enabled: 8 now (below 10) against 20: the count and the -60% go, the 20 stays.
+    shown = needs.kpi_display(_kpis([100, 8], [80, 20]), threshold=10)
+    assert shown["Offences, Nov 2021 to Oct 2022"].tolist() == [100, "[c]"]
+    assert shown["Offences, Nov 2020 to Oct 2021"].tolist() == [80, 20]
+    assert shown["Change (%)"].tolist()[0] == pytest.approx(25.0)  # 100 v 80
+    assert pd.isna(shown["Change (%)"].tolist()[1])
+    # Withheld on request (a small difference from another figure), with its change.
+    asked = needs.kpi_display(
+        _kpis([100, 50], [80, 40]), threshold=10, withhold=("knife_serious_violence",)
+    )
+    assert asked["Offences, Nov 2021 to Oct 2022"].tolist() == [100, "[c]"]
+    assert pd.isna(asked["Change (%)"].tolist()[1])
+    assert needs.kpi_count_columns(_kpis([1, 1], [1, 1])) == (
+        "Offences, Nov 2021 to Oct 2022",
+        "Offences, Nov 2020 to Oct 2021",
+    )
+
+
+# -------------------------------------------------------------------------- findings
 
 
 def _findings(threshold: int | None, knife: int) -> list[str]:
@@ -196,16 +141,13 @@ def _findings(threshold: int | None, knife: int) -> list[str]:
         {"Female": [40, 40], "Male": [60, 60], "Unknown": [0, 0], "male_share": [60.0, 60.0]},
         index=["Victims", "Suspects"],
     )
-    flags = pd.DataFrame(
-        {"offences": [knife, 30, 60], "of_all": [100] * 3, "share": [knife, 30.0, 60.0]},
-        index=["Knife or sharp instrument", "Night-time economy", "Public place"],
-    )
+    flags = calc.flag_shares({needs.KNIFE_VRN: knife, needs.NTE: 30, "public": 60}, 100)
     repeats = pd.DataFrame(
         {"with_suspect": [50, 20], "by_repeat": [30, 12], "share": [60.0, 60.0]},
         index=["All ages", "Suspect under 25"],
     )
     hours = pd.DataFrame({"offences": [1] * 24}, index=range(24))
-    days = needs.day_profile(_sv(_rows(1)))
+    days = pd.DataFrame({"offences": [5, 1, 1, 1, 1, 1, 1]}, index=calc.DAYS)
     return needs.key_findings(
         force="Toy Police",
         period="the 12 months to October 2022",
@@ -233,10 +175,181 @@ def _findings(threshold: int | None, knife: int) -> list[str]:
 
 def test_key_findings_say_synthetic_and_hold_back_shares_of_small_counts() -> None:
     found = _findings(threshold=10, knife=10)
-    assert "About 1 in 10 offences (10%) involved a knife or sharp instrument (synthetic)." in found
+    assert (
+        "About 1 in 10 serious violence offences (10%) involved a knife or sharp instrument "
+        "(synthetic)." in found
+    )
     assert "60% of suspects and 60% of victims were male (synthetic)." in found
     assert "30% of serious violence was linked to the night-time economy (synthetic)." in found
     # 4 knife-enabled offences: 4 is below 10, so the share would disclose it.
     small = _findings(threshold=10, knife=4)
     assert not any("knife" in f for f in small)
     assert any("knife" in f for f in _findings(threshold=None, knife=4))
+    # 96 knife-enabled of 100: the 4 without a knife would be given away.
+    assert not any("knife" in f for f in _findings(threshold=10, knife=96))
+
+
+def test_period_is_checked_before_anything_is_computed() -> None:
+    with pytest.raises(ValueError, match="parameter 'period_months'"):
+        needs.assess(None, district="", period_months=0, baseline="2020", threshold=10)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="parameter 'district'.*Blaby"):
+        needs.check_district("Blabby", ["Blaby", "Melton"])
+    assert needs.check_district(" melton ", ["Blaby", "Melton"]) == "Melton"
+
+
+# -------------------------------------------------------------------------- the page
+
+
+class _Tables(HTMLParser):
+    """Every table of a page: caption, header and body rows (cell text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[dict[str, object]] = []
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+        self._caption: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append({"caption": "", "rows": []})
+        elif tag == "caption":
+            self._caption = []
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "caption" and self._caption is not None:
+            self.tables[-1]["caption"] = "".join(self._caption).strip()
+            self._caption = None
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1]["rows"].append(self._row)  # type: ignore[union-attr]
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        for part in (self._cell, self._caption):
+            if part is not None:
+                part.append(data)
+
+
+def _table(html: str, caption_start: str) -> pd.DataFrame:
+    parser = _Tables()
+    parser.feed(html)
+    found = [t for t in parser.tables if str(t["caption"]).startswith(caption_start)]
+    assert len(found) == 1, [t["caption"] for t in parser.tables]
+    rows = found[0]["rows"]
+    return pd.DataFrame(rows[1:], columns=rows[0])  # type: ignore[index]
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> str:
+    _, html = execute_notebook(
+        REPO / "notebooks" / "needs_assessment.ipynb", tmp_path_factory.mktemp("needs")
+    )
+    return html
+
+
+@pytest.fixture(scope="module")
+def cycle_assessment() -> assessment.Assessment:
+    return assessment.for_cycle(CYCLE_FILE)
+
+
+@pytest.mark.slow
+def test_notebook_runs_with_its_defaults(page: str) -> None:
+    assert page.count("<h1>") == 1 and "Key findings" in page
+    assert "(synthetic)" in page and "callout-synthetic" in page
+
+
+@pytest.mark.slow
+def test_knife_enabled_serious_violence_on_the_page_is_the_boards_figure(
+    page: str, cycle_assessment: assessment.Assessment
+) -> None:
+    """The 12-month figure under the KPI's name is the assessment's, counted by hand too."""
+    kpis = _table(page, "The board's serious violence and robbery KPIs")
+    row = kpis[kpis["KPI"] == "Knife-enabled serious violence"].iloc[0]
+    on_page = _number(row["Offences, Nov 2021 to Oct 2022"])
+    figures = cycle_assessment.tables()["kpis"].set_index(["kpi", "area"])
+    count_12m = figures.loc[("knife_serious_violence", "Leicestershire Police"), "count_12m"]
+    assert on_page == count_12m
+    # By hand from the extract: serious violence offence codes (homicide, violence with
+    # injury, robbery) flagged knife or sharp instrument, November 2021 to October 2022,
+    # domestic abuse included.
+    extract, _ = load_extract(DataSources(), data_to="2022-10")
+    codes = {"1/4.1/4.10/4.2", "2", "37.1", "4.3", "4.4", "4.6", "4.7", "4.8", "4.9"}
+    codes |= {"5D", "5E", "8N", "8P", "8S", "34A", "34B"}
+    latest = extract[
+        (extract["month"] >= "2021-11-01")
+        & (extract["month"] <= "2022-10-01")
+        & extract["offence_code"].astype(str).isin(codes)
+        & extract["knife_sharp_instrument"].astype(bool)
+    ]
+    assert on_page == len(latest)
+    # The sentence under the knives table quotes the same figure.
+    assert f"Knife-enabled serious violence for Leicestershire Police: {on_page:,} offences" in page
+    # The knife-enabled part of serious violence (no domestic abuse) has its own name.
+    flags = _table(page, "Serious violence flagged in the extract")
+    part = flags[flags["KPI"] == "Knife-enabled serious violence, excluding domestic abuse"]
+    vrn = latest[~latest["domestic_abuse"].astype(bool)]
+    assert _number(part["Offences"].iloc[0]) == len(vrn) < on_page
+
+
+@pytest.mark.slow
+def test_every_kpi_named_count_on_the_page_is_the_assessments(
+    page: str, cycle_assessment: assessment.Assessment
+) -> None:
+    figures = cycle_assessment.tables()["kpis"].set_index(["kpi", "area"])
+
+    def fig(kpi_id: str, area: str = "Leicestershire Police") -> float:
+        return figures.loc[(kpi_id, area), "count_12m"]
+
+    names = {k: v.name for k, v in cycle_assessment.registry.items()}
+    kpis = _table(page, "The board's serious violence and robbery KPIs").set_index("KPI")
+    for kpi_id in ("serious_violence", "knife_serious_violence", "robbery"):
+        assert _number(kpis.loc[names[kpi_id], "Offences, Nov 2021 to Oct 2022"]) == fig(kpi_id)
+        assert (
+            _number(kpis.loc[names[kpi_id], "Offences, Nov 2020 to Oct 2021"])
+            == (figures.loc[(kpi_id, "Leicestershire Police"), "count_prev_12m"])
+        )
+    flags = _table(page, "Serious violence flagged in the extract").set_index("KPI")
+    for kpi_id in calc.FLAG_KPIS.values():
+        assert _number(flags.loc[names[kpi_id], "Offences"]) == fig(kpi_id)
+        assert _number(flags.loc[names[kpi_id], "All serious violence"]) == fig("serious_violence")
+    districts = _table(page, "Serious violence by district").set_index("District")
+    for d in cycle_assessment.districts:
+        assert _number(districts.loc[d, "Offences"]) == fig("serious_violence", d)
+    finding = re.search(r"([\d,]+) serious violence offences were recorded", page)
+    assert finding and _number(finding.group(1)) == fig("serious_violence")
+    robbery = _table(page, "Robbery per month against the baseline").set_index("Period")
+    latest = robbery.loc["Latest 12 months, November 2021 to October 2022", "Offences"]
+    assert _number(latest) == fig("robbery")
+
+
+@pytest.mark.slow
+def test_robbery_against_the_baseline_agrees_with_the_plan_grade(
+    cycle_assessment: assessment.Assessment,
+) -> None:
+    """The plan grades robbery on the same pre-pandemic baseline: one test, one verdict."""
+    a = cycle_assessment
+    base = calc.parse_baseline("2019-12..2020-02", first_month="2019-12", last_month="2022-10")
+    monthly = calc.kpi_monthly(a, "robbery", first_month="2019-12")
+    table = calc.baseline_comparison(monthly, base, data_to="2022-10", alpha=a.method.alpha)
+    latest = table.iloc[-1]
+    grade = a.grade("robbery")
+    assert latest["offences"] == grade["recent"]
+    assert latest["per_month"] == pytest.approx(grade["recent_per_month"])
+    assert table.iloc[0]["per_month"] == pytest.approx(grade["baseline_per_month"])
+    assert latest["p_value"] == pytest.approx(grade["p_value"])
+    assert (latest["verdict"], grade["change"]) in {
+        ("significant decrease", "better"),
+        ("significant increase", "worse"),
+        ("no significant change", "no_significant_change"),
+    }

@@ -1,128 +1,68 @@
 """Content of the serious-violence needs assessment (``notebooks/needs_assessment.ipynb``).
 
-Serious violence follows the Violence Reduction Network's definition of *public place*
-serious violence: homicide, violence with injury and robbery, excluding domestic abuse (the
-KPI ``serious_violence`` in ``params/kpis.yaml``). Those offence codes, times of day, ages,
-sexes, suspects and flags exist only in the record-level force extract, which is
-**synthetic** unless a real one is given; robbery alone can also be counted in the real
-police.uk data, so its trend is shown from there.
+Serious violence is the board's KPI ``serious_violence`` (``params/kpis.yaml``): the
+Violence Reduction Network's definition, homicide, violence with injury and robbery,
+excluding domestic abuse. Every figure printed under a KPI's name comes from the cycle's
+assessment (:mod:`scrutiny.analysis.assessment`), so this page and the board's other pages
+print one number for one name: serious violence, knife-enabled serious violence and
+robbery are the assessment's figures, and the parts of serious violence shown as shares
+(knife-enabled serious violence excluding domestic abuse, serious violence linked to the
+night-time economy, serious violence flagged as in a public place) are KPIs of their own
+in the registry. Breakdowns the registry cannot define (ages, sexes, repeat suspects,
+times) are counted in the same offences of the extract.
 
-Everything below is pure (DataFrames in, DataFrames, sentences and charts out) except
-:func:`load`, which reads the data once for the notebook. Counts shown on the public page go
-through :func:`scrutiny.analysis.disclosure.disclose`; a rate or share whose count is withheld
-is withheld too, so it cannot be multiplied back.
+Offence codes, times of day, ages, sexes, suspects and flags exist only in the
+record-level force extract, which is **synthetic** unless a real one is given; robbery is
+also a police.uk category, so its trend is shown from the real police.uk data.
+
+The statistics are in :mod:`scrutiny.analysis.needs`; this module loads the inputs once
+(:func:`load`), assembles them (:func:`assess`) and turns them into sentences, tables and
+charts. Counts shown on the public page go through
+:func:`scrutiny.analysis.disclosure.disclose`; a rate or share whose count is withheld is
+withheld too, so it cannot be multiplied back.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from scrutiny.analysis.disclosure import disclose, withheld
-from scrutiny.analysis.narrative import fmt_int, fmt_num, fmt_pct, month_label
-from scrutiny.data import DataQuality, DataSources, force_geography, load_crimes, load_extract
+from scrutiny.analysis import assessment
+from scrutiny.analysis import needs as calc
+from scrutiny.analysis.assessment import Assessment
+from scrutiny.analysis.disclosure import disclose, rule_sentence, withheld
+from scrutiny.analysis.narrative import fmt_int, fmt_num, fmt_pct, month_label, month_text
+from scrutiny.analysis.needs import Baseline
+from scrutiny.data import DataQuality, DataSources, load_extract
 from scrutiny.data import population as ons_population
 from scrutiny.present import charts
 from scrutiny.present.charts import Chart
-from scrutiny.stats import trends
 
 MARKER = "[c]"
-DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-DEFINITION = (
-    "Serious violence here is the Violence Reduction Network's definition of public place "
-    "serious violence: homicide, violence with injury and robbery (Home Office offence "
-    "subgroups), excluding domestic abuse, as in the board's KPI 'serious violence'."
-)
 SOURCE_EXTRACT = "Source: force extract; ONS population projections."
 SOURCE_POLICE_UK = "Source: data.police.uk street-level crime (real)."
-
-_RANGE = re.compile(r"^(\d{4}-\d{2})(?:\.\.(\d{4}-\d{2}))?$")
-_YEAR = re.compile(r"^(\d{4})$")
-
-
-# -------------------------------------------------------------------------- periods
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """The pre-pandemic baseline: first and last month and a plain-English label."""
-
-    start: pd.Period
-    end: pd.Period
-
-    @property
-    def months(self) -> int:
-        """Number of months."""
-        return (self.end - self.start).n + 1
-
-    @property
-    def pre_pandemic(self) -> bool:
-        """True when the baseline ends before March 2020 (the first national lockdown)."""
-        return self.end < pd.Period("2020-03", "M")
-
-    @property
-    def label(self) -> str:
-        """E.g. ``"December 2019 to February 2020"``."""
-        if self.start == self.end:
-            return month_label(self.start)
-        return f"{month_label(self.start)} to {month_label(self.end)}"
+#: The KPIs whose 12-month figures the page reports as the board does.
+BOARD_KPIS = (calc.SERIOUS_VIOLENCE, calc.KNIFE, calc.ROBBERY)
+#: Parts of serious violence shown as shares of it (KPI ids in the registry).
+FLAG_KPIS = tuple(calc.FLAG_KPIS.values())
+KNIFE_VRN = calc.FLAG_KPIS["Knife or sharp instrument"]
+NTE = calc.FLAG_KPIS["Night-time economy"]
 
 
-def parse_baseline(text: str, *, first_month: str, last_month: str) -> Baseline:
-    """Read the ``baseline`` parameter: ``"2019-12..2020-02"``, ``"2019-12"`` or ``"2020"``.
-
-    Parameters
-    ----------
-    text
-        A month range ``YYYY-MM..YYYY-MM``, one month, or a calendar year.
-    first_month, last_month
-        The data's first and last month (``YYYY-MM``): the baseline must lie within them.
-
-    Raises
-    ------
-    ValueError
-        Naming the parameter, what was given and what is allowed.
-    """
-    t = text.strip()
-    m, y = _RANGE.match(t), _YEAR.match(t)
-    try:
-        if m:
-            start = pd.Period(m.group(1), freq="M")
-            end = pd.Period(m.group(2) or m.group(1), freq="M")
-        elif y:
-            start, end = pd.Period(f"{y.group(1)}-01", "M"), pd.Period(f"{y.group(1)}-12", "M")
-        else:
-            raise ValueError
-    except ValueError:
-        raise ValueError(
-            f"parameter 'baseline': {text!r} is not a period (expected YYYY-MM..YYYY-MM, "
-            "YYYY-MM or a year YYYY, e.g. '2019-12..2020-02')"
-        ) from None
-    first, last = pd.Period(first_month, "M"), pd.Period(last_month, "M")
-    if start > end:
-        raise ValueError(f"parameter 'baseline': {text!r} starts after it ends")
-    if start < first or end > last:
-        raise ValueError(
-            f"parameter 'baseline': {text!r} is outside the data, which run from {first_month} "
-            f"to {last_month} (the committed police.uk files start in December 2019, so the "
-            "pre-pandemic baseline is '2019-12..2020-02')"
-        )
-    return Baseline(start, end)
-
-
-def month_text(month: str) -> str:
-    """``"2022-10" -> "October 2022"``."""
-    return month_label(pd.Period(month, "M"))
-
-
-def window(df: pd.DataFrame, *, data_to: str, months: int) -> pd.DataFrame:
-    """Rows whose ``month`` is in the ``months`` months ending ``data_to``."""
-    end = pd.Timestamp(f"{data_to}-01")
-    start = end - pd.DateOffset(months=months - 1)
-    return df[(df["month"] >= start) & (df["month"] <= end)]
+def definition_paragraph(a: Assessment) -> str:
+    """What serious violence means on this page, naming the board's KPI."""
+    name = a.registry[calc.SERIOUS_VIOLENCE].name
+    knife = a.registry[calc.KNIFE].name
+    return (
+        f"Serious violence here is the board's KPI '{name}': homicide, violence with injury "
+        "and robbery (Home Office offence codes), excluding domestic abuse. The Violence "
+        "Reduction Network calls this public place serious violence because it leaves out "
+        "domestic abuse; it is not limited to offences the extract flags as in a public "
+        f"place, which are shown separately. The board's KPI '{knife}' also counts domestic "
+        "abuse, so it is larger than the knife-enabled part of serious violence shown here."
+    )
 
 
 def window_label(data_to: str, months: int) -> str:
@@ -132,48 +72,58 @@ def window_label(data_to: str, months: int) -> str:
     return f"the {months} months to {month_label(end)} ({month_label(start)} to {month_label(end)})"
 
 
-# -------------------------------------------------------------------------- cohort
-
-
-def serious_violence(extract: pd.DataFrame) -> pd.DataFrame:
-    """The serious-violence offences of the extract (see :data:`DEFINITION`)."""
-    sel = extract["serious_violence"].astype(bool) & ~extract["domestic_abuse"].astype(bool)
-    return extract.loc[sel.to_numpy()]
-
-
-def _under(ages: pd.Series, limit: int = 25) -> pd.Series:
-    return (ages < limit).fillna(False).astype(bool)
+# -------------------------------------------------------------------------- loading
 
 
 @dataclass
 class NeedsData:
-    """Everything the needs assessment reads, loaded once."""
+    """Everything the needs assessment reads, loaded once.
+
+    Attributes
+    ----------
+    assessment
+        The cycle's assessment (every KPI figure on the page).
+    rows
+        The extract's serious-violence offences (the KPI's rows), every month.
+    population, population_year, force_population
+        District populations (all ages, aged 0-24), their year, and the force's by age.
+    """
 
     sources: DataSources
     data_to: str
-    sv: pd.DataFrame
-    robbery_monthly: pd.Series
+    assessment: Assessment
+    rows: pd.DataFrame
     population: pd.DataFrame
     population_year: int
     force_population: dict[str, int]
     synthetic: bool
     extract_quality: DataQuality
-    crimes_quality: DataQuality
+    first_month: str
 
     @property
-    def first_month(self) -> str:
-        """First month in the data (``YYYY-MM``)."""
-        return pd.Timestamp(self.sv["month"].min()).strftime("%Y-%m")
+    def crimes_quality(self) -> DataQuality:
+        """Quality record of the police.uk load (the assessment's)."""
+        return self.assessment.crimes_quality
 
 
-def load(sources: DataSources, *, data_to: str) -> NeedsData:
-    """Read the extract, police.uk robbery and populations once for the notebook."""
+def load(sources: DataSources, *, data_to: str, cycle_file: str = "") -> NeedsData:
+    """Read the assessment, the extract's serious violence and the populations once.
+
+    Parameters
+    ----------
+    sources
+        The force and its files.
+    data_to
+        Last month reported (``YYYY-MM``).
+    cycle_file
+        The cycle file whose ``method:`` block the assessment is computed with (empty:
+        the default method).
+    """
+    a = assessment.get(sources, data_to=data_to, method=assessment.method_of(cycle_file))
     extract, eq = load_extract(sources, data_to=data_to)
-    crimes, cq = load_crimes(sources, data_to=data_to)
-    rob = _full_months(crimes[crimes["crime_type"] == "Robbery"].groupby("month").size())
+    rows = calc.kpi_rows(extract, a.registry[calc.SERIOUS_VIOLENCE])
     year = pd.Period(data_to, "M").year
-    geo = force_geography(sources)
-    pop = district_populations(sources, list(geo.district_names), year)
+    pop = district_populations(sources, list(a.districts), year)
     force_pop = {
         ages: ons_population(sources.force, ages=ages, year=year, sources=sources)
         for ages in ("all", "0-24", "10-24", "25+")
@@ -181,14 +131,14 @@ def load(sources: DataSources, *, data_to: str) -> NeedsData:
     return NeedsData(
         sources=sources,
         data_to=data_to,
-        sv=serious_violence(extract),
-        robbery_monthly=rob,
+        assessment=a,
+        rows=rows,
         population=pop,
         population_year=year,
         force_population=force_pop,
-        synthetic=bool(extract["synthetic"].any()),
+        synthetic=a.result(calc.SERIOUS_VIOLENCE).synthetic,
         extract_quality=eq,
-        crimes_quality=cq,
+        first_month=pd.Timestamp(extract["month"].min()).strftime("%Y-%m"),
     )
 
 
@@ -218,54 +168,60 @@ def check_district(district: str, districts: list[str]) -> str:
     )
 
 
+# -------------------------------------------------------------------------- disclosure
+
+
+def _counts_for_page(
+    counts: pd.DataFrame, *, threshold: int | None, secondary: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counts ready to show and where they are withheld; "–" where a count has no data."""
+    missing = counts.isna()
+    whole = counts.fillna(0).round().astype("int64")
+    shown = disclose(whole, threshold=threshold, secondary=secondary).copy()
+    hide = (
+        withheld(whole, threshold=threshold)
+        if secondary
+        else disclose(whole, threshold=threshold, secondary=False) == MARKER
+    )
+    shown.index, hide.index = counts.index, counts.index  # suppress() drops MultiIndex names
+    shown = shown.astype(object).mask(missing, "–")
+    return shown, hide | missing
+
+
+def disclosure_paragraph(threshold: int | None) -> str:
+    """The disclosure rule in words, or "" without disclosure control."""
+    if not threshold:
+        return ""
+    return rule_sentence(threshold) + " A rate or share whose count is withheld is withheld too."
+
+
 # -------------------------------------------------------------------------- rates
 
 
-def district_rates(
-    sv: pd.DataFrame, population: pd.DataFrame, *, threshold: int | None = None
-) -> pd.DataFrame:
-    """Offences and rates per 1,000 people, all ages and under-25 victims, by district.
+def rates_for_page(rates: pd.DataFrame, *, threshold: int | None) -> pd.DataFrame:
+    """:func:`scrutiny.analysis.needs.district_rates` after disclosure control.
 
-    Parameters
-    ----------
-    sv
-        Serious-violence offences (one row each) with ``district`` and ``victim_age``.
-    population
-        ``district``, ``all_ages``, ``under_25`` (aged 0-24).
-    threshold
-        Disclosure threshold; a withheld count also withholds its rate (NaN).
-
-    Returns
-    -------
-    DataFrame
-        Indexed by district: ``offences``, ``rate_per_1000``, ``offences_under_25`` (victim
-        aged under 25), ``rate_per_1000_under_25`` (per 1,000 residents aged 0-24),
-        ``share_of_force`` (% of offences placed in a district), ``under_25_ratio``
-        (under-25 rate / all-ages rate). Counts are object dtype (``[c]`` if withheld).
+    Counts become object dtype (``[c]`` where withheld, with secondary suppression down
+    each column: the districts add up to a force total); a rate, share or ratio whose
+    count is withheld is NaN.
     """
-    pop = population.set_index("district")
-    placed = sv[sv["district"].notna()]
-    all_n = placed.groupby("district", observed=True).size().reindex(pop.index, fill_value=0)
-    u25 = placed[_under(placed["victim_age"])]
-    u_n = u25.groupby("district", observed=True).size().reindex(pop.index, fill_value=0)
-    out = pd.DataFrame(index=pop.index)
-    out["offences"] = disclose(all_n.rename("offences"), threshold=threshold)
-    rate = all_n / pop["all_ages"] * 1000
-    rate_u = u_n / pop["under_25"] * 1000
-    share = all_n / all_n.sum() * 100 if all_n.sum() else all_n * np.nan
-    hide_all = withheld(all_n.rename("offences"), threshold=threshold)["offences"]
-    hide_u = withheld(u_n.rename("u"), threshold=threshold)["u"]
-    out["rate_per_1000"] = rate.where(~hide_all)
-    out["share_of_force"] = share.where(~hide_all)
-    out["offences_under_25"] = disclose(u_n.rename("offences_under_25"), threshold=threshold)
-    out["rate_per_1000_under_25"] = rate_u.where(~hide_u)
-    out["under_25_ratio"] = (rate_u / rate).where(~hide_u & ~hide_all)
-    out.index.name = "district"
+    shown, hide = {}, {}
+    for col in ("offences", "offences_under_25"):
+        s, h = _counts_for_page(rates[[col]], threshold=threshold)
+        shown[col], hide[col] = s[col], h[col]
+    hide_all, hide_u = hide["offences"], hide["offences_under_25"]
+    out = pd.DataFrame(index=rates.index)
+    out["offences"] = shown["offences"]
+    out["rate_per_1000"] = rates["rate_per_1000"].where(~hide_all)
+    out["share_of_force"] = rates["share_of_force"].where(~hide_all)
+    out["offences_under_25"] = shown["offences_under_25"]
+    out["rate_per_1000_under_25"] = rates["rate_per_1000_under_25"].where(~hide_u)
+    out["under_25_ratio"] = rates["under_25_ratio"].where(~hide_u & ~hide_all)
     return out
 
 
 def rates_display(rates: pd.DataFrame) -> pd.DataFrame:
-    """:func:`district_rates` with reader-friendly column names, for a table."""
+    """:func:`rates_for_page` with reader-friendly column names, for a table."""
     return rates.reset_index().rename(
         columns={
             "district": "District",
@@ -283,30 +239,6 @@ def rates_display(rates: pd.DataFrame) -> pd.DataFrame:
 RATE_COUNT_COLUMNS = ("Offences", "Offences, victim under 25")
 
 
-def force_rates(sv: pd.DataFrame, force_population: dict[str, int]) -> dict[str, float]:
-    """Force-wide rates per 1,000: all ages, under-25 victims, and suspects by age.
-
-    ``suspect_ratio`` is the rate of offences with a suspect aged 10-24 per 1,000 residents
-    aged 10-24, divided by the rate for suspects aged 25 and over per 1,000 residents aged
-    25 and over (the SNA's "under-25s commit serious violence at 1.6 times the rate").
-    """
-    victims_u25 = int(_under(sv["victim_age"]).sum())
-    sus = sv[sv["suspect_id"].notna()]
-    s_age = sus["suspect_age"]
-    s_u = int(((s_age >= 10) & (s_age < 25)).fillna(False).sum())
-    s_o = int((s_age >= 25).fillna(False).sum())
-    u_rate = s_u / force_population["10-24"] * 1000
-    o_rate = s_o / force_population["25+"] * 1000
-    return {
-        "offences": float(len(sv)),
-        "rate_per_1000": len(sv) / force_population["all"] * 1000,
-        "rate_per_1000_under_25": victims_u25 / force_population["0-24"] * 1000,
-        "suspect_rate_under_25": u_rate,
-        "suspect_rate_25_plus": o_rate,
-        "suspect_ratio": u_rate / o_rate if o_rate else np.nan,
-    }
-
-
 def rates_chart(
     rates: pd.DataFrame,
     *,
@@ -317,7 +249,8 @@ def rates_chart(
 ) -> Chart:
     """Bar chart of the all-ages or under-25 rate by district, the force rate as a line.
 
-    The data table under it holds the (suppressed) offences and the rate.
+    ``rates`` is :func:`rates_for_page`; the data table under the chart holds the
+    (suppressed) offences and the rate.
     """
     rate_col = "rate_per_1000_under_25" if under_25 else "rate_per_1000"
     count_col = "offences_under_25" if under_25 else "offences"
@@ -349,86 +282,18 @@ def rates_chart(
 # -------------------------------------------------------------------------- trend
 
 
-def monthly_counts(sv: pd.DataFrame) -> pd.Series:
-    """Offences per month (PeriodIndex, every month from first to last present)."""
-    return _full_months(sv.groupby("month").size())
-
-
-def _full_months(counts: pd.Series) -> pd.Series:
-    counts = counts.copy()
-    counts.index = pd.PeriodIndex(pd.DatetimeIndex(counts.index), freq="M")
-    full = pd.period_range(counts.index.min(), counts.index.max(), freq="M")
-    return counts.reindex(full, fill_value=0)
-
-
-def _sum(s: pd.Series, start: pd.Period, end: pd.Period) -> tuple[int, int]:
-    months = pd.period_range(start, end, freq="M")
-    return int(s.reindex(months).fillna(0).sum()), len(months)
-
-
-def baseline_comparison(
-    monthly: pd.Series, baseline: Baseline, *, data_to: str, recent_months: int = 12
+def comparison_display(
+    table: pd.DataFrame, *, threshold: int | None = None, alpha: float = 0.05
 ) -> pd.DataFrame:
-    """Compare recent periods with the baseline, per month, with the exact rate-ratio test.
+    """:func:`scrutiny.analysis.needs.baseline_comparison` for showing.
 
-    Rows: the baseline itself; the same calendar months in the latest year the data
-    cover (a like-for-like seasonal comparison); the latest ``recent_months`` months.
-
-    Returns
-    -------
-    DataFrame
-        ``period``, ``months``, ``offences``, ``per_month``, ``change_pct`` (per month,
-        against the baseline), ``verdict`` (``significant increase``, ``significant
-        decrease``, ``no significant change``; empty for the baseline row).
+    Offences are suppressed when asked (no secondary suppression: the periods overlap and
+    add up to no published total); a withheld count hides its averages too.
     """
-    end = pd.Period(data_to, "M")
-    b_total, b_n = _sum(monthly, baseline.start, baseline.end)
-    rows = [
-        {
-            "period": f"Baseline: {baseline.label}",
-            "months": b_n,
-            "offences": b_total,
-            "per_month": b_total / b_n,
-            "change_pct": np.nan,
-            "verdict": "",
-        }
-    ]
-    shift = 12 * ((end - baseline.end).n // 12)
-    periods = []
-    if shift > 0:
-        s_start, s_end = baseline.start + shift, baseline.end + shift
-        periods.append((f"Same months, {Baseline(s_start, s_end).label}", s_start, s_end))
-    r_start = end - (recent_months - 1)
-    periods.append((f"Latest {recent_months} months, {Baseline(r_start, end).label}", r_start, end))
-    for label, s, e in periods:
-        total, n = _sum(monthly, s, e)
-        test = trends.change_test(total, b_total, exposure_now=n, exposure_before=b_n)
-        if not test.significant:
-            verdict = "no significant change"
-        else:
-            verdict = "significant increase" if test.rate_ratio > 1 else "significant decrease"
-        per = total / n
-        rows.append(
-            {
-                "period": label,
-                "months": n,
-                "offences": total,
-                "per_month": per,
-                "change_pct": (per - b_total / b_n) / (b_total / b_n) * 100 if b_total else np.nan,
-                "verdict": verdict,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def comparison_display(table: pd.DataFrame, *, threshold: int | None = None) -> pd.DataFrame:
-    """:func:`baseline_comparison` for showing (offences suppressed when asked)."""
-    out = table.copy()
-    hide = withheld(out["offences"].rename("o"), threshold=threshold)["o"].to_numpy()
-    out["offences"] = disclose(
-        out["offences"].rename("offences"), threshold=threshold, secondary=False
-    )
-    out.loc[hide, ["per_month", "change_pct"]] = np.nan
+    shown, hide = _counts_for_page(table[["offences"]], threshold=threshold, secondary=False)
+    out = table[["period", "months", "offences", "per_month", "change_pct", "verdict"]].copy()
+    out["offences"] = shown["offences"]
+    out.loc[hide["offences"].to_numpy(), ["per_month", "change_pct"]] = np.nan
     return out.rename(
         columns={
             "period": "Period",
@@ -436,7 +301,7 @@ def comparison_display(table: pd.DataFrame, *, threshold: int | None = None) -> 
             "offences": "Offences",
             "per_month": "Offences per month",
             "change_pct": "Change per month against the baseline (%)",
-            "verdict": "Exact test (5%)",
+            "verdict": f"Exact test ({fmt_num(alpha * 100, 0)}%)",
         }
     )
 
@@ -444,13 +309,18 @@ def comparison_display(table: pd.DataFrame, *, threshold: int | None = None) -> 
 def comparison_sentence(
     name: str, table: pd.DataFrame, baseline: Baseline, *, tag: str, threshold: int | None = None
 ) -> str:
-    """One sentence: the latest 12 months per month against the baseline, with the verdict.
+    """One sentence: the latest months per month against the baseline, with the verdict.
 
     With a ``threshold``, periods holding from 1 to ``threshold - 1`` offences are not
     quoted (their averages would give the counts away).
     """
     base = table.iloc[0]
     last = table.iloc[-1]
+    if last["verdict"] == "not available":
+        return (
+            f"{name}{tag}: no comparison of the latest months with {baseline.label}, because "
+            "some of those months have no data."
+        )
     if threshold is not None and any(
         0 < n < threshold for n in (base["offences"], last["offences"])
     ):
@@ -480,6 +350,7 @@ def comparison_sentence(
 
 def trend_chart(
     monthly: pd.Series,
+    comparison: pd.DataFrame,
     baseline: Baseline,
     *,
     title: str,
@@ -487,13 +358,16 @@ def trend_chart(
     synthetic: bool,
     threshold: int | None = None,
 ) -> Chart:
-    """Monthly offences with the baseline's monthly average as a dashed reference line."""
-    shown = monthly.astype(float)
-    if threshold is not None:
-        shown = shown.where(~withheld(monthly.rename("n"), threshold=threshold)["n"])
-    b_avg = _sum(monthly, baseline.start, baseline.end)[0] / baseline.months
+    """Monthly offences with the baseline's monthly average as a dashed reference line.
+
+    ``comparison`` is :func:`scrutiny.analysis.needs.baseline_comparison` of ``monthly``
+    (its first row gives the baseline's average).
+    """
+    shown, hide = _counts_for_page(monthly.to_frame("n"), threshold=threshold)
+    plotted = monthly.astype(float).where(~hide["n"])
+    b_avg = float(comparison.iloc[0]["per_month"])
     data = pd.DataFrame(
-        {"Offences": shown.to_numpy(), "Baseline monthly average": b_avg},
+        {"Offences": plotted.to_numpy(), "Baseline monthly average": b_avg},
         index=monthly.index,
     )
     chart = charts.line_chart(
@@ -505,37 +379,45 @@ def trend_chart(
         synthetic=synthetic,
     )
     chart.data = chart.data.round({f"Average, {baseline.label}": 1})
-    chart.data["Offences"] = disclose(monthly.rename("Offences"), threshold=threshold).to_numpy()
+    chart.data["Offences"] = shown["n"].to_numpy()
     return chart
 
 
-# -------------------------------------------------------------------------- profiles
+def kpi_display(
+    kpis: pd.DataFrame, *, threshold: int | None, withhold: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """:func:`scrutiny.analysis.needs.rolling_12_table` for showing.
 
-
-def hour_profile(sv: pd.DataFrame) -> pd.DataFrame:
-    """Offences by hour of the day (0-23): ``offences`` and ``share`` (% of all)."""
-    counts = sv["occurred_at"].dt.hour.value_counts().reindex(range(24), fill_value=0)
-    out = pd.DataFrame({"offences": counts.astype("int64")})
-    out["share"] = out["offences"] / out["offences"].sum() * 100 if len(sv) else 0.0
-    out.index.name = "hour"
-    return out
-
-
-def day_profile(sv: pd.DataFrame) -> pd.DataFrame:
-    """Offences by day of the week (Monday first): ``offences`` and ``share`` (%)."""
-    days = sv["occurred_at"].dt.day_of_week.value_counts().reindex(range(7), fill_value=0)
-    out = pd.DataFrame(
-        {"offences": days.astype("int64").to_numpy()}, index=pd.Index(DAYS, name="day")
+    Counts below the threshold are withheld (each row is a different KPI, so there is
+    no total to protect); ``withhold`` names KPIs whose latest count must be withheld
+    anyway (e.g. its difference from another figure on the page is small). A withheld
+    count hides the percentage change with it.
+    """
+    counts = kpis[["current_count", "baseline_count"]]
+    shown, hide = _counts_for_page(counts, threshold=threshold, secondary=False)
+    for k in withhold:
+        shown.loc[k, "current_count"] = MARKER
+        hide.loc[k, "current_count"] = True
+    first = kpis.iloc[0]
+    return pd.DataFrame(
+        {
+            "KPI": kpis["name"].to_numpy(),
+            f"Offences, {first['current_period']}": shown["current_count"].to_numpy(),
+            f"Offences, {first['baseline_period']}": shown["baseline_count"].to_numpy(),
+            "Change (%)": kpis["pct_change"].where(~hide.any(axis=1)).round(1).to_numpy(),
+            "Exact test": kpis["verdict"].to_numpy(),
+            "Data": ["Synthetic" if s else "Real (police.uk)" for s in kpis["synthetic"]],
+        }
     )
-    out["share"] = out["offences"] / out["offences"].sum() * 100 if len(sv) else 0.0
-    return out
 
 
-def peak_hours(hours: pd.DataFrame, n: int = 2) -> list[int]:
-    """The ``n`` busiest local peaks (an hour busier than both neighbours, midnight wraps)."""
-    v = hours["offences"].to_numpy()
-    peaks = [h for h in range(24) if v[h] > v[(h - 1) % 24] and v[h] > v[(h + 1) % 24]]
-    return sorted(sorted(peaks, key=lambda h: -v[h])[:n])
+def kpi_count_columns(kpis: pd.DataFrame) -> tuple[str, str]:
+    """The count columns of :func:`kpi_display`."""
+    first = kpis.iloc[0]
+    return (f"Offences, {first['current_period']}", f"Offences, {first['baseline_period']}")
+
+
+# -------------------------------------------------------------------------- profiles
 
 
 def hour_text(h: int) -> str:
@@ -583,81 +465,6 @@ def profile_chart(
 # -------------------------------------------------------------------------- people
 
 
-def sex_split(sv: pd.DataFrame) -> pd.DataFrame:
-    """Victims and suspects by sex: counts (Female, Male, Unknown) and the male share.
-
-    Victims: offences with a recorded victim sex. Suspects: offences with an identified
-    suspect (a repeat suspect counts once per offence). ``male_share`` is the share of
-    those with a known sex (F or M) who are male, in per cent.
-    """
-    rows = {}
-    for who, col, sel in (
-        ("Victims", "victim_sex", sv["victim_sex"].notna()),
-        ("Suspects", "suspect_sex", sv["suspect_id"].notna() & sv["suspect_sex"].notna()),
-    ):
-        vc = sv.loc[sel.to_numpy(), col].astype(str).value_counts()
-        rows[who] = {
-            "Female": int(vc.get("F", 0)),
-            "Male": int(vc.get("M", 0)),
-            "Unknown": int(vc.get("U", 0)),
-        }
-    out = pd.DataFrame.from_dict(rows, orient="index")
-    known = out["Female"] + out["Male"]
-    out["male_share"] = (out["Male"] / known * 100).where(known > 0)
-    return out
-
-
-def repeat_share(sv: pd.DataFrame) -> pd.DataFrame:
-    """Offences by repeat suspects: all ages and suspects under 25.
-
-    A repeat suspect has two or more serious-violence offences in ``sv`` (so the answer
-    depends on the period ``sv`` covers: a longer period finds more repeats).
-
-    Returns
-    -------
-    DataFrame
-        Index ``All ages``, ``Suspect under 25``: ``with_suspect`` (offences with an
-        identified suspect), ``by_repeat`` and ``share`` (%).
-    """
-    s = sv[sv["suspect_id"].notna()]
-    repeat = s["suspect_id"].map(s["suspect_id"].value_counts()) > 1
-    u25 = _under(s["suspect_age"])
-    rows = {}
-    for label, sel in (("All ages", pd.Series(True, index=s.index)), ("Suspect under 25", u25)):
-        n = int(sel.sum())
-        r = int((repeat & sel).sum())
-        rows[label] = {"with_suspect": n, "by_repeat": r, "share": r / n * 100 if n else np.nan}
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def repeat_periods(periods: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """:func:`repeat_share` for several periods, one block of rows each.
-
-    ``periods`` maps a label (e.g. "12 months to October 2022") to the offences of that
-    period. Returns ``period``, ``suspects``, ``with_suspect``, ``by_repeat``, ``share``.
-    """
-    frames = []
-    for label, sv in periods.items():
-        r = repeat_share(sv).rename_axis("suspects").reset_index()
-        r.insert(0, "period", label)
-        frames.append(r)
-    return pd.concat(frames, ignore_index=True)
-
-
-def flag_shares(sv: pd.DataFrame) -> pd.DataFrame:
-    """Knife or sharp instrument, night-time economy and public place: offences and share (%)."""
-    n = len(sv)
-    rows = {}
-    for label, col in (
-        ("Knife or sharp instrument", "knife_sharp_instrument"),
-        ("Night-time economy", "night_time_economy"),
-        ("Public place", "public_place"),
-    ):
-        k = int(sv[col].astype(bool).sum())
-        rows[label] = {"offences": k, "of_all": n, "share": k / n * 100 if n else np.nan}
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
 def people_display(
     table: pd.DataFrame, count_cols: list[str], *, threshold: int | None, label: str | None = None
 ) -> pd.DataFrame:
@@ -665,16 +472,57 @@ def people_display(
 
     Shares (columns not in ``count_cols``) are withheld on any row with a withheld count.
     """
-    counts = table[count_cols].astype("int64")
-    hide = withheld(counts, threshold=threshold)
-    out = disclose(counts, threshold=threshold).copy()
-    out.index, hide.index = table.index, table.index  # suppress() drops MultiIndex names
+    shown, hide = _counts_for_page(table[count_cols], threshold=threshold)
+    out = shown.copy()
+    out.index = table.index
     for col in table.columns:
         if col not in count_cols:
-            out[col] = table[col].where(~hide.any(axis=1)).round(1)
+            out[col] = table[col].where(~hide.any(axis=1).to_numpy()).round(1)
     if label:
         out.index.name = label
     return out.reset_index()
+
+
+SEX_COUNT_COLUMNS = ("Female", "Male", "Unknown")
+REPEAT_COUNT_COLUMNS = ("Offences with a suspect", "By a repeat suspect")
+FLAG_COUNT_COLUMNS = ("Offences", "All serious violence")
+
+
+def sexes_display(sexes: pd.DataFrame, *, threshold: int | None) -> pd.DataFrame:
+    """Victims and suspects by sex, for a table."""
+    return people_display(
+        sexes.rename(columns={"male_share": "Male share of known sex (%)"}),
+        list(SEX_COUNT_COLUMNS),
+        threshold=threshold,
+        label="Who",
+    )
+
+
+def repeats_display(repeats: pd.DataFrame, *, threshold: int | None) -> pd.DataFrame:
+    """Offences by repeat suspects in each period, for a table."""
+    table = repeats.set_index(["period", "suspects"]).rename(
+        columns={
+            "with_suspect": REPEAT_COUNT_COLUMNS[0],
+            "by_repeat": REPEAT_COUNT_COLUMNS[1],
+            "share": "Share (%)",
+        }
+    )
+    out = people_display(table, list(REPEAT_COUNT_COLUMNS), threshold=threshold)
+    return out.rename(columns={"period": "Period", "suspects": "Suspects"})
+
+
+def flags_display(
+    flags: pd.DataFrame, names: dict[str, str], *, threshold: int | None
+) -> pd.DataFrame:
+    """Parts of serious violence, each under its KPI's name, for a table."""
+    table = flags.rename(index=names).rename(
+        columns={
+            "offences": FLAG_COUNT_COLUMNS[0],
+            "of_all": FLAG_COUNT_COLUMNS[1],
+            "share": "Share (%)",
+        }
+    )
+    return people_display(table, list(FLAG_COUNT_COLUMNS), threshold=threshold, label="KPI")
 
 
 # -------------------------------------------------------------------------- findings
@@ -699,9 +547,11 @@ def key_findings(
 ) -> list[str]:
     """The numbered key findings, in the order of the SNA's list (seed 004).
 
-    Every finding resting on the extract ends "(synthetic)" when the extract is synthetic.
-    With a disclosure ``threshold``, a share whose count (or its complement) is from 1 to
-    ``threshold - 1`` is not quoted, so no small count can be worked back from a finding.
+    ``rates`` is :func:`rates_for_page` (withheld rates are NaN); ``flags`` is
+    :func:`scrutiny.analysis.needs.flag_shares` indexed by KPI id. Every finding resting
+    on the extract ends "(synthetic)" when the extract is synthetic. With a disclosure
+    ``threshold``, a share whose count (or its complement) is from 1 to ``threshold - 1``
+    is not quoted, so no small count can be worked back from a finding.
     """
     tag = " (synthetic)" if synthetic else ""
 
@@ -730,25 +580,26 @@ def key_findings(
     )
     out.append(sv_sentence)
     out.append(robbery_sentence)
-    knife = flags.loc["Knife or sharp instrument", "share"]
-    k_n, all_n = flags.loc["Knife or sharp instrument", ["offences", "of_all"]]
-    if not small(k_n, all_n - k_n):
+    knife = flags.loc[KNIFE_VRN, "share"]
+    k_n, all_n = flags.loc[KNIFE_VRN, ["offences", "of_all"]]
+    if pd.notna(knife) and not small(k_n, all_n - k_n):
         out.append(
-            f"About 1 in {round(100 / knife):d} offences ({fmt_pct(knife)}) involved a knife or "
-            f"sharp instrument{tag}."
+            f"About 1 in {round(100 / knife):d} serious violence offences ({fmt_pct(knife)}) "
+            f"involved a knife or sharp instrument{tag}."
             if knife > 0
-            else f"No offence was flagged as involving a knife or sharp instrument{tag}."
+            else f"No serious violence offence was flagged as involving a knife or sharp "
+            f"instrument{tag}."
         )
-    peaks = peak_hours(hours)
+    peaks = calc.peak_hours(hours)
     busiest_day = days["offences"].idxmax()
     if peaks:
         out.append(
             f"Serious violence peaked at {' and '.join(hour_text(h) for h in peaks)}; the "
             f"busiest day was {busiest_day}{tag}."
         )
-    nte = flags.loc["Night-time economy", "share"]
-    n_n = flags.loc["Night-time economy", "offences"]
-    if not small(n_n, all_n - n_n):
+    nte = flags.loc[NTE, "share"]
+    n_n = flags.loc[NTE, "offences"]
+    if pd.notna(nte) and not small(n_n, all_n - n_n):
         out.append(f"{fmt_pct(nte)} of serious violence was linked to the night-time economy{tag}.")
     ok = rates["rate_per_1000"].dropna()
     if len(ok):
@@ -784,15 +635,25 @@ def _ordinal(n: int) -> str:
 
 
 @dataclass
-class Assessment:
-    """Every table, figure input and sentence of the needs assessment."""
+class NeedsAssessment:
+    """Every table, figure input and sentence of the needs assessment.
 
+    ``rates`` has passed disclosure control (:func:`rates_for_page`); ``rates_raw`` is
+    the same before it. ``kpis`` is the board's 12-month figures from the assessment;
+    ``kpis_withheld`` the KPIs whose latest count the page withholds.
+    """
+
+    force: str
     district: str
     baseline: Baseline
     period: str
+    period_months: int
     threshold: int | None
     synthetic: bool
     tag: str
+    alpha: float
+    names: dict[str, str]
+    rates_raw: pd.DataFrame
     rates: pd.DataFrame
     force_rate: dict[str, float]
     sv_monthly: pd.Series
@@ -804,47 +665,76 @@ class Assessment:
     sexes: pd.DataFrame
     flags: pd.DataFrame
     repeats: pd.DataFrame
+    kpis: pd.DataFrame
+    kpis_withheld: tuple[str, ...]
+    knife_sentence: str
     findings: list[str]
 
 
 def assess(
     nd: NeedsData,
     *,
-    force: str,
     district: str,
     period_months: int,
     baseline: str,
     threshold: int | None,
-) -> Assessment:
-    """Run the whole assessment from the loaded data and the notebook's parameters."""
+) -> NeedsAssessment:
+    """Assemble the page from the loaded data and the notebook's parameters."""
     if period_months < 1:
         raise ValueError(f"parameter 'period_months': must be 1 or more, got {period_months}")
-    district = check_district(district, list(nd.population["district"]))
-    base = parse_baseline(baseline, first_month=nd.first_month, last_month=nd.data_to)
+    a = nd.assessment
+    district = check_district(district, list(a.districts))
+    base = calc.parse_baseline(baseline, first_month=nd.first_month, last_month=nd.data_to)
     period = window_label(nd.data_to, period_months)
-    recent = window(nd.sv, data_to=nd.data_to, months=period_months)
+    recent = calc.window(nd.rows, data_to=nd.data_to, months=period_months)
     tag = " (synthetic)" if nd.synthetic else ""
-    rates = district_rates(recent, nd.population, threshold=threshold)
-    force_rate = force_rates(recent, nd.force_population)
-    sv_monthly = monthly_counts(nd.sv)
-    sv_compare = baseline_comparison(
-        sv_monthly, base, data_to=nd.data_to, recent_months=period_months
+    names = {k: kpi.name for k, kpi in a.registry.items()}
+
+    def total(kpi_id: str, months: int = period_months) -> float:
+        return calc.kpi_total(a, kpi_id, data_to=nd.data_to, months=months)
+
+    sv_total = total(calc.SERIOUS_VIOLENCE)
+    calc.check_rows(recent, sv_total, what=f"{names[calc.SERIOUS_VIOLENCE]} in {period}")
+    offences = calc.district_totals(
+        a, calc.SERIOUS_VIOLENCE, data_to=nd.data_to, months=period_months
     )
-    rob_compare = baseline_comparison(
-        nd.robbery_monthly, base, data_to=nd.data_to, recent_months=period_months
+    young = recent[calc.under_25(recent["victim_age"])]
+    rates_raw = calc.district_rates(
+        offences, calc.district_counts(young, a.districts), nd.population
     )
-    hours, days = hour_profile(recent), day_profile(recent)
-    sexes, flags = sex_split(recent), flag_shares(recent)
-    repeats = repeat_periods(
-        {period: recent, f"all months in the data ({nd.first_month} to {nd.data_to})": nd.sv}
+    rates = rates_for_page(rates_raw, threshold=threshold)
+    force_rate = calc.force_rates(sv_total, recent, nd.force_population)
+    first = str(min(base.start, pd.Period(a.start, "M")))
+    sv_monthly = calc.kpi_monthly(a, calc.SERIOUS_VIOLENCE, first_month=first)
+    rob_monthly = calc.kpi_monthly(a, calc.ROBBERY, first_month=first)
+    compare = {
+        "data_to": nd.data_to,
+        "recent_months": period_months,
+        "alpha": a.method.alpha,
+    }
+    sv_compare = calc.baseline_comparison(sv_monthly, base, **compare)
+    rob_compare = calc.baseline_comparison(rob_monthly, base, **compare)
+    hours, days = calc.hour_profile(recent), calc.day_profile(recent)
+    sexes = calc.sex_split(recent)
+    flags = calc.flag_shares({k: total(k) for k in FLAG_KPIS}, sv_total)
+    repeats = calc.repeat_periods(
+        {period: recent, f"all months in the data ({nd.first_month} to {nd.data_to})": nd.rows}
     )
+    kpis = calc.rolling_12_table(a, BOARD_KPIS)
+    # The knife KPI less its part outside domestic abuse is a count too: withhold the KPI's
+    # latest figure when that difference is small (the part is on the page as a share).
+    knife_withheld = calc.small_difference(
+        kpis.loc[calc.KNIFE, "current_count"], total(KNIFE_VRN, 12), threshold=threshold
+    )
+    withheld_kpis = (calc.KNIFE,) if knife_withheld else ()
+    rob_name = names[calc.ROBBERY]
     findings = key_findings(
-        force=force,
+        force=a.force,
         period=period,
         rates=rates,
         force_rate=force_rate,
         sexes=sexes,
-        repeats=repeat_share(recent),
+        repeats=calc.repeat_share(recent),
         flags=flags,
         hours=hours,
         days=days,
@@ -852,32 +742,60 @@ def assess(
             "Serious violence", sv_compare, base, tag=tag, threshold=threshold
         ),
         robbery_sentence=comparison_sentence(
-            "Robbery (police.uk, real)", rob_compare, base, tag="", threshold=threshold
+            f"{rob_name} (police.uk, real)", rob_compare, base, tag="", threshold=threshold
         ),
         district=district,
         synthetic=nd.synthetic,
         threshold=threshold,
     )
-    return Assessment(
+    return NeedsAssessment(
+        force=a.force,
         district=district,
         baseline=base,
         period=period,
+        period_months=period_months,
         threshold=threshold,
         synthetic=nd.synthetic,
         tag=tag,
+        alpha=a.method.alpha,
+        names=names,
+        rates_raw=rates_raw,
         rates=rates,
         force_rate=force_rate,
         sv_monthly=sv_monthly,
         sv_compare=sv_compare,
-        robbery_monthly=nd.robbery_monthly,
+        robbery_monthly=rob_monthly,
         robbery_compare=rob_compare,
         hours=hours,
         days=days,
         sexes=sexes,
         flags=flags,
         repeats=repeats,
+        kpis=kpis,
+        kpis_withheld=withheld_kpis,
+        knife_sentence=knife_sentence(
+            a, kpis, withheld=knife_withheld, threshold=threshold, tag=tag
+        ),
         findings=findings,
     )
+
+
+def knife_sentence(
+    a: Assessment, kpis: pd.DataFrame, *, withheld: bool, threshold: int | None, tag: str
+) -> str:
+    """The board's knife KPI over the latest 12 months, in the assessment's own words."""
+    row = kpis.loc[calc.KNIFE]
+    name = row["name"]
+    small = threshold is not None and any(
+        0 < n < threshold for n in (row["current_count"], row["baseline_count"])
+    )
+    if withheld or small:
+        return (
+            f"{name}{tag}: the board's figure for {row['current_period']} is withheld, because "
+            "it would let a small number of offences be worked out."
+        )
+    sentence = a.result(calc.KNIFE).rolling_sentence() or ""
+    return sentence[:-1] + tag + "." if sentence.endswith(".") else sentence + tag
 
 
 def age_sentence(force_rate: dict[str, float], *, tag: str) -> str:
@@ -893,7 +811,7 @@ def age_sentence(force_rate: dict[str, float], *, tag: str) -> str:
     )
 
 
-def period_paragraph(a: Assessment, *, first_month: str) -> str:
+def period_paragraph(a: NeedsAssessment, *, first_month: str) -> str:
     """Say plainly which months the figures cover and what the baseline is (and is not)."""
     text = f"Rates, profiles and shares cover {a.period}. Trends compare with {a.baseline.label}"
     first = month_text(first_month)
@@ -909,3 +827,14 @@ def period_paragraph(a: Assessment, *, first_month: str) -> str:
             "comparison is with a period when lockdown rules still affected crime."
         )
     return text
+
+
+def kpi_paragraph(a: NeedsAssessment) -> str:
+    """Introduce the board's 12-month figures: the same as every other page of the cycle."""
+    return (
+        "The board's KPIs over the latest 12 months against the 12 months before, as the "
+        "performance exceptions briefing reports them: each is counted by its definition in "
+        "the board's KPI registry, and the verdict is an exact test of the two counts at the "
+        f"{fmt_num(a.alpha * 100, 0)}% level. This compares with the 12 months before, not with "
+        "the baseline above, so the two verdicts answer different questions."
+    )

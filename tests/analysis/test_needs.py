@@ -350,6 +350,30 @@ def test_baseline_comparison_per_month_with_the_exact_test() -> None:
     assert loose.loc[2, "verdict"] == "significant increase"
 
 
+def test_baseline_comparison_allows_for_the_series_dispersion_and_too_few() -> None:
+    months = pd.period_range("2019-12", "2022-10", freq="M")
+    s = pd.Series(100.0, index=months)
+    s[pd.Period("2021-12", "M") : pd.Period("2022-02", "M")] = 130
+    base = needs.parse_baseline("2019-12..2020-02", first_month="2019-12", last_month="2022-10")
+    # Same months, 390 v 300 over 3 months each, with phi 10: log(1.3) = 0.2624, standard
+    # error sqrt(10 x (1/390 + 1/300)) = 0.2428, z = 1.08, p = 0.28: no longer significant.
+    t = needs.baseline_comparison(s, base, data_to="2022-10", phi=10.0)
+    assert t.loc[1, "p_value"] == pytest.approx(0.280, abs=0.001)
+    assert t.loc[1, "verdict"] == "no significant change"
+    assert t.loc[1, "rate_ratio"] == pytest.approx(1.3)
+    # A baseline of 300 offences is below a minimum of 400: too few to judge.
+    few = needs.baseline_comparison(s, base, data_to="2022-10", min_expected=400)
+    assert few["verdict"].tolist() == ["", "too few to judge", "too few to judge"]
+
+
+def test_dispersion_of_a_result_is_the_assessments() -> None:
+    r = _toy_assessment().result("toy")
+    # A flat series within each year varies less than Poisson: phi is never below 1.
+    assert needs.dispersion_of(r) == 1.0
+    r.baselines.attrs["phi"] = 2.5
+    assert needs.dispersion_of(r) == 2.5
+
+
 def test_baseline_comparison_says_not_available_for_a_month_without_data() -> None:
     months = pd.period_range("2019-12", "2022-10", freq="M")
     s = pd.Series(100.0, index=months)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scrutiny.analysis.assessment import Assessment, KpiResult
+from scrutiny.analysis.assessment import TOO_FEW, Assessment, KpiResult
 from scrutiny.analysis.kpis import Kpi, kpi_series, select_rows
 from scrutiny.analysis.narrative import month_label
 from scrutiny.stats import trends
@@ -277,9 +277,9 @@ def rolling_12(result: KpiResult) -> pd.Series:
 def kpi_total(a: Assessment, kpi_id: str, *, data_to: str, months: int) -> float:
     """A KPI's force total over the ``months`` months ending ``data_to``.
 
-    Over 12 months this is the assessment's own 12-month figure (``count_12m``, the
-    rolling-12 ``current_count``); over another period it is the sum of the same monthly
-    series.
+    Over the 12 months to the assessment's ``data_to`` this is its own 12-month figure
+    (``count_12m``, the rolling-12 ``current_count``); over another period it is the sum
+    of the same monthly series.
 
     Parameters
     ----------
@@ -297,8 +297,9 @@ def kpi_total(a: Assessment, kpi_id: str, *, data_to: str, months: int) -> float
     float
         NaN when a month of the period has no data.
     """
-    if months == 12 and data_to == a.data_to:
-        return float(rolling_12(a.result(kpi_id))["current_count"])
+    result = a.result(kpi_id)
+    if months == 12 and data_to == a.data_to and result.provisional_from is None:
+        return float(rolling_12(result)["current_count"])
     first = str(pd.Period(data_to, "M") - (months - 1))
     return period_total(kpi_monthly(a, kpi_id, first_month=first), data_to=data_to, months=months)
 
@@ -527,6 +528,23 @@ def _sum(s: pd.Series, start: pd.Period, end: pd.Period) -> tuple[float, int]:
     return (float(vals.sum()) if vals.notna().all() else np.nan), len(months)
 
 
+def dispersion_of(result: KpiResult) -> float:
+    """The dispersion factor phi the assessment's change tests of a KPI use (1: Poisson).
+
+    Parameters
+    ----------
+    result
+        One KPI in one area from the assessment.
+
+    Returns
+    -------
+    float
+        phi of the series' latest SPC segment (:func:`scrutiny.stats.dispersion.series_dispersion`),
+        1.0 when the method allows for no over-dispersion or the KPI is a share.
+    """
+    return float(result.baselines.attrs.get("phi", 1.0))
+
+
 def baseline_comparison(
     monthly: pd.Series,
     baseline: Baseline,
@@ -534,13 +552,16 @@ def baseline_comparison(
     data_to: str,
     recent_months: int = 12,
     alpha: float = 0.05,
+    phi: float = 1.0,
+    min_expected: float = 0.0,
 ) -> pd.DataFrame:
-    """Compare recent periods with the baseline, per month, with the exact rate-ratio test.
+    """Compare recent periods with the baseline, per month, with the assessment's test.
 
     Rows: the baseline itself; the same calendar months in the latest year the data
-    cover (a like-for-like seasonal comparison); the latest ``recent_months`` months. The
-    test is :func:`scrutiny.stats.trends.change_test` with the months as exposures (the
-    test the plan grades use).
+    cover (a like-for-like seasonal comparison, as the plan grades make); the latest
+    ``recent_months`` months. The test is :func:`scrutiny.stats.trends.change_test` with
+    the months as exposures and the variance scaled by the series' dispersion ``phi``
+    (exact Poisson when ``phi`` is 1), as the assessment tests every change.
 
     Parameters
     ----------
@@ -554,6 +575,11 @@ def baseline_comparison(
         Length of the latest period.
     alpha
         Significance level (the cycle's method).
+    phi
+        Dispersion factor of the series (:func:`dispersion_of`).
+    min_expected
+        The least count in the baseline period the method judges (the cycle's
+        ``min_expected``); below it every verdict is ``too few to judge``.
 
     Returns
     -------
@@ -561,7 +587,8 @@ def baseline_comparison(
         ``period``, ``months``, ``offences``, ``per_month``, ``change_pct`` (per month,
         against the baseline), ``verdict`` (``significant increase``, ``significant
         decrease``, ``no significant change``, ``not available`` when a month has no
-        data; empty for the baseline row), ``rate_ratio``, ``p_value``.
+        data, ``too few to judge``; empty for the baseline row), ``rate_ratio``,
+        ``p_value``.
     """
     end = pd.Period(data_to, "M")
     b_total, b_n = _sum(monthly, baseline.start, baseline.end)
@@ -598,9 +625,11 @@ def baseline_comparison(
         }
         if pd.notna(total) and pd.notna(b_total):
             test = trends.change_test(
-                total, b_total, exposure_now=n, exposure_before=b_n, alpha=alpha
+                total, b_total, exposure_now=n, exposure_before=b_n, alpha=alpha, phi=phi
             )
-            if not test.significant:
+            if b_total < min_expected:
+                verdict = TOO_FEW
+            elif not test.significant:
                 verdict = "no significant change"
             else:
                 verdict = "significant increase" if test.rate_ratio > 1 else "significant decrease"

@@ -31,7 +31,7 @@ import pandas as pd
 
 from scrutiny.analysis import assessment
 from scrutiny.analysis import needs as calc
-from scrutiny.analysis.assessment import Assessment
+from scrutiny.analysis.assessment import TOO_FEW, Assessment
 from scrutiny.analysis.disclosure import disclose, rule_sentence, withheld
 from scrutiny.analysis.narrative import fmt_int, fmt_num, fmt_pct, month_label, month_text
 from scrutiny.analysis.needs import Baseline
@@ -301,7 +301,7 @@ def comparison_display(
             "offences": "Offences",
             "per_month": "Offences per month",
             "change_pct": "Change per month against the baseline (%)",
-            "verdict": f"Exact test ({fmt_num(alpha * 100, 0)}%)",
+            "verdict": f"Change test ({fmt_num(alpha * 100, 0)}%)",
         }
     )
 
@@ -321,6 +321,8 @@ def comparison_sentence(
             f"{name}{tag}: no comparison of the latest months with {baseline.label}, because "
             "some of those months have no data."
         )
+    if last["verdict"] == TOO_FEW:
+        return f"{name}{tag}: too few offences in {baseline.label} to judge a change against it."
     if threshold is not None and any(
         0 < n < threshold for n in (base["offences"], last["offences"])
     ):
@@ -405,7 +407,7 @@ def kpi_display(
             f"Offences, {first['current_period']}": shown["current_count"].to_numpy(),
             f"Offences, {first['baseline_period']}": shown["baseline_count"].to_numpy(),
             "Change (%)": kpis["pct_change"].where(~hide.any(axis=1)).round(1).to_numpy(),
-            "Exact test": kpis["verdict"].to_numpy(),
+            "Change test": kpis["verdict"].to_numpy(),
             "Data": ["Synthetic" if s else "Real (police.uk)" for s in kpis["synthetic"]],
         }
     )
@@ -668,6 +670,7 @@ class NeedsAssessment:
     kpis: pd.DataFrame
     kpis_withheld: tuple[str, ...]
     knife_sentence: str
+    test_sentence: str
     findings: list[str]
 
 
@@ -711,9 +714,14 @@ def assess(
         "data_to": nd.data_to,
         "recent_months": period_months,
         "alpha": a.method.alpha,
+        "min_expected": a.method.min_expected,
     }
-    sv_compare = calc.baseline_comparison(sv_monthly, base, **compare)
-    rob_compare = calc.baseline_comparison(rob_monthly, base, **compare)
+    sv_compare = calc.baseline_comparison(
+        sv_monthly, base, phi=calc.dispersion_of(a.result(calc.SERIOUS_VIOLENCE)), **compare
+    )
+    rob_compare = calc.baseline_comparison(
+        rob_monthly, base, phi=calc.dispersion_of(a.result(calc.ROBBERY)), **compare
+    )
     hours, days = calc.hour_profile(recent), calc.day_profile(recent)
     sexes = calc.sex_split(recent)
     flags = calc.flag_shares({k: total(k) for k in FLAG_KPIS}, sv_total)
@@ -776,7 +784,25 @@ def assess(
         knife_sentence=knife_sentence(
             a, kpis, withheld=knife_withheld, threshold=threshold, tag=tag
         ),
+        test_sentence=test_sentence(a),
         findings=findings,
+    )
+
+
+def test_sentence(a: Assessment) -> str:
+    """How every change on the page is tested: the cycle's method, as in its assessment."""
+    level = f"{fmt_num(a.method.alpha * 100, 0)}%"
+    few = fmt_int(a.method.min_expected)
+    if a.method.overdispersion == "none":
+        how = "with an exact Poisson test of the two counts"
+    else:
+        how = (
+            "allowing for how much each series varies from month to month, more than chance "
+            "alone would give"
+        )
+    return (
+        f"Changes are tested at the {level} level {how}, as the cycle's assessment tests "
+        f"every change; a baseline with fewer than {few} offences is too few to judge."
     )
 
 
@@ -812,7 +838,7 @@ def age_sentence(force_rate: dict[str, float], *, tag: str) -> str:
 
 
 def period_paragraph(a: NeedsAssessment, *, first_month: str) -> str:
-    """Say plainly which months the figures cover and what the baseline is (and is not)."""
+    """Which months the figures cover, what the baseline is (and is not), how it is tested."""
     text = f"Rates, profiles and shares cover {a.period}. Trends compare with {a.baseline.label}"
     first = month_text(first_month)
     if a.baseline.pre_pandemic:
@@ -826,7 +852,7 @@ def period_paragraph(a: NeedsAssessment, *, first_month: str) -> str:
             f". These months are not before the pandemic (the data start in {first}), so the "
             "comparison is with a period when lockdown rules still affected crime."
         )
-    return text
+    return f"{text} {a.test_sentence}"
 
 
 def kpi_paragraph(a: NeedsAssessment) -> str:
@@ -834,7 +860,6 @@ def kpi_paragraph(a: NeedsAssessment) -> str:
     return (
         "The board's KPIs over the latest 12 months against the 12 months before, as the "
         "performance exceptions briefing reports them: each is counted by its definition in "
-        "the board's KPI registry, and the verdict is an exact test of the two counts at the "
-        f"{fmt_num(a.alpha * 100, 0)}% level. This compares with the 12 months before, not with "
-        "the baseline above, so the two verdicts answer different questions."
+        "the board's KPI registry. This compares with the 12 months before, not with the "
+        "baseline above, so the two verdicts answer different questions."
     )

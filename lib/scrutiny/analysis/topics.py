@@ -1,0 +1,1172 @@
+"""One topic in depth: the statistics behind the deep-dive briefing.
+
+A topic is a KPI in the registry, or a set of police.uk categories or Home Office offence
+codes made into a KPI by :func:`make_topic`. Its monthly series, SPC reading and baselines
+are the cycle's assessment's for a registry KPI (:mod:`scrutiny.analysis.assessment`);
+for any other topic :func:`analyse_topic` builds the series and runs the same
+:func:`~scrutiny.analysis.assessment.analyse_series` with the cycle's method (window,
+rebase month, significance level), so a topic is read exactly as a KPI would be.
+
+Beyond the SPC reading, :func:`examine` finds, from the topic's records:
+
+* trend: seasonality (STL, :func:`seasonality`, :func:`seasonal_peak`) and a 12-month
+  forecast (ETS, :func:`forecast`, :func:`forecast_totals`);
+* geography: rates by district against the force-wide rate (:func:`district_rates`,
+  :func:`district_funnel`), offences per LSOA (:func:`lsoa_counts`) and their
+  concentration against a random spread (:func:`scrutiny.stats.concentration.concentration`,
+  :func:`concentration_sentence`);
+* outcomes: police.uk last outcomes grouped (:func:`outcome_groups`), the charged share
+  now against before and against all crime (:func:`charged_share`), by district
+  (:func:`charged_by_district`);
+
+and :func:`force_funnel` places the force among England's forces (Home Office 2017/18).
+:func:`questions` turns the evidence into questions for the force. Every function below
+:func:`examine` is pure (frames in, frames out) and tested on hand-made frames.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scrutiny.analysis.assessment import KpiResult, analyse_series, window
+from scrutiny.analysis.kpis import Definition, Kpi, kpi_series, load_registry, select_rows
+from scrutiny.analysis.method import Method, rebase_for
+from scrutiny.analysis.narrative import (
+    fmt_int,
+    fmt_num,
+    join_words,
+    lower_first,
+    month_label,
+    month_text,
+    spc_pattern,
+)
+from scrutiny.analysis.peers import Comparison
+from scrutiny.data import (
+    DataQuality,
+    DataSources,
+    force_geography,
+    force_key,
+    load_crimes,
+    load_extract,
+    load_offence_map,
+    population,
+)
+from scrutiny.data.police_uk import ASB, CHARGED_OUTCOMES, CRIME_TYPES
+from scrutiny.stats import compare, spc, trends
+from scrutiny.stats.concentration import TOP_SHARE, Concentration, concentration
+
+__all__ = [
+    "CONCENTRATION_QUESTION",
+    "NO_OUTCOME",
+    "NO_SUSPECT_QUESTION",
+    "OUTCOME_GROUPS",
+    "TOP_SHARE",
+    "UNABLE_QUESTION",
+    "ChargedShare",
+    "Concentration",
+    "FUNNEL_LEAVE_OUT",
+    "Findings",
+    "all_crime_outcomes",
+    "analyse_topic",
+    "charged_by_district",
+    "charged_share",
+    "concentration",
+    "concentration_sentence",
+    "district_funnel",
+    "district_rates",
+    "examine",
+    "force_funnel",
+    "forecast",
+    "forecast_totals",
+    "in_months",
+    "lsoa_counts",
+    "make_topic",
+    "monthly_counts",
+    "outcome_group",
+    "outcome_groups",
+    "questions",
+    "rebase_note",
+    "resolve_area",
+    "seasonal_peak",
+    "seasonal_profile",
+    "seasonality",
+    "topic_records",
+    "usable_rebase",
+]
+
+#: police.uk last-outcome categories grouped for the outcomes section.
+OUTCOME_GROUPS: dict[str, tuple[str, ...]] = {
+    "Charged or summonsed": CHARGED_OUTCOMES,
+    "Out-of-court resolution": (
+        "Offender given a caution",
+        "Local resolution",
+        "Offender given penalty notice",
+        "Offender given a drugs possession warning",
+    ),
+    "Unable to prosecute suspect": ("Unable to prosecute suspect",),
+    "No suspect identified": ("Investigation complete; no suspect identified",),
+    "Not in the public interest": (
+        "Formal action is not in the public interest",
+        "Further action is not in the public interest",
+        "Further investigation is not in the public interest",
+    ),
+    "Passed to another organisation": ("Action to be taken by another organisation",),
+    "Still open or status unknown": ("Under investigation", "Status update unavailable"),
+}
+NO_OUTCOME = "No outcome recorded"
+#: Concentration at or above this share of offences in the top 10% of LSOAs prompts a question.
+CONCENTRATION_QUESTION = 30.0
+#: Shares of outcomes at or above which a question is asked.
+NO_SUSPECT_QUESTION = 40.0
+UNABLE_QUESTION = 30.0
+#: Forces left out of the force funnel plot (a tiny resident population puts the City of
+#: London's rate off the scale); they stay in the national rate.
+FUNNEL_LEAVE_OUT = ("City of London",)
+
+
+# ------------------------------------------------------------------------------ the topic
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def make_topic(
+    *,
+    kpi: str = "",
+    categories: Sequence[str] = (),
+    offence_codes: Sequence[str] = (),
+    name: str = "",
+    direction: str = "",
+    registry: dict[str, Kpi] | None = None,
+    offence_map: pd.DataFrame | None = None,
+) -> Kpi:
+    """A topic as a KPI: a registry KPI, or one made from categories or codes.
+
+    Parameters
+    ----------
+    kpi
+        An id in ``params/kpis.yaml`` (used when ``categories`` and ``offence_codes`` are
+        empty).
+    categories
+        police.uk crime categories (e.g. ``["Robbery"]``): counted in police.uk data.
+    offence_codes
+        Home Office offence codes (e.g. ``["19C", "19D"]``): counted in the force extract
+        (synthetic unless a real one is given). Not together with ``categories``.
+    name
+        The topic's name for a made-up topic (default: from the categories or codes), or
+        to rename a registry KPI.
+    direction
+        ``"increase"``, ``"decrease"`` or ``"neutral"``: which way is better (default: the
+        registry's, or ``"decrease"`` for a made-up topic).
+    registry, offence_map
+        Already loaded registry and offence map (loaded if not given).
+
+    Returns
+    -------
+    Kpi
+        The registry's KPI itself when neither ``name`` nor ``direction`` changes it; a
+        made-up topic has the id ``"topic"``.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter: an unknown KPI id, category or offence code, or both
+        ``categories`` and ``offence_codes``.
+    """
+    if direction and direction not in ("increase", "decrease", "neutral"):
+        raise ValueError(
+            f"parameter 'direction': {direction!r} is not increase, decrease or neutral"
+        )
+    categories = [str(c) for c in categories]
+    offence_codes = [str(c) for c in offence_codes]
+    if categories and offence_codes:
+        raise ValueError(
+            "parameters 'categories' and 'offence_codes': give one or the other (police.uk "
+            "categories are counted in police.uk data, offence codes in the force extract)"
+        )
+    if not categories and not offence_codes:
+        reg = registry or load_registry()
+        if not kpi:
+            raise ValueError(
+                "parameter 'kpi': give a KPI id, or police.uk 'categories', or 'offence_codes'"
+            )
+        if kpi not in reg:
+            raise ValueError(
+                f"parameter 'kpi': no KPI {kpi!r} in the registry{_suggest(kpi, list(reg))} "
+                f"(ids: {', '.join(reg)})"
+            )
+        found = reg[kpi]
+        update = {}
+        if name:
+            update["name"] = name
+        if direction:
+            update["direction"] = direction
+        return found.model_copy(update=update) if update else found
+    if categories:
+        for c in categories:
+            if c not in CRIME_TYPES:
+                raise ValueError(
+                    f"parameter 'categories': {c!r} is not a police.uk category"
+                    f"{_suggest(c, CRIME_TYPES)} (expected one of {', '.join(CRIME_TYPES)})"
+                )
+        definition = Definition(police_uk_categories=categories)
+        label = name or join_words(categories)
+        description = f"police.uk categories: {', '.join(categories)}."
+    else:
+        om = (
+            offence_map
+            if offence_map is not None
+            else load_offence_map(DataSources().path("offence_map"))
+        )
+        known = set(om["offence_code"].astype(str))
+        for c in offence_codes:
+            if c not in known:
+                raise ValueError(
+                    f"parameter 'offence_codes': {c!r} is not a Home Office offence code"
+                    f"{_suggest(c, sorted(known))}"
+                )
+        definition = Definition(offence_codes=offence_codes)
+        descs = om.set_index(om["offence_code"].astype(str))["offence_description"]
+        label = name or join_words([str(descs[c]) for c in offence_codes[:3]]) + (
+            " and others" if len(offence_codes) > 3 else ""
+        )
+        description = f"Home Office offence codes {', '.join(offence_codes)}."
+    return Kpi(
+        id="topic",
+        name=label[:1].upper() + label[1:],
+        description=description,
+        definition=definition,
+        direction=direction or "decrease",
+    )
+
+
+def resolve_area(area: str, force: str, districts: Sequence[str]) -> str | None:
+    """The district named by ``area``, or None for the force (``""`` or the force's name).
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter and the districts when ``area`` is neither.
+    """
+    text = area.strip()
+    if not text or force_key(text) == force_key(force):
+        return None
+    norm = text.lower().removesuffix(" ua")
+    for d in districts:
+        if d.lower() == norm:
+            return d
+    raise ValueError(
+        f"parameter 'area': {area!r} is neither the force ({force}) nor one of its districts"
+        f"{_suggest(text, list(districts))} ({', '.join(districts)})"
+    )
+
+
+# ------------------------------------------------------------------------------ the series
+
+
+def usable_rebase(rebase: str | None, start: str, end: str) -> str | None:
+    """The rebase month if it starts a new SPC period inside ``start`` to ``end``, else None.
+
+    The same rule as :func:`~scrutiny.analysis.assessment.analyse_series`: the month must
+    come after the first month of the chart and not after the last.
+
+    >>> usable_rebase("2021-08", "2019-12", "2022-10")
+    '2021-08'
+    >>> usable_rebase("2021-08", "2021-11", "2022-10") is None
+    True
+    """
+    if rebase is None:
+        return None
+    r = pd.Period(rebase, freq="M")
+    if pd.Period(start, freq="M") < r <= pd.Period(end, freq="M"):
+        return rebase
+    return None
+
+
+def rebase_note(rebase: str | None, start: str, end: str) -> str | None:
+    """The assessment's note when a rebase month is ignored (None when it is used or unset)."""
+    if rebase is None or usable_rebase(rebase, start, end) is not None:
+        return None
+    return (
+        f"The SPC limits are calculated over the whole period: the rebase month "
+        f"{month_text(rebase)} is not inside {month_text(start)} to {month_text(end)}."
+    )
+
+
+def analyse_topic(
+    topic: Kpi,
+    sources: DataSources,
+    *,
+    area: str,
+    data_to: str,
+    method: Method | None = None,
+    start: str | None = None,
+    registry: dict[str, Kpi] | None = None,
+) -> KpiResult:
+    """A topic's monthly series, SPC reading and baselines, read as the assessment reads a KPI.
+
+    The series is :func:`~scrutiny.analysis.kpis.kpi_series` over the cycle's window
+    (``method.months`` ending ``data_to``, not before the data); the SPC and baselines are
+    :func:`~scrutiny.analysis.assessment.analyse_series` with the topic's rebase month
+    (its own, or the cycle's) and the cycle's significance level.
+
+    Parameters
+    ----------
+    topic
+        From :func:`make_topic`.
+    sources
+        The force and its files.
+    area
+        The force (its name, or ``""``) or one of its districts (see :func:`resolve_area`).
+    data_to
+        Last month (``YYYY-MM``).
+    method
+        The cycle's method (:func:`scrutiny.analysis.assessment.method_of`); default
+        :class:`~scrutiny.analysis.method.Method` ().
+    start
+        First month of the window, when already known (e.g. the assessment's ``start``).
+    registry
+        For a topic divided by another KPI.
+
+    Returns
+    -------
+    KpiResult
+    """
+    method = method or Method()
+    if start is None:
+        crimes, _ = load_crimes(sources, data_to=data_to)
+        if crimes.empty:
+            raise ValueError(f"no police.uk rows for {sources.force} up to {data_to}")
+        start = window(crimes["month"].min(), data_to, method.months)
+    district = resolve_area(area, sources.force, force_geography(sources).district_names)
+    is_force = district is None
+    name = district or sources.force
+    series = kpi_series(
+        topic, area=name, start=start, end=data_to, sources=sources, registry=registry
+    )
+    rebase = usable_rebase(rebase_for(method, topic.method), start, data_to)
+    return analyse_series(
+        topic,
+        series,
+        area=name,
+        is_force=is_force,
+        end=data_to,
+        rebase=rebase,
+        alpha=method.alpha,
+    )
+
+
+def monthly_counts(series: pd.DataFrame) -> pd.Series:
+    """The monthly counts of a :func:`~scrutiny.analysis.kpis.kpi_series` frame.
+
+    Months without data (``missing``) are NaN, not 0. Indexed by month (Timestamp).
+    """
+    missing = series["missing"].to_numpy(dtype=bool)
+    return pd.Series(
+        np.where(missing, np.nan, series["count"].to_numpy(dtype=float)),
+        index=pd.DatetimeIndex(series["month"]),
+        name="count",
+    )
+
+
+# ------------------------------------------------------------------------------ records
+
+
+def topic_records(
+    kpi: Kpi,
+    crimes: pd.DataFrame,
+    extract: pd.DataFrame | None = None,
+    lsoas: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The rows a topic counts, in one shape whichever source they come from.
+
+    Parameters
+    ----------
+    kpi
+        The topic.
+    crimes
+        police.uk rows (:func:`scrutiny.data.load_crimes`).
+    extract
+        The force extract (:func:`scrutiny.data.load_extract`), for topics counted there.
+    lsoas
+        The force's LSOAs (``lsoa_code``, ``lsoa_name``), to name the extract's LSOAs.
+
+    Returns
+    -------
+    DataFrame
+        ``month, district, lsoa_code, lsoa_name, longitude, latitude, outcome,
+        approximate_location``. Extract rows carry no coordinates, so they are placed at
+        the mean police.uk point of their LSOA (``approximate_location`` True).
+    """
+    d = kpi.definition
+    if d.source == "police_uk":
+        rows = crimes.loc[select_rows(d, crimes).to_numpy(dtype=bool)]
+        return pd.DataFrame(
+            {
+                "month": rows["month"].to_numpy(),
+                "district": rows["district"].to_numpy(),
+                "lsoa_code": rows["lsoa_code"].to_numpy(),
+                "lsoa_name": rows["lsoa_name"].to_numpy(),
+                "longitude": rows["longitude"].to_numpy(dtype=float),
+                "latitude": rows["latitude"].to_numpy(dtype=float),
+                "outcome": rows["last_outcome"].to_numpy(),
+                "approximate_location": False,
+            }
+        )
+    if extract is None:
+        raise ValueError(f"{kpi.name} is counted in the force extract: pass the extract")
+    rows = extract.loc[select_rows(d, extract).to_numpy(dtype=bool)]
+    located = crimes[crimes["longitude"].notna() & crimes["lsoa_code"].notna()]
+    centre = located.groupby("lsoa_code")[["longitude", "latitude"]].mean()
+    names = (
+        lsoas.set_index("lsoa_code")["lsoa_name"]
+        if lsoas is not None
+        else crimes.dropna(subset=["lsoa_code"])
+        .drop_duplicates("lsoa_code")
+        .set_index("lsoa_code")["lsoa_name"]
+    )
+    codes = rows["lsoa_code"]
+    return pd.DataFrame(
+        {
+            "month": rows["month"].to_numpy(),
+            "district": rows["district"].to_numpy(),
+            "lsoa_code": codes.to_numpy(),
+            "lsoa_name": codes.map(names).to_numpy(),
+            "longitude": codes.map(centre["longitude"]).to_numpy(dtype=float),
+            "latitude": codes.map(centre["latitude"]).to_numpy(dtype=float),
+            "outcome": rows["outcome"].to_numpy(),
+            "approximate_location": True,
+        }
+    )
+
+
+def in_months(records: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+    """Rows whose ``month`` lies from ``first`` to ``last`` (``YYYY-MM``, both included)."""
+    m = pd.to_datetime(records["month"])
+    sel = (m >= pd.Timestamp(f"{first}-01")) & (m <= pd.Timestamp(f"{last}-01"))
+    return records.loc[sel.to_numpy()]
+
+
+# ------------------------------------------------------------------------------ trend
+
+
+def seasonality(counts: pd.Series) -> tuple[pd.DataFrame | None, str]:
+    """STL decomposition of monthly counts (:func:`scrutiny.stats.trends.decompose`).
+
+    Returns
+    -------
+    tuple
+        ``(decomposition, "")``, or ``(None, note)`` saying why there is none (fewer than
+        two full years, or a month without data).
+    """
+    try:
+        return trends.decompose(counts), ""
+    except ValueError as exc:
+        return None, f"No seasonal decomposition: {exc}."
+
+
+def seasonal_profile(decomposition: pd.DataFrame) -> pd.Series:
+    """Average seasonal effect per calendar month (offences above or below the trend).
+
+    Indexed by month name (``"January"`` ...), in calendar order of the months present.
+    """
+    s = decomposition["seasonal"]
+    months = pd.PeriodIndex(s.index, freq="M").month
+    prof = s.groupby(months).mean()
+    prof.index = [pd.Timestamp(2000, m, 1).strftime("%B") for m in prof.index]
+    return prof
+
+
+def seasonal_peak(decomposition: pd.DataFrame | None) -> str | None:
+    """The calendar month with the largest seasonal effect, if seasonality is marked.
+
+    Marked = the seasonal component varies more than the remainder (the range of the
+    seasonal profile is larger than four standard deviations of the remainder), so the
+    peak is not noise.
+    """
+    if decomposition is None:
+        return None
+    prof = seasonal_profile(decomposition)
+    spread = float(prof.max() - prof.min())
+    noise = float(decomposition["remainder"].std())
+    if not np.isfinite(noise) or spread <= 4 * noise:
+        return None
+    return str(prof.idxmax())
+
+
+def forecast(counts: pd.Series, *, horizon: int = 12) -> tuple[pd.DataFrame | None, str]:
+    """ETS forecast of monthly counts (:func:`scrutiny.stats.trends.forecast`).
+
+    Returns
+    -------
+    tuple
+        ``(forecast, "")``, or ``(None, note)`` saying why there is none.
+    """
+    try:
+        return trends.forecast(counts, horizon=horizon), ""
+    except ValueError as exc:
+        return None, f"No forecast: {exc}."
+
+
+def forecast_totals(fc: pd.DataFrame | None) -> tuple[float, float] | None:
+    """(forecast total of the horizon, actual count of the latest 12 months), or None."""
+    if fc is None:
+        return None
+    ahead = fc["forecast"].dropna()
+    actual = fc["actual"].dropna().iloc[-12:]
+    return float(ahead.sum()), float(actual.sum())
+
+
+# ------------------------------------------------------------------------------ geography
+
+
+def lsoa_counts(records: pd.DataFrame, lsoas: pd.DataFrame) -> pd.DataFrame:
+    """Offences per LSOA for every LSOA given (zeros included), busiest first.
+
+    Returns
+    -------
+    DataFrame
+        ``lsoa_code, lsoa_name, district, count``.
+    """
+    counts = records.dropna(subset=["lsoa_code"]).groupby("lsoa_code").size()
+    out = lsoas[["lsoa_code", "lsoa_name", "district"]].copy()
+    out["count"] = out["lsoa_code"].map(counts).fillna(0).astype("int64")
+    return out.sort_values(["count", "lsoa_code"], ascending=[False, True], ignore_index=True)
+
+
+def concentration_sentence(c: Concentration, what: str, where: str) -> str:
+    """A :class:`~scrutiny.stats.concentration.Concentration` in words, counts beside the share.
+
+    E.g. "The busiest 10% of neighbourhoods (LSOAs: 10 of 99) hold 53% of robbery in
+    Charnwood (40 of 76). Spread at random over the LSOAs, the same number would put about
+    33% in the busiest 10 (95% of random spreads: up to 38%). 62 LSOAs recorded none."
+    """
+    pct = f"{c.top_share * 100:g}%"
+    if c.total == 0:
+        return f"No {what} with a known LSOA {where}, so concentration cannot be measured."
+    chance = ""
+    if np.isfinite(c.random_share):
+        chance = (
+            f"Spread at random over the LSOAs, the same number would put about "
+            f"{fmt_num(c.random_share, 0)}% in the busiest {c.n_top} (95% of random "
+            f"spreads: up to {fmt_num(c.random_upper, 0)}%). "
+        )
+    if c.n_zero == 0:
+        zeros = "Every LSOA recorded at least one."
+    elif c.n_zero == 1:
+        zeros = "1 LSOA recorded none."
+    else:
+        zeros = f"{c.n_zero} LSOAs recorded none."
+    return (
+        f"The busiest {pct} of neighbourhoods (LSOAs: {c.n_top} of {c.n_lsoas}) hold "
+        f"{fmt_num(c.share, 0)}% of {what} {where} "
+        f"({fmt_int(c.top_total)} of {fmt_int(c.total)}). {chance}{zeros}"
+    )
+
+
+def district_rates(
+    records: pd.DataFrame, populations: pd.Series, *, per: int = 1000, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Offences and rates per district against the force-wide rate (exact Poisson test).
+
+    Parameters
+    ----------
+    records
+        The topic's rows in the period (``district`` column; rows in no district are
+        left out and should be reported by the caller).
+    populations
+        Population per district (index: district names, all of the force's districts).
+    per
+        Rate per this many people.
+    alpha
+        Significance level (the cycle's).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by district: ``count, population, rate, lower, upper, national_rate`` (here
+        the rate of all districts together), ``difference, p_value, verdict``; highest rate
+        first. Without any offence in a district every rate is 0 and none differs (p = 1).
+    """
+    counts = records.dropna(subset=["district"]).groupby("district").size()
+    data = pd.DataFrame(
+        {
+            "count": populations.index.map(counts).fillna(0).astype(float),
+            "population": populations.astype(float).to_numpy(),
+        },
+        index=pd.Index(populations.index, name="district"),
+    )
+    if data["count"].sum() == 0:
+        out = compare.rates(data["count"], data["population"], per=per, alpha=alpha)
+        out = out.assign(
+            national_rate=0.0, difference=0.0, p_value=1.0, verdict="not significantly different"
+        )
+    else:
+        out = compare.rates_table(data, per=per, alpha=alpha)
+    return out.sort_values("rate", ascending=False, kind="stable")
+
+
+def district_funnel(rates: pd.DataFrame) -> pd.DataFrame | None:
+    """Districts on a funnel plot centred on the force-wide rate.
+
+    Parameters
+    ----------
+    rates
+        :func:`district_rates` output.
+
+    Returns
+    -------
+    DataFrame or None
+        :func:`scrutiny.stats.compare.funnel` output indexed by ``District``; None without
+        an offence in any district (a funnel needs a rate above 0 to centre on).
+    """
+    if rates.empty or not rates["count"].sum() > 0:
+        return None
+    target = float(rates["national_rate"].iloc[0])
+    f = compare.funnel(rates[["count", "population"]], target_rate=target)
+    f.index.name = "District"
+    return f
+
+
+def force_funnel(
+    comparison: Comparison, *, leave_out: Sequence[str] = FUNNEL_LEAVE_OUT
+) -> pd.DataFrame | None:
+    """England's forces on a funnel plot centred on the national rate (Home Office table).
+
+    Parameters
+    ----------
+    comparison
+        The force's national comparison (:func:`scrutiny.analysis.peers.force_comparison`).
+    leave_out
+        Forces left off the plot; they stay in the national rate the funnel is centred on.
+
+    Returns
+    -------
+    DataFrame or None
+        :func:`scrutiny.stats.compare.funnel` output indexed by ``Force``; None without a
+        comparison.
+    """
+    if not comparison.available or comparison.rates is None:
+        return None
+    rates = comparison.rates
+    data = rates.drop(index=[f for f in leave_out if f in rates.index])
+    f = compare.funnel(
+        data[["count", "population"]], target_rate=float(rates["national_rate"].iloc[0])
+    )
+    f.index.name = "Force"
+    return f
+
+
+# ------------------------------------------------------------------------------ outcomes
+
+
+def outcome_group(outcome: object) -> str:
+    """The group of one police.uk last-outcome category (see :data:`OUTCOME_GROUPS`)."""
+    if outcome is None or (isinstance(outcome, float) and math.isnan(outcome)):
+        return NO_OUTCOME
+    for group, members in OUTCOME_GROUPS.items():
+        if outcome in members:
+            return group
+    return NO_OUTCOME
+
+
+def outcome_groups(outcomes: pd.Series) -> pd.DataFrame:
+    """Count and share (per cent of all crimes) of each outcome group.
+
+    Every group is listed, in :data:`OUTCOME_GROUPS` order, with zeros; crimes without an
+    outcome come last (left out when there are none).
+
+    Returns
+    -------
+    DataFrame
+        ``group, count, share``.
+    """
+    groups = pd.Series([outcome_group(o) for o in outcomes], dtype=object)
+    counts = groups.value_counts()
+    order = [*OUTCOME_GROUPS, NO_OUTCOME]
+    total = len(groups)
+    out = pd.DataFrame({"group": order})
+    out["count"] = out["group"].map(counts).fillna(0).astype("int64")
+    out["share"] = out["count"] / total * 100 if total else np.nan
+    if out.loc[out["group"] == NO_OUTCOME, "count"].iloc[0] == 0:
+        out = out[out["group"] != NO_OUTCOME].reset_index(drop=True)
+    return out
+
+
+@dataclass
+class ChargedShare:
+    """Charged or summonsed share of crimes in two periods, with the exact test."""
+
+    now: int
+    now_total: int
+    before: int
+    before_total: int
+    test: compare.RateRatio | None
+
+    @property
+    def share(self) -> float:
+        """Per cent charged or summonsed now."""
+        return self.now / self.now_total * 100 if self.now_total else float("nan")
+
+    @property
+    def before_share(self) -> float:
+        """Per cent charged or summonsed before."""
+        return self.before / self.before_total * 100 if self.before_total else float("nan")
+
+    @property
+    def verdict(self) -> str:
+        """The test's verdict in words.
+
+        ``"significant increase"``, ``"significant decrease"``, ``"no significant change"``
+        or ``"not available"``.
+        """
+        if self.test is None:
+            return "not available"
+        if not self.test.significant:
+            return "no significant change"
+        return "significant increase" if self.test.rate_ratio > 1 else "significant decrease"
+
+
+def charged_share(
+    now: pd.Series, before: pd.Series | None = None, *, alpha: float = 0.05
+) -> ChargedShare:
+    """Crimes charged or summonsed (police.uk outcomes) as a share, now against before.
+
+    The test is the exact conditional test of two Poisson rates with the crime totals as
+    exposures (:func:`scrutiny.stats.compare.rate_ratio_test`).
+
+    Parameters
+    ----------
+    now, before
+        Last-outcome categories of the crimes in each period.
+    alpha
+        Significance level (the cycle's).
+    """
+    c_now = int(now.isin(CHARGED_OUTCOMES).sum())
+    n_now = len(now)
+    if before is None or len(before) == 0 or n_now == 0:
+        return ChargedShare(c_now, n_now, 0, 0 if before is None else len(before), None)
+    c_before = int(before.isin(CHARGED_OUTCOMES).sum())
+    test = compare.rate_ratio_test(c_now, n_now, c_before, len(before), alpha=alpha)
+    return ChargedShare(c_now, n_now, c_before, len(before), test)
+
+
+def all_crime_outcomes(
+    topic: Kpi,
+    crimes: pd.DataFrame,
+    extract: pd.DataFrame | None,
+    first: str,
+    last: str,
+    district: str | None,
+) -> pd.Series:
+    """Outcomes of all crimes (not ASB) in the topic's source, period and area."""
+    if topic.uses_extract and extract is not None:
+        rows = in_months(extract, first, last)
+        outcome = "outcome"
+    else:
+        rows = in_months(crimes[crimes["crime_type"] != ASB], first, last)
+        outcome = "last_outcome"
+    if district is not None:
+        rows = rows[rows["district"] == district]
+    return rows[outcome]
+
+
+def charged_by_district(records: pd.DataFrame, districts: Sequence[str]) -> pd.DataFrame:
+    """Crimes and the charged or summonsed share in each district.
+
+    Returns
+    -------
+    DataFrame
+        ``District, Crimes, Charged or summonsed, Share (%)``, in the order of ``districts``.
+    """
+    rows = []
+    for d in districts:
+        c = charged_share(records.loc[records["district"] == d, "outcome"])
+        rows.append(
+            {
+                "District": d,
+                "Crimes": c.now_total,
+                "Charged or summonsed": c.now,
+                "Share (%)": c.share,
+            }
+        )
+    return pd.DataFrame(rows, columns=["District", "Crimes", "Charged or summonsed", "Share (%)"])
+
+
+# ------------------------------------------------------------------------------ questions
+
+
+def _q(question: str, evidence: str) -> dict[str, str]:
+    return {"Question": question, "What the data show": evidence}
+
+
+def questions(
+    name: str,
+    where: str,
+    *,
+    summary: spc.SpcSummary | None = None,
+    baselines: pd.DataFrame | None = None,
+    seasonal_peak: str | None = None,
+    forecast_total: float | None = None,
+    last_12_total: float | None = None,
+    districts: pd.DataFrame | None = None,
+    area: str | None = None,
+    concentration_result: Concentration | None = None,
+    outcomes: pd.DataFrame | None = None,
+    charged: ChargedShare | None = None,
+    comparison: Comparison | None = None,
+    synthetic: bool = False,
+    unit: str = "offences",
+) -> pd.DataFrame:
+    """Questions for the force, each with the evidence that prompts it.
+
+    Modelled on the question lists in the Board's papers ("What specifically has been
+    done to ...? What analysis has been undertaken to ...?"). A question is asked only
+    when the data show what it is about; every input is optional.
+
+    Parameters
+    ----------
+    name, where
+        The topic (``"Robbery"``) and the area phrase (``"in Charnwood"``).
+    summary, baselines
+        SPC summary and baselines of the monthly series (the assessment's, or
+        :func:`analyse_topic`'s).
+    seasonal_peak
+        The calendar month with the largest seasonal effect, if there is a clear one.
+    forecast_total, last_12_total
+        Forecast for the next 12 months and the count of the latest 12.
+    districts
+        :func:`district_rates` output; districts significantly above the force are asked
+        about.
+    area
+        The district the deep dive is about (None: the force).
+    concentration_result
+        :func:`~scrutiny.stats.concentration.concentration` output.
+    outcomes
+        :func:`outcome_groups` output for the latest 12 months.
+    charged
+        :func:`charged_share` of the latest 12 months against the 12 before.
+    comparison
+        The force against the national rate and its peers (2017/18).
+    synthetic
+        The figures come from the synthetic extract.
+    unit
+        Word for the counts (``"offences"``, ``"incidents"``).
+
+    Returns
+    -------
+    DataFrame
+        ``Question, What the data show``.
+    """
+    what = lower_first(name)
+    out: list[dict[str, str]] = []
+    if summary is not None:
+        since = month_label(summary.segment_start)
+        pattern = spc_pattern(summary)
+        if summary.latest_point_type == "special_cause_concern":
+            way = "rise" if summary.variation.endswith("high") else "fall"
+            out.append(
+                _q(
+                    f"What has driven the {way} in {what} {where}, and what specifically is "
+                    "being done about it?",
+                    f"SPC shows special-cause concern: {pattern} (limits from {since}).",
+                )
+            )
+        elif summary.latest_point_type == "special_cause_improvement":
+            out.append(
+                _q(
+                    f"What has brought about the improvement in {what} {where}, and how will "
+                    "it be sustained?",
+                    f"SPC shows special-cause improvement: {pattern}.",
+                )
+            )
+        elif summary.latest_point_type == "special_cause_neutral":
+            out.append(
+                _q(
+                    f"Does the change in recorded {what} {where} reflect more offences or "
+                    "more reporting, and how does the force know which?",
+                    f"SPC shows special-cause variation: {pattern}.",
+                )
+            )
+    if baselines is not None:
+        rows = baselines[baselines["baseline"] == trends.BASELINE_LABELS["rolling_12"]]
+        if not rows.empty and rows.iloc[0]["verdict"] == "significant increase":
+            row = rows.iloc[0]
+            out.append(
+                _q(
+                    f"What analysis has been undertaken to understand the increase in {what} "
+                    f"{where} over the last year?",
+                    f"{fmt_int(row['current_count'])} in {row['current_period']} "
+                    f"against {fmt_int(row['baseline_count'])} in "
+                    f"{row['baseline_period']} ({row['pct_change']:+.0f}%), a significant "
+                    "increase.",
+                )
+            )
+    if concentration_result is not None and concentration_result.total > 0:
+        c = concentration_result
+        if c.share >= CONCENTRATION_QUESTION and c.beyond_chance:
+            names = join_words([str(i) for i in c.top.index[:3]])
+            out.append(
+                _q(
+                    f"What problem-solving and partnership work is in place in the "
+                    f"{c.n_top} neighbourhoods that account for "
+                    f"{fmt_num(c.share, 0)}% of {what} {where}, and what works "
+                    "there?",
+                    f"The busiest {c.top_share * 100:g}% of LSOAs hold "
+                    f"{fmt_int(c.top_total)} of {fmt_int(c.total)} "
+                    f"{unit} (a random spread would give about "
+                    f"{fmt_num(c.random_share, 0)}%); the busiest are {names}.",
+                )
+            )
+    if districts is not None and not districts.empty:
+        high = districts[districts["verdict"] == "significantly higher"]
+        if area is not None:
+            high = high[high.index == area]
+        if not high.empty:
+            names = join_words([str(i) for i in high.index])
+            rates = "; ".join(f"{d} {fmt_num(r['rate'], 2)} per 1,000" for d, r in high.iterrows())
+            force_rate = fmt_num(float(districts["national_rate"].iloc[0]), 2)
+            out.append(
+                _q(
+                    f"Why is the rate of {what} in {names} significantly higher than across "
+                    "the force, and are resources deployed accordingly?",
+                    f"Rates in the latest 12 months: {rates}, against {force_rate} per 1,000 "
+                    "for the force's districts together.",
+                )
+            )
+    if outcomes is not None and not outcomes.empty:
+        share = outcomes.set_index("group")["share"]
+        if share.get("No suspect identified", 0) >= NO_SUSPECT_QUESTION:
+            out.append(
+                _q(
+                    "What investigative opportunities are reviewed before a case is closed "
+                    "with no suspect identified?",
+                    f"{fmt_num(share['No suspect identified'], 0)}% of {what} "
+                    f"{where} in the latest 12 months closed with no suspect identified.",
+                )
+            )
+        if share.get("Unable to prosecute suspect", 0) >= UNABLE_QUESTION:
+            out.append(
+                _q(
+                    "What is being done to support victims to stay with the process where a "
+                    "suspect is identified but cannot be prosecuted?",
+                    f"{fmt_num(share['Unable to prosecute suspect'], 0)}% of "
+                    f"{what} {where} ended 'unable to prosecute suspect' (often the victim "
+                    "does not support action, or evidence is lacking).",
+                )
+            )
+    if charged is not None and charged.now_total > 0:
+        evidence = (
+            f"{fmt_num(charged.share)}% charged or summonsed in the latest 12 "
+            f"months ({fmt_int(charged.now)} of {fmt_int(charged.now_total)})"
+        )
+        if charged.verdict != "not available":
+            evidence += (
+                f", against {fmt_num(charged.before_share)}% in the 12 months "
+                f"before ({fmt_int(charged.before)} of "
+                f"{fmt_int(charged.before_total)}): "
+                f"{charged.verdict}; recent outcomes are still being recorded"
+            )
+        if charged.verdict == "significant decrease":
+            q = (
+                f"Why has the share of {what} charged or summonsed fallen, and what is being "
+                "done to secure better outcomes for victims?"
+            )
+        else:
+            q = (
+                f"What is being done to increase the share of {what} {where} that end in a "
+                "charge or summons, and how will the Board know it is working?"
+            )
+        out.append(_q(q, evidence + "."))
+    if seasonal_peak:
+        out.append(
+            _q(
+                f"What operations are planned ahead of the seasonal peak in {what} in "
+                f"{seasonal_peak}?",
+                f"The seasonal pattern of the last years is highest in {seasonal_peak}.",
+            )
+        )
+    if forecast_total is not None and last_12_total is not None:
+        out.append(
+            _q(
+                f"Is the force resourced for the demand forecast for {what} {where} over the "
+                "next 12 months?",
+                f"The forecast is about {fmt_int(forecast_total)} {unit} in the "
+                f"next 12 months, against {fmt_int(last_12_total)} in the latest 12.",
+            )
+        )
+    if comparison is not None and comparison.available and comparison.peers is not None:
+        p = comparison.peers
+        if p.verdict == "significantly higher":
+            lowest_first = p.table.sort_values("rate", kind="stable")
+            lower = [
+                str(f) for f, r in lowest_first.iterrows() if f != p.area and r["rate"] < p.rate
+            ][:3]
+            out.append(
+                _q(
+                    f"What has the force learned from similar forces with lower rates of "
+                    f"{what}" + (f", such as {join_words(lower)}?" if lower else "?"),
+                    f"In {comparison.year}, the latest force-level year held, the force's rate "
+                    f"({fmt_num(p.rate, 2)} per 1,000) was significantly higher than "
+                    f"its peers' ({fmt_num(p.peer_rate, 2)}).",
+                )
+            )
+    elif comparison is not None and not comparison.available:
+        out.append(
+            _q(
+                f"Can the force provide comparable figures for {what} from other forces "
+                "(for example through the most similar group)?",
+                f"There is no force-level comparison in the data held: {comparison.reason}.",
+            )
+        )
+    if synthetic:
+        out.append(
+            _q(
+                "Can the force provide its own record-level data so that this deep dive can "
+                "be repeated on real records?",
+                f"The figures for {what} come from a synthetic extract and are illustrative.",
+            )
+        )
+    return pd.DataFrame(out, columns=["Question", "What the data show"])
+
+
+# ------------------------------------------------------------------------------ examine
+
+
+@dataclass
+class Findings:
+    """What :func:`examine` finds about a topic in one area, beyond its SPC reading.
+
+    Attributes
+    ----------
+    records
+        The topic's rows in the window (:func:`topic_records`), every area.
+    decomposition, decomposition_note
+        :func:`seasonality` of the area's monthly counts.
+    forecast, forecast_note
+        :func:`forecast` of them.
+    district_rates
+        :func:`district_rates` in the latest 12 months.
+    outside_districts
+        Rows of the latest 12 months in no district.
+    lsoas
+        :func:`lsoa_counts` of the area in the latest 12 months.
+    concentration
+        Concentration of those counts in the busiest 10% of the area's LSOAs.
+    outcomes_now, outcomes_before
+        :func:`outcome_groups` of the area's crimes in the latest 12 months and the 12
+        before (None for anti-social behaviour, or without crimes).
+    charged, all_crime_charged
+        :func:`charged_share` now against the 12 months before, and against all crime in
+        the same area and months.
+    outcomes_by_district
+        :func:`charged_by_district` in the latest 12 months.
+    crimes_quality, extract_quality
+        Quality records of the loads.
+    """
+
+    records: pd.DataFrame
+    decomposition: pd.DataFrame | None
+    decomposition_note: str
+    forecast: pd.DataFrame | None
+    forecast_note: str
+    district_rates: pd.DataFrame
+    outside_districts: int
+    lsoas: pd.DataFrame
+    concentration: Concentration
+    outcomes_now: pd.DataFrame | None
+    outcomes_before: pd.DataFrame | None
+    charged: ChargedShare | None
+    all_crime_charged: ChargedShare | None
+    outcomes_by_district: pd.DataFrame | None
+    crimes_quality: DataQuality
+    extract_quality: DataQuality | None
+
+
+def examine(
+    topic: Kpi,
+    result: KpiResult,
+    sources: DataSources,
+    *,
+    data_to: str,
+    start: str,
+    alpha: float = 0.05,
+) -> Findings:
+    """Load the topic's records once and compute everything beyond its SPC reading.
+
+    Parameters
+    ----------
+    topic
+        The topic.
+    result
+        Its SPC reading in the area (the assessment's, or :func:`analyse_topic`'s): the
+        area, and the monthly counts for seasonality and the forecast.
+    sources
+        The force and its files.
+    data_to, start
+        Last and first month of the window (``YYYY-MM``).
+    alpha
+        Significance level of every test (the cycle's).
+    """
+    crimes, cq = load_crimes(sources, data_to=data_to)
+    geo = force_geography(sources)
+    districts = geo.district_names
+    district = None if result.is_force else result.area
+    extract, eq = load_extract(sources, data_to=data_to) if topic.uses_extract else (None, None)
+
+    counts = monthly_counts(result.series)
+    decomposition, d_note = seasonality(counts)
+    fc, f_note = forecast(counts, horizon=12)
+
+    records_all = topic_records(topic, crimes, extract, geo.lsoas)
+    end = pd.Period(data_to, freq="M")
+    a, b = str(end - 11), data_to
+    recent = in_months(records_all, a, b)
+    earlier = in_months(records_all, str(end - 23), str(end - 12))
+    pops = pd.Series(
+        {d: population(d, year=int(data_to[:4]), sources=sources) for d in districts},
+        dtype="int64",
+    )
+    rates = district_rates(recent, pops, alpha=alpha)
+    in_area = recent if district is None else recent[recent["district"] == district]
+    area_lsoas = geo.lsoas if district is None else geo.lsoas[geo.lsoas["district"] == district]
+    lsoas = lsoa_counts(in_area, area_lsoas)
+
+    has_outcomes = ASB not in (topic.definition.police_uk_categories or [])
+    outcomes_now = outcomes_before = charged = all_charged = by_district = None
+    if has_outcomes and len(in_area):
+        earlier_area = earlier if district is None else earlier[earlier["district"] == district]
+        outcomes_now = outcome_groups(in_area["outcome"])
+        outcomes_before = outcome_groups(earlier_area["outcome"]) if len(earlier_area) else None
+        charged = charged_share(in_area["outcome"], earlier_area["outcome"], alpha=alpha)
+        all_rows = all_crime_outcomes(topic, crimes, extract, a, b, district)
+        all_charged = (
+            charged_share(in_area["outcome"], all_rows, alpha=alpha) if len(all_rows) else None
+        )
+        by_district = charged_by_district(recent, districts)
+    return Findings(
+        records=in_months(records_all, start, data_to),
+        decomposition=decomposition,
+        decomposition_note=d_note,
+        forecast=fc,
+        forecast_note=f_note,
+        district_rates=rates,
+        outside_districts=int(recent["district"].isna().sum()),
+        lsoas=lsoas,
+        concentration=concentration(lsoas.set_index("lsoa_name")["count"]),
+        outcomes_now=outcomes_now,
+        outcomes_before=outcomes_before,
+        charged=charged,
+        all_crime_charged=all_charged,
+        outcomes_by_district=by_district,
+        crimes_quality=cq,
+        extract_quality=eq,
+    )

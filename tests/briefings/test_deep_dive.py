@@ -1,9 +1,13 @@
-"""The deep-dive briefing: concentration, outcomes, questions and the topic on hand-made
-frames; another force's files; the notebook end to end, on its defaults and on another
-topic and district (slow)."""
+"""The deep-dive briefing: it computes no statistic; a KPI's reading is the cycle's
+assessment word for word and a topic is read with the cycle's method (on the hand-made
+Testshire force); the density map; another force's files; the notebook end to end, on its
+defaults and on another topic and district (slow). The statistics themselves are tested in
+tests/analysis/test_topics.py and tests/stats/test_concentration.py."""
 
 from __future__ import annotations
 
+import ast
+import html
 import re
 from pathlib import Path
 
@@ -11,248 +15,141 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import execute_notebook
-from scrutiny.analysis.kpis import load_registry
-from scrutiny.analysis.peers import Comparison
+from scrutiny.analysis import assessment
 from scrutiny.briefings import deep_dive as dd
 from scrutiny.data import DataSources
-from scrutiny.data.extract import OUTCOMES
-from scrutiny.stats import spc, trends
+from test_layers import imported_modules
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "deep_dive.ipynb"
+DEEP_DIVE = REPO / "lib" / "scrutiny" / "briefings" / "deep_dive.py"
+CYCLE = REPO / "params" / "cycles" / "2022-11.yaml"
+RAW = REPO / "data" / "raw" / "police-uk" / "leicestershire"
 LANCASHIRE = REPO / "tests" / "fixtures" / "police-uk-lancashire"
 
 
-# -------------------------------------------------------------------------------- concentration
+# -------------------------------------------------------------------------------- the layers
 
 
-def test_concentration_of_a_ten_lsoa_toy_set():
-    counts = pd.Series([10, 5, 3, 2, 0, 0, 0, 0, 0, 0], index=[f"L{i}" for i in range(10)])
-    c = dd.concentration(counts, simulations=0)
-    # top 10% of 10 LSOAs = 1 LSOA (L0) holding 10 of 20 offences = 50%; 6 LSOAs with none
-    assert (c.n_lsoas, c.n_top, c.total, c.top_total) == (10, 1, 20, 10)
-    assert c.share == pytest.approx(50.0)
-    assert c.n_zero == 6
-    assert list(c.top.index) == ["L0"]
-    assert np.isnan(c.random_share) and not c.beyond_chance
+def test_the_briefing_computes_no_statistic():
+    # Every statistic is in scrutiny.analysis (the assessment, topics); the briefing picks
+    # and lays out. It imports nothing from scrutiny.stats and never builds a series itself.
+    source = DEEP_DIVE.read_text(encoding="utf-8")
+    modules = [m for _, m in imported_modules(DEEP_DIVE)]
+    assert not [m for m in modules if m.startswith("scrutiny.stats")]
+    tree = ast.parse(source)
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert "kpi_series" not in names and "stats" not in names
+    for private in ("_join", "_lc", "_month"):
+        assert f"def {private}(" not in source
 
 
-def test_concentration_rounds_the_top_up_and_compares_with_chance():
-    counts = pd.Series([40] + [0] * 24, index=[f"L{i}" for i in range(25)])
-    c = dd.concentration(counts, simulations=500)
-    # 10% of 25 = 2.5, rounded up to 3 LSOAs; they hold all 40 offences
-    assert c.n_top == 3 and c.share == pytest.approx(100.0)
-    # 40 offences spread at random over 25 LSOAs (1.6 each on average) almost never put all
-    # 40 in the busiest 3, so this is beyond chance.
-    assert c.random_upper < 100 and c.beyond_chance
-    text = c.sentence("robbery", "in Testtown")
-    assert text.startswith(
-        "The busiest 10% of neighbourhoods (LSOAs: 3 of 25) hold 100% of robbery in Testtown "
-        "(40 of 40)."
+# -------------------------------------------------------------------------------- the assessment
+
+
+def _cycle(folder: Path, **method) -> Path:
+    """A cycle file for Testshire (data to April 2022) with its own method block."""
+    path = folder / "2022-05.yaml"
+    doc = {
+        "cycle": "2022-05",
+        "title": "Testshire board",
+        "meeting_date": "2022-05-25",
+        "data_to": "2022-04",
+        "method": method,
+        "briefings": [],
+    }
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_a_kpi_is_the_cycles_assessment_word_for_word(testshire, private_cache, tmp_path):
+    # Testshire's violence and sexual offences: Jan 1, Feb 2, no March file, Apr 1.
+    cycle = _cycle(tmp_path, months=12, spc_rebase="2022-02")
+    topic = dd.make_topic(kpi="violence_sexual_offences")
+    d = dd.collect(testshire, topic, data_to="2022-04", cycle_file=str(cycle))
+    a = assessment.for_cycle(cycle, sources=testshire)
+    r = a.result("violence_sexual_offences")
+    assert d.from_assessment and d.method == a.method
+    assert d.method.spc_rebase == "2022-02" and d.rebase == "2022-02"
+    pd.testing.assert_frame_equal(d.spc, r.spc)
+    pd.testing.assert_frame_equal(d.baselines, r.baselines)
+    findings = dd.key_findings(d)
+    assert findings[0] == r.spc_sentence()
+    assert findings[0].startswith(
+        "Violence and sexual offences for Testshire Police show common-cause variation"
     )
-    assert text.endswith("24 LSOAs recorded none.")  # all but L0
-
-
-def test_concentration_rejects_bad_input():
-    with pytest.raises(ValueError, match="every LSOA"):
-        dd.concentration(pd.Series([], dtype=float))
-    with pytest.raises(ValueError, match="negative"):
-        dd.concentration(pd.Series([1, -1]))
-
-
-def test_lsoa_counts_keep_lsoas_with_none():
-    lsoas = pd.DataFrame(
-        {"lsoa_code": ["E1", "E2", "E3"], "lsoa_name": ["A 1", "A 2", "A 3"], "district": "A"}
+    assert findings[0].endswith("1 offence in April 2022.")
+    assert findings[1] == r.rolling_sentence()
+    assert dd.trend_sentences(d)[-1] == (
+        "The chart's mean and limits are recalculated from February 2022, the cycle's rebase month."
     )
-    records = pd.DataFrame({"lsoa_code": ["E2", "E2", "E1", None]})
-    out = dd.lsoa_counts(records, lsoas)
-    assert list(out["lsoa_code"]) == ["E2", "E1", "E3"]
-    assert list(out["count"]) == [2, 1, 0]
+    assert "the cycle's assessment" in dd.about(d)
+    assert d.comparison.sentences() == a.comparisons["violence_sexual_offences"].sentences()
+    # A district is in the assessment too: Southvale has b2 (Feb) and d2 (Apr).
+    s = dd.collect(testshire, topic, data_to="2022-04", area="Southvale", cycle_file=str(cycle))
+    assert s.series["count"].tolist() == [0, 1, 0, 1]
+    assert dd.key_findings(s)[0] == a.result("violence_sexual_offences", "Southvale").spc_sentence()
 
 
-# -------------------------------------------------------------------------------- outcomes
+def test_without_a_usable_rebase_the_limits_span_the_window(testshire, private_cache, tmp_path):
+    # The default rebase month (August 2021) is before Testshire's data start.
+    d = dd.collect(testshire, dd.make_topic(kpi="robbery"), data_to="2022-04")
+    assert d.rebase is None
+    assert d.notes == [
+        "The SPC limits are calculated over the whole period: the rebase month August 2021 is "
+        "not inside January 2022 to April 2022."
+    ]
+    assert not any("recalculated" in t for t in dd.trend_sentences(d))
+    # Testshire's one robbery (a4) is in Borderland, outside its districts.
+    assert dd.district_sentences(d) == [
+        "No offences of robbery were recorded in any of the force's districts in May 2021 to "
+        "April 2022, so there are no rates to compare.",
+        "1 offence without a location or placed outside the force area is in the force total "
+        "but in no district.",
+    ]
+    assert dd.district_funnel_chart(d) is None
 
 
-def test_outcome_groups_and_charged_share():
-    outcomes = pd.Series(
-        [
-            "Awaiting court outcome",
-            "Offender fined",
-            "Investigation complete; no suspect identified",
-            "Unable to prosecute suspect",
-            "Unable to prosecute suspect",
-            None,
-        ]
+def test_a_topic_is_read_with_the_cycles_method(testshire, private_cache, tmp_path):
+    cycle = _cycle(tmp_path, months=12, spc_rebase="2022-02")
+    topic = dd.make_topic(categories=["Violence and sexual offences"], name="Violence")
+    d = dd.collect(testshire, topic, data_to="2022-04", cycle_file=str(cycle))
+    assert not d.from_assessment
+    assert d.spc["segment"].tolist() == [0, 1, 1, 1]  # limits recalculated from February
+    assert dd.key_findings(d)[0].startswith("Violence for Testshire Police shows common-cause")
+    assert "read with the cycle's method" in dd.about(d)
+    # The same counts as the KPI: a topic is treated exactly as a KPI would be.
+    kpi = assessment.for_cycle(cycle, sources=testshire).result("violence_sexual_offences")
+    pd.testing.assert_frame_equal(d.spc, kpi.spc)
+
+
+def test_a_renamed_kpi_keeps_the_figures_and_a_redirected_one_says_so(
+    testshire, private_cache, tmp_path
+):
+    cycle = _cycle(tmp_path, months=12, spc_rebase="2022-02")
+    a = assessment.for_cycle(cycle, sources=testshire)
+    r = a.result("violence_sexual_offences")
+    renamed = dd.make_topic(kpi="violence_sexual_offences", name="All violence")
+    d = dd.collect(testshire, renamed, data_to="2022-04", cycle_file=str(cycle))
+    assert d.from_assessment
+    pd.testing.assert_frame_equal(d.spc, r.spc)
+    assert dd.key_findings(d)[0].startswith("All violence for Testshire Police shows")
+    assert dd.title(d).startswith("Deep dive: all violence for Testshire Police")
+    turned = dd.make_topic(kpi="violence_sexual_offences", direction="neutral")
+    t = dd.collect(testshire, turned, data_to="2022-04", cycle_file=str(cycle))
+    assert not t.from_assessment
+    assert t.notes[0] == (
+        "Violence and sexual offences is read here with neutral as the better direction, not "
+        "the registry's decrease, so its SPC icons can differ from the performance exceptions "
+        "briefing."
     )
-    g = dd.outcome_groups(outcomes).set_index("group")
-    # 6 crimes: 2 charged (33.3%), 1 no suspect (16.7%), 2 unable (33.3%), 1 no outcome
-    assert g.loc["Charged or summonsed", "count"] == 2
-    assert g.loc["Charged or summonsed", "share"] == pytest.approx(100 * 2 / 6)
-    assert g.loc["No suspect identified", "share"] == pytest.approx(100 / 6)
-    assert g.loc["Unable to prosecute suspect", "count"] == 2
-    assert g.loc[dd.NO_OUTCOME, "count"] == 1
-    assert g["count"].sum() == 6
 
 
-def test_every_police_uk_outcome_has_a_group():
-    assert all(dd.outcome_group(o) != dd.NO_OUTCOME for o in OUTCOMES)
-
-
-def test_charged_share_now_against_before():
-    now = pd.Series(["Offender fined"] * 3 + ["Unable to prosecute suspect"] * 7)
-    before = pd.Series(["Offender fined"] + ["Unable to prosecute suspect"] * 9)
-    c = dd.charged_share(now, before)
-    assert (c.now, c.now_total, c.before, c.before_total) == (3, 10, 1, 10)
-    assert c.share == pytest.approx(30.0) and c.before_share == pytest.approx(10.0)
-    # Given 4 charged in all, 3 now is Bin(4, 1/2): P(X >= 3) = 5/16, two-sided p = 0.625
-    assert c.test.p_value == pytest.approx(0.625)
-    assert c.verdict == "no significant change"
-    assert dd.charged_share(now).verdict == "not available"
-
-
-def test_district_rates_against_the_force():
-    records = pd.DataFrame({"district": ["A"] * 300 + ["B"] * 100 + [None] * 5})
-    pops = pd.Series({"A": 100_000, "B": 100_000})
-    r = dd.district_rates(records, pops)
-    # force-wide (districts together): 400 / 200,000 = 2.0 per 1,000; A 3.0, B 1.0
-    assert list(r.index) == ["A", "B"]
-    assert r.loc["A", "rate"] == pytest.approx(3.0)
-    assert r.loc["B", "rate"] == pytest.approx(1.0)
-    assert r.loc["A", "national_rate"] == pytest.approx(2.0)
-    assert r.loc["A", "verdict"] == "significantly higher"
-    assert r.loc["B", "verdict"] == "significantly lower"
-
-
-# -------------------------------------------------------------------------------- questions
-
-
-def _summary(values) -> spc.SpcSummary:
-    dates = pd.date_range("2021-01-01", periods=len(values), freq="MS")
-    return spc.summarise(spc.xmr(np.asarray(values, float), dates, improvement="decrease"))
-
-
-def test_a_concern_series_prompts_the_question_why():
-    # 12 months of 10 then 8 of 20: the latest month is a special-cause concern (high).
-    q = dd.questions("Robbery", "in Blaby", summary=_summary([10] * 12 + [20] * 8))
-    assert q.iloc[0]["Question"] == (
-        "What has driven the rise in robbery in Blaby, and what specifically is being done "
-        "about it?"
-    )
-    assert q.iloc[0]["What the data show"].startswith("SPC shows special-cause concern")
-
-
-def test_a_stable_series_prompts_no_question_about_change():
-    flat = [10, 11, 9, 10, 12, 10, 11, 9, 10, 11, 10, 9, 10, 11, 10, 12, 9, 10, 11, 10]
-    q = dd.questions("Robbery", "in Blaby", summary=_summary(flat))
-    assert q.empty
-
-
-def test_questions_from_each_kind_of_evidence():
-    months = pd.period_range("2020-01", periods=24, freq="M")
-    base = trends.baselines(pd.Series([10] * 12 + [20] * 12, index=months))
-    conc = dd.concentration(pd.Series([40] + [0] * 24), simulations=200)
-    districts = pd.DataFrame(
-        {
-            "rate": [3.0, 1.0],
-            "national_rate": [2.0, 2.0],
-            "verdict": ["significantly higher", "significantly lower"],
-        },
-        index=["A", "B"],
-    )
-    outcomes = dd.outcome_groups(
-        pd.Series(["Investigation complete; no suspect identified"] * 6 + ["Offender fined"] * 4)
-    )
-    none = Comparison("Robbery", False, "the Home Office force table has no outcomes")
-    q = dd.questions(
-        "Robbery",
-        "for Testshire Police",
-        baselines=base,
-        concentration_result=conc,
-        districts=districts,
-        outcomes=outcomes,
-        charged=dd.charged_share(pd.Series(["Offender fined"] * 4 + ["Local resolution"] * 6)),
-        forecast_total=250.0,
-        last_12_total=240.0,
-        seasonal_peak="July",
-        comparison=none,
-        synthetic=True,
-    )
-    text = " ".join(q["Question"])
-    assert "understand the increase in robbery" in text  # 240 v 120: significant increase
-    assert "neighbourhoods that account for 100% of robbery" in text
-    assert "Why is the rate of robbery in A significantly higher" in text
-    assert "no suspect identified" in text  # 60% closed with no suspect
-    assert "charge or summons" in text
-    assert "seasonal peak in robbery in July" in text
-    assert "resourced for the demand forecast" in text
-    assert "comparable figures" in text
-    assert "its own record-level data" in text
-    # Each question comes with what prompted it, in numbers.
-    assert q["What the data show"].str.len().min() > 20
-    # A deep dive on district B is not asked about A.
-    qb = dd.questions("Robbery", "in B", districts=districts, area="B")
-    assert qb.empty
-
-
-# -------------------------------------------------------------------------------- topic, area
-
-
-def test_make_topic_from_registry_categories_and_codes():
-    reg = load_registry()
-    assert dd.make_topic(kpi="robbery", registry=reg) is reg["robbery"]
-    t = dd.make_topic(categories=["Robbery", "Theft from the person"])
-    assert t.definition.police_uk_categories == ["Robbery", "Theft from the person"]
-    assert t.name == "Robbery and Theft from the person" and t.direction == "decrease"
-    t = dd.make_topic(offence_codes=["19C"], name="Rape of a female aged 16 and over")
-    assert t.uses_extract and t.name == "Rape of a female aged 16 and over"
-    with pytest.raises(ValueError, match=r"'categories'.*did you mean 'Robbery'"):
-        dd.make_topic(categories=["Robery"])
-    with pytest.raises(ValueError, match="one or the other"):
-        dd.make_topic(categories=["Robbery"], offence_codes=["34B"])
-    with pytest.raises(ValueError, match="parameter 'kpi'"):
-        dd.make_topic(kpi="robery", registry=reg)
-    with pytest.raises(ValueError, match="'offence_codes'"):
-        dd.make_topic(offence_codes=["XX9"])
-
-
-def test_resolve_area():
-    districts = ["Blaby", "Charnwood", "Leicester"]
-    assert dd.resolve_area("", "Leicestershire Police", districts) is None
-    assert dd.resolve_area("Leicestershire", "Leicestershire Police", districts) is None
-    assert dd.resolve_area("charnwood", "Leicestershire Police", districts) == "Charnwood"
-    assert dd.resolve_area("Leicester UA", "Leicestershire Police", districts) == "Leicester"
-    with pytest.raises(ValueError, match=r"parameter 'area'.*Charnwod.*did you mean"):
-        dd.resolve_area("Charnwod", "Leicestershire Police", districts)
-
-
-def test_extract_rows_are_placed_at_their_lsoa_centre():
-    crimes = pd.DataFrame(
-        {
-            "lsoa_code": ["E1", "E1", "E2"],
-            "lsoa_name": ["A 1", "A 1", "A 2"],
-            "longitude": [-1.0, -1.2, -2.0],
-            "latitude": [52.0, 52.2, 53.0],
-        }
-    )
-    extract = pd.DataFrame(
-        {
-            "month": pd.to_datetime(["2022-01-01", "2022-02-01"]),
-            "district": ["A", "A"],
-            "lsoa_code": ["E1", "E3"],
-            "offence_code": ["34B", "34B"],
-            "outcome": ["Offender fined", None],
-        }
-    )
-    topic = dd.make_topic(offence_codes=["34B"])
-    rows = dd.topic_records(topic, crimes, extract)
-    # E1's centre is the mean of its two police.uk points: (-1.1, 52.1); E3 has none
-    assert rows.loc[0, "longitude"] == pytest.approx(-1.1)
-    assert rows.loc[0, "latitude"] == pytest.approx(52.1)
-    assert rows.loc[0, "lsoa_name"] == "A 1"
-    assert np.isnan(rows.loc[1, "longitude"])
-    assert rows["approximate_location"].all()
+# -------------------------------------------------------------------------------- the page
 
 
 def test_hexbin_map_counts_every_located_point():
@@ -281,6 +178,7 @@ def test_collect_on_another_forces_files(private_cache):
     topic = dd.make_topic(kpi="robbery")
     d = dd.collect(sources, topic, data_to="2022-10", area="preston")
     assert d.district == "Preston" and d.where == "in Preston"
+    assert d.from_assessment  # robbery is a registry KPI: the assessment's reading
     expected = 0
     for f in LANCASHIRE.glob("*.csv"):
         rows = pd.read_csv(f)
@@ -303,30 +201,41 @@ def test_collect_on_another_forces_files(private_cache):
 
 
 def _run(tmp_path, **parameters) -> str:
-    _, html = execute_notebook(NOTEBOOK, tmp_path, **parameters)
-    levels = [int(h) for h in re.findall(r"<h([1-4])>", html)]
+    _, page = execute_notebook(NOTEBOOK, tmp_path, **parameters)
+    levels = [int(h) for h in re.findall(r"<h([1-4])>", page)]
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))
-    for alt in re.findall(r'<img [^>]*alt="([^"]*)"', html):
+    for alt in re.findall(r'<img [^>]*alt="([^"]*)"', page):
         assert len(alt) > 40
-    return html
+    return page
 
 
 def test_notebook_is_thin_and_stored_clean():
     nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "scrutiny"
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1
-    assert 'kpi = "violence_sexual_offences"' in params[0].source
+    source = params[0].source
+    assert 'kpi = "violence_sexual_offences"' in source
+    # The method is the cycle's (its method: block), not the notebook's.
+    assert 'cycle_file = "params/cycles/2022-11.yaml"' in source
+    assert not re.search(r"^(months|spc_rebase) =", source, re.M)
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
             assert not re.search(r"^\s*(def|class) ", cell.source, re.M)
 
 
+@pytest.fixture(scope="module")
+def default_page(tmp_path_factory) -> str:
+    """The notebook run once on its defaults (violence and sexual offences, the force)."""
+    return _run(tmp_path_factory.mktemp("deep_dive"))
+
+
 @pytest.mark.slow
-def test_notebook_runs_with_its_defaults(tmp_path):
-    html = _run(tmp_path)
-    assert "<h1>Deep dive: violence and sexual offences for Leicestershire Police" in html
+def test_notebook_runs_with_its_defaults(default_page):
+    page = default_page
+    assert "<h1>Deep dive: violence and sexual offences for Leicestershire Police" in page
     for section in (
         "Trend",
         "Geography",
@@ -335,20 +244,52 @@ def test_notebook_runs_with_its_defaults(tmp_path):
         "Questions for the force",
         "Data sources and period",
     ):
-        assert f"<h2>{section}</h2>" in html
-    assert html.count('<figure class="chart">') == 7
-    assert "Density map (hexagonal bins, no base map)" in html
-    assert "2017/18" in html
+        assert f"<h2>{section}</h2>" in page
+    assert page.count('<figure class="chart">') == 7
+    assert "Density map (hexagonal bins, no base map)" in page
+    assert "2017/18" in page
+
+
+@pytest.mark.slow
+def test_notebook_says_what_the_assessment_says_for_october_2022(default_page):
+    # Hand calculation from the published police.uk files: violence and sexual offences per
+    # month from August 2021 (the cycle's rebase month) to October 2022.
+    counts = []
+    for month in pd.period_range("2021-08", "2022-10", freq="M"):
+        rows = pd.read_csv(RAW / f"{month}-leicestershire-street.csv.gz", usecols=["Crime type"])
+        counts.append(int((rows["Crime type"] == "Violence and sexual offences").sum()))
+    x = np.asarray(counts, dtype=float)
+    upper = x.mean() + 2.66 * np.abs(np.diff(x)).mean()
+    lower = x.mean() - 2.66 * np.abs(np.diff(x)).mean()
+    assert counts[-1] == 3733 and upper == pytest.approx(4064.8, abs=0.05)
+    assert lower < 3733 < upper  # inside the limits: common-cause variation
+
+    r = assessment.for_cycle(CYCLE).result("violence_sexual_offences")
+    assert r.summary.segment_start == pd.Timestamp("2021-08-01")
+    assert r.summary.upl == pytest.approx(upper) and r.summary.latest_value == 3733
+    sentence = r.spc_sentence()
+    assert sentence.startswith(
+        "Violence and sexual offences for Leicestershire Police show common-cause variation"
+    )
+    assert "3,733 offences in October 2022" in sentence
+
+    box = re.search(r'<section class="findings"[^>]*>.*?<li>(.*?)</li>', default_page, re.S)
+    assert box is not None
+    assert html.unescape(box.group(1)) == sentence
+    assert (
+        "The chart&#x27;s mean and limits are recalculated from August 2021" in default_page
+        or "The chart's mean and limits are recalculated from August 2021" in default_page
+    )
 
 
 @pytest.mark.slow
 def test_notebook_on_another_topic_and_district(tmp_path):
-    html = _run(tmp_path, kpi="robbery", area="Charnwood")
-    assert "<h1>Deep dive: robbery in Charnwood" in html
-    assert "Charnwood&#x27;s rate" in html or "Charnwood's rate" in html
+    page = _run(tmp_path, kpi="robbery", area="Charnwood")
+    assert "<h1>Deep dive: robbery in Charnwood" in page
+    assert "Charnwood&#x27;s rate" in page or "Charnwood's rate" in page
     assert (
-        "police.uk category &quot;Robbery&quot;" in html or 'police.uk category "Robbery"' in html
+        "police.uk category &quot;Robbery&quot;" in page or 'police.uk category "Robbery"' in page
     )
     # a custom topic from police.uk categories, by parameters only
-    html = _run(tmp_path, categories=["Bicycle theft"], topic="Bicycle theft", area="Leicester")
-    assert "<h1>Deep dive: bicycle theft in Leicester" in html
+    page = _run(tmp_path, categories=["Bicycle theft"], topic="Bicycle theft", area="Leicester")
+    assert "<h1>Deep dive: bicycle theft in Leicester" in page

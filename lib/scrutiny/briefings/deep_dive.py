@@ -1,31 +1,35 @@
 """Content of the deep-dive briefing (``notebooks/deep_dive.ipynb``).
 
 A deep dive looks at one topic (a KPI in the registry, or a set of police.uk categories or
-Home Office offence codes) in one area (the force or a district) over a period:
+Home Office offence codes) in one area (the force or a district) over the cycle's window:
 
 * trend: the monthly SPC chart, baselines, seasonality (STL) and a 12-month forecast;
 * geography: rates by district with a funnel plot, concentration (the share of offences
-  in the busiest 10% of LSOAs) and a density map of the police.uk points (hexagonal bins
-  of longitude and latitude; no base map, nothing fetched);
+  in the busiest 10% of LSOAs, against a random spread) and a density map of the police.uk
+  points (hexagonal bins of longitude and latitude; no base map, nothing fetched);
 * outcomes: police.uk last-outcome categories grouped (charged or summonsed, no suspect
   identified, ...), against the previous 12 months and against all crime;
 * peers: the force against England's forces and its peer group (Home Office, 2017/18);
 * questions for the force, generated from what the data show, like the question lists of
   the Board's papers.
 
+This module computes no statistic. For a registry KPI the series, the SPC reading, the
+baselines, their sentences and the national and peer comparison are the cycle's
+assessment's (:mod:`scrutiny.analysis.assessment`), so the deep dive says word for word
+what the performance exceptions briefing says; a topic made of categories or codes is
+read by :func:`scrutiny.analysis.topics.analyse_topic` with the cycle's method, exactly as
+a KPI would be. Everything else (seasonality, forecast, district rates and funnels,
+concentration, outcomes, questions) is :mod:`scrutiny.analysis.topics`.
+
 :func:`make_topic` turns the notebook's parameters into a :class:`~scrutiny.analysis.kpis.Kpi`;
-:func:`collect` loads the data once and computes everything into a :class:`DeepDive`; the
-other functions turn it into sentences, tables and charts. The small pure functions
-(:func:`concentration`, :func:`outcome_groups`, :func:`charged_share`, :func:`questions`)
-are what the tests check on hand-made frames.
+:func:`collect` gathers everything into a :class:`DeepDive`; the other functions turn it
+into sentences, tables and charts.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -33,782 +37,23 @@ from matplotlib import colormaps, patheffects
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from scrutiny.analysis import narrative
-from scrutiny.analysis.assessment import window
-from scrutiny.analysis.kpis import Definition, Kpi, kpi_series, load_registry, select_rows
-from scrutiny.analysis.method import DEFAULT_REBASE
-from scrutiny.analysis.peers import HOME_OFFICE_YEAR, Comparison, force_comparison, peer_forces
-from scrutiny.briefings import common
-from scrutiny.data import (
-    DataQuality,
-    DataSources,
-    force_geography,
-    force_key,
-    load_crimes,
-    load_extract,
-    load_offence_map,
-    population,
-)
-from scrutiny.data.police_uk import ASB, CHARGED_OUTCOMES, CRIME_TYPES
+from scrutiny.analysis import assessment, narrative, topics
+from scrutiny.analysis.assessment import Assessment, KpiResult
+from scrutiny.analysis.kpis import Kpi
+from scrutiny.analysis.method import DEFAULT_REBASE, Method, rebase_for
+from scrutiny.analysis.narrative import join_words, lower_first, month_text
+from scrutiny.analysis.peers import HOME_OFFICE_YEAR, Comparison, PeerGroup, force_comparison
+from scrutiny.analysis.topics import ChargedShare, Concentration
+from scrutiny.analysis.topics import make_topic as make_topic
+from scrutiny.briefings import common, performance
+from scrutiny.data import DataQuality, DataSources
+from scrutiny.data.police_uk import ASB
 from scrutiny.present import charts
-from scrutiny.stats import compare, spc, trends
-from scrutiny.stats.compare import PeerGroup
 
-#: police.uk last-outcome categories grouped for the outcomes section.
-OUTCOME_GROUPS: dict[str, tuple[str, ...]] = {
-    "Charged or summonsed": CHARGED_OUTCOMES,
-    "Out-of-court resolution": (
-        "Offender given a caution",
-        "Local resolution",
-        "Offender given penalty notice",
-        "Offender given a drugs possession warning",
-    ),
-    "Unable to prosecute suspect": ("Unable to prosecute suspect",),
-    "No suspect identified": ("Investigation complete; no suspect identified",),
-    "Not in the public interest": (
-        "Formal action is not in the public interest",
-        "Further action is not in the public interest",
-        "Further investigation is not in the public interest",
-    ),
-    "Passed to another organisation": ("Action to be taken by another organisation",),
-    "Still open or status unknown": ("Under investigation", "Status update unavailable"),
-}
-NO_OUTCOME = "No outcome recorded"
-#: Share of LSOAs counted as "the busiest" for concentration.
-TOP_SHARE = 0.10
-#: Concentration at or above this share of offences in the top 10% of LSOAs prompts a question.
-CONCENTRATION_QUESTION = 30.0
-#: Shares of outcomes at or above which a question is asked.
-NO_SUSPECT_QUESTION = 40.0
-UNABLE_QUESTION = 30.0
 HEX_GRIDSIZE = 40
 #: Colour-blind-safe cividis, reversed (darker = more), without its palest quarter so the
 #: emptiest hexagons still contrast with the white page.
 _HEX_CMAP = ListedColormap(colormaps["cividis_r"](np.linspace(0.25, 1.0, 256)))
-
-
-# ------------------------------------------------------------------------------ the topic
-
-
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def make_topic(
-    *,
-    kpi: str = "",
-    categories: Sequence[str] = (),
-    offence_codes: Sequence[str] = (),
-    name: str = "",
-    direction: str = "",
-    registry: dict[str, Kpi] | None = None,
-    offence_map: pd.DataFrame | None = None,
-) -> Kpi:
-    """The deep dive's topic as a KPI: a registry KPI, or one made from categories or codes.
-
-    Parameters
-    ----------
-    kpi
-        An id in ``params/kpis.yaml`` (used when ``categories`` and ``offence_codes`` are
-        empty).
-    categories
-        police.uk crime categories (e.g. ``["Robbery"]``): counted in police.uk data.
-    offence_codes
-        Home Office offence codes (e.g. ``["19C", "19D"]``): counted in the force extract
-        (synthetic unless a real one is given). Not together with ``categories``.
-    name
-        The topic's name for a made-up topic (default: from the categories or codes), or
-        to rename a registry KPI.
-    direction
-        ``"increase"``, ``"decrease"`` or ``"neutral"``: which way is better (default: the
-        registry's, or ``"decrease"`` for a made-up topic).
-    registry, offence_map
-        Already loaded registry and offence map (loaded if not given).
-
-    Raises
-    ------
-    ValueError
-        Naming the parameter: an unknown KPI id, category or offence code, or both
-        ``categories`` and ``offence_codes``.
-    """
-    if direction and direction not in ("increase", "decrease", "neutral"):
-        raise ValueError(
-            f"parameter 'direction': {direction!r} is not increase, decrease or neutral"
-        )
-    categories = [str(c) for c in categories]
-    offence_codes = [str(c) for c in offence_codes]
-    if categories and offence_codes:
-        raise ValueError(
-            "parameters 'categories' and 'offence_codes': give one or the other (police.uk "
-            "categories are counted in police.uk data, offence codes in the force extract)"
-        )
-    if not categories and not offence_codes:
-        reg = registry or load_registry()
-        if not kpi:
-            raise ValueError(
-                "parameter 'kpi': give a KPI id, or police.uk 'categories', or 'offence_codes'"
-            )
-        if kpi not in reg:
-            raise ValueError(
-                f"parameter 'kpi': no KPI {kpi!r} in the registry{_suggest(kpi, list(reg))} "
-                f"(ids: {', '.join(reg)})"
-            )
-        found = reg[kpi]
-        update = {}
-        if name:
-            update["name"] = name
-        if direction:
-            update["direction"] = direction
-        return found.model_copy(update=update) if update else found
-    if categories:
-        for c in categories:
-            if c not in CRIME_TYPES:
-                raise ValueError(
-                    f"parameter 'categories': {c!r} is not a police.uk category"
-                    f"{_suggest(c, CRIME_TYPES)} (expected one of {', '.join(CRIME_TYPES)})"
-                )
-        definition = Definition(police_uk_categories=categories)
-        label = name or _join(categories)
-        description = f"police.uk categories: {', '.join(categories)}."
-    else:
-        om = (
-            offence_map
-            if offence_map is not None
-            else load_offence_map(DataSources().path("offence_map"))
-        )
-        known = set(om["offence_code"].astype(str))
-        for c in offence_codes:
-            if c not in known:
-                raise ValueError(
-                    f"parameter 'offence_codes': {c!r} is not a Home Office offence code"
-                    f"{_suggest(c, sorted(known))}"
-                )
-        definition = Definition(offence_codes=offence_codes)
-        descs = om.set_index(om["offence_code"].astype(str))["offence_description"]
-        label = name or _join([str(descs[c]) for c in offence_codes[:3]]) + (
-            " and others" if len(offence_codes) > 3 else ""
-        )
-        description = f"Home Office offence codes {', '.join(offence_codes)}."
-    return Kpi(
-        id="topic",
-        name=label[:1].upper() + label[1:],
-        description=description,
-        definition=definition,
-        direction=direction or "decrease",
-    )
-
-
-def _join(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _lc(text: str) -> str:
-    if len(text) > 1 and text[1].isupper():
-        return text
-    return text[:1].lower() + text[1:]
-
-
-def resolve_area(area: str, force: str, districts: Sequence[str]) -> str | None:
-    """The district named by ``area``, or None for the force (``""`` or the force's name).
-
-    Raises
-    ------
-    ValueError
-        Naming the parameter and the districts when ``area`` is neither.
-    """
-    text = area.strip()
-    if not text or force_key(text) == force_key(force):
-        return None
-    norm = text.lower().removesuffix(" ua")
-    for d in districts:
-        if d.lower() == norm:
-            return d
-    raise ValueError(
-        f"parameter 'area': {area!r} is neither the force ({force}) nor one of its districts"
-        f"{_suggest(text, list(districts))} ({', '.join(districts)})"
-    )
-
-
-# ------------------------------------------------------------------------------ records
-
-
-def topic_records(
-    kpi: Kpi,
-    crimes: pd.DataFrame,
-    extract: pd.DataFrame | None = None,
-    lsoas: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """The rows a topic counts, in one shape whichever source they come from.
-
-    Parameters
-    ----------
-    kpi
-        The topic.
-    crimes
-        police.uk rows (:func:`scrutiny.data.load_crimes`).
-    extract
-        The force extract (:func:`scrutiny.data.load_extract`), for topics counted there.
-    lsoas
-        The force's LSOAs (``lsoa_code``, ``lsoa_name``), to name the extract's LSOAs.
-
-    Returns
-    -------
-    DataFrame
-        ``month, district, lsoa_code, lsoa_name, longitude, latitude, outcome,
-        approximate_location``. Extract rows carry no coordinates, so they are placed at
-        the mean police.uk point of their LSOA (``approximate_location`` True).
-    """
-    d = kpi.definition
-    if d.source == "police_uk":
-        rows = crimes.loc[select_rows(d, crimes).to_numpy(dtype=bool)]
-        return pd.DataFrame(
-            {
-                "month": rows["month"].to_numpy(),
-                "district": rows["district"].to_numpy(),
-                "lsoa_code": rows["lsoa_code"].to_numpy(),
-                "lsoa_name": rows["lsoa_name"].to_numpy(),
-                "longitude": rows["longitude"].to_numpy(dtype=float),
-                "latitude": rows["latitude"].to_numpy(dtype=float),
-                "outcome": rows["last_outcome"].to_numpy(),
-                "approximate_location": False,
-            }
-        )
-    if extract is None:
-        raise ValueError(f"{kpi.name} is counted in the force extract: pass the extract")
-    rows = extract.loc[select_rows(d, extract).to_numpy(dtype=bool)]
-    located = crimes[crimes["longitude"].notna() & crimes["lsoa_code"].notna()]
-    centre = located.groupby("lsoa_code")[["longitude", "latitude"]].mean()
-    names = (
-        lsoas.set_index("lsoa_code")["lsoa_name"]
-        if lsoas is not None
-        else crimes.dropna(subset=["lsoa_code"])
-        .drop_duplicates("lsoa_code")
-        .set_index("lsoa_code")["lsoa_name"]
-    )
-    codes = rows["lsoa_code"]
-    return pd.DataFrame(
-        {
-            "month": rows["month"].to_numpy(),
-            "district": rows["district"].to_numpy(),
-            "lsoa_code": codes.to_numpy(),
-            "lsoa_name": codes.map(names).to_numpy(),
-            "longitude": codes.map(centre["longitude"]).to_numpy(dtype=float),
-            "latitude": codes.map(centre["latitude"]).to_numpy(dtype=float),
-            "outcome": rows["outcome"].to_numpy(),
-            "approximate_location": True,
-        }
-    )
-
-
-# ------------------------------------------------------------------------------ geography
-
-
-@dataclass
-class Concentration:
-    """How concentrated offences are in the busiest LSOAs.
-
-    Attributes
-    ----------
-    n_lsoas
-        LSOAs in the area (those with no offences included).
-    n_top
-        LSOAs in the busiest ``top_share`` (rounded up, at least one).
-    total, top_total
-        Offences in all LSOAs, and in the busiest ``n_top``.
-    share
-        ``top_total / total`` in per cent (NaN without offences).
-    top
-        The busiest ``n_top`` LSOAs (index) with their counts, busiest first.
-    n_zero
-        LSOAs with no offences.
-    top_share
-        The fraction of LSOAs counted as busiest (0.10).
-    """
-
-    n_lsoas: int
-    n_top: int
-    total: int
-    top_total: int
-    share: float
-    top: pd.Series
-    n_zero: int
-    top_share: float = TOP_SHARE
-    random_share: float = float("nan")
-    random_upper: float = float("nan")
-
-    @property
-    def beyond_chance(self) -> bool:
-        """True when the share is above what 95% of random spreads would give."""
-        return bool(np.isfinite(self.random_upper) and self.share > self.random_upper)
-
-    def sentence(self, what: str, where: str) -> str:
-        """The concentration in words, counts beside the percentage.
-
-        E.g. "The busiest 10% of neighbourhoods (LSOAs: 10 of 99) hold 53% of robbery in
-        Charnwood (40 of 76). Spread at random over the LSOAs, the same number would put
-        about 33% in the busiest 10 (95% of random spreads: up to 38%). 62 LSOAs recorded
-        none."
-        """
-        pct = f"{self.top_share * 100:g}%"
-        if self.total == 0:
-            return f"No {what} with a known LSOA {where}, so concentration cannot be measured."
-        return (
-            f"The busiest {pct} of neighbourhoods (LSOAs: {self.n_top} of {self.n_lsoas}) hold "
-            f"{narrative.fmt_num(self.share, 0)}% of {what} {where} "
-            f"({narrative.fmt_int(self.top_total)} of {narrative.fmt_int(self.total)}). "
-            f"{self._chance()}{self._zeros()}"
-        )
-
-    def _chance(self) -> str:
-        if not np.isfinite(self.random_share):
-            return ""
-        return (
-            f"Spread at random over the LSOAs, the same number would put about "
-            f"{narrative.fmt_num(self.random_share, 0)}% in the busiest {self.n_top} (95% of "
-            f"random spreads: up to {narrative.fmt_num(self.random_upper, 0)}%). "
-        )
-
-    def _zeros(self) -> str:
-        if self.n_zero == 0:
-            return "Every LSOA recorded at least one."
-        if self.n_zero == 1:
-            return "1 LSOA recorded none."
-        return f"{self.n_zero} LSOAs recorded none."
-
-
-def concentration(
-    counts: pd.Series, *, top_share: float = TOP_SHARE, simulations: int = 2000, seed: int = 0
-) -> Concentration:
-    """Share of offences in the busiest ``top_share`` of areas (LSOAs).
-
-    Parameters
-    ----------
-    counts
-        Offences per LSOA (index), including every LSOA of the area, zeros too: leaving
-        out LSOAs with none would overstate how even the spread is.
-    top_share
-        Fraction of LSOAs counted as the busiest; the number is rounded up (10% of 611
-        LSOAs is 62) and is at least one.
-    simulations, seed
-        Random spreads of the same total over the same LSOAs (equally likely), to say what
-        share the busiest would hold by chance alone: with few offences even a random
-        spread looks concentrated. 0 skips this.
-
-    Returns
-    -------
-    Concentration
-    """
-    if not 0 < top_share <= 1:
-        raise ValueError(f"top_share must be in (0, 1], got {top_share}")
-    c = pd.Series(counts, dtype=float).fillna(0)
-    if (c < 0).any():
-        raise ValueError("counts must not be negative")
-    n = len(c)
-    if n == 0:
-        raise ValueError("counts is empty: give every LSOA of the area")
-    n_top = max(1, math.ceil(round(n * top_share, 9)))
-    ordered = c.sort_values(ascending=False, kind="stable")
-    top = ordered.iloc[:n_top]
-    total = float(c.sum())
-    share = float(top.sum()) / total * 100 if total > 0 else float("nan")
-    rand, upper = float("nan"), float("nan")
-    if simulations > 0 and total > 0:
-        rng = np.random.default_rng(seed)
-        sims = rng.multinomial(int(round(total)), np.full(n, 1 / n), size=simulations)
-        tops = -np.sort(-sims, axis=1)[:, :n_top].sum(axis=1) / total * 100
-        rand, upper = float(np.median(tops)), float(np.quantile(tops, 0.95))
-    return Concentration(
-        n_lsoas=n,
-        n_top=n_top,
-        total=int(round(total)),
-        top_total=int(round(float(top.sum()))),
-        share=share,
-        top=top.astype("int64"),
-        n_zero=int((c == 0).sum()),
-        top_share=top_share,
-        random_share=rand,
-        random_upper=upper,
-    )
-
-
-def lsoa_counts(records: pd.DataFrame, lsoas: pd.DataFrame) -> pd.DataFrame:
-    """Offences per LSOA for every LSOA given (zeros included), busiest first.
-
-    Returns
-    -------
-    DataFrame
-        ``lsoa_code, lsoa_name, district, count``.
-    """
-    counts = records.dropna(subset=["lsoa_code"]).groupby("lsoa_code").size()
-    out = lsoas[["lsoa_code", "lsoa_name", "district"]].copy()
-    out["count"] = out["lsoa_code"].map(counts).fillna(0).astype("int64")
-    return out.sort_values(["count", "lsoa_code"], ascending=[False, True], ignore_index=True)
-
-
-def district_rates(
-    records: pd.DataFrame, populations: pd.Series, *, per: int = 1000
-) -> pd.DataFrame:
-    """Offences and rates per district against the force-wide rate (exact Poisson test).
-
-    Parameters
-    ----------
-    records
-        The topic's rows in the period (``district`` column; rows in no district are
-        left out and should be reported by the caller).
-    populations
-        Population per district (index: district names, all of the force's districts).
-    per
-        Rate per this many people.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by district: ``count, population, rate, lower, upper, national_rate`` (here
-        the rate of all districts together), ``difference, p_value, verdict``; highest rate
-        first.
-    """
-    counts = records.dropna(subset=["district"]).groupby("district").size()
-    data = pd.DataFrame(
-        {
-            "count": populations.index.map(counts).fillna(0).astype(float),
-            "population": populations.astype(float).to_numpy(),
-        },
-        index=pd.Index(populations.index, name="district"),
-    )
-    out = compare.rates_table(data, per=per)
-    return out.sort_values("rate", ascending=False, kind="stable")
-
-
-# ------------------------------------------------------------------------------ outcomes
-
-
-def outcome_group(outcome: object) -> str:
-    """The group of one police.uk last-outcome category (see :data:`OUTCOME_GROUPS`)."""
-    if outcome is None or (isinstance(outcome, float) and math.isnan(outcome)):
-        return NO_OUTCOME
-    for group, members in OUTCOME_GROUPS.items():
-        if outcome in members:
-            return group
-    return NO_OUTCOME
-
-
-def outcome_groups(outcomes: pd.Series) -> pd.DataFrame:
-    """Count and share (per cent of all crimes) of each outcome group.
-
-    Every group is listed, in :data:`OUTCOME_GROUPS` order, with zeros; crimes without an
-    outcome come last.
-
-    Returns
-    -------
-    DataFrame
-        ``group, count, share``.
-    """
-    groups = pd.Series([outcome_group(o) for o in outcomes], dtype=object)
-    counts = groups.value_counts()
-    order = [*OUTCOME_GROUPS, NO_OUTCOME]
-    total = len(groups)
-    out = pd.DataFrame({"group": order})
-    out["count"] = out["group"].map(counts).fillna(0).astype("int64")
-    out["share"] = out["count"] / total * 100 if total else np.nan
-    if out.loc[out["group"] == NO_OUTCOME, "count"].iloc[0] == 0:
-        out = out[out["group"] != NO_OUTCOME].reset_index(drop=True)
-    return out
-
-
-@dataclass
-class ChargedShare:
-    """Charged or summonsed share of crimes in two periods, with the exact test."""
-
-    now: int
-    now_total: int
-    before: int
-    before_total: int
-    test: compare.RateRatio | None
-
-    @property
-    def share(self) -> float:
-        """Per cent charged or summonsed now."""
-        return self.now / self.now_total * 100 if self.now_total else float("nan")
-
-    @property
-    def before_share(self) -> float:
-        """Per cent charged or summonsed before."""
-        return self.before / self.before_total * 100 if self.before_total else float("nan")
-
-    @property
-    def verdict(self) -> str:
-        """The test's verdict in words.
-
-        ``"significant increase"``, ``"significant decrease"``, ``"no significant change"``
-        or ``"not available"``.
-        """
-        if self.test is None:
-            return "not available"
-        if not self.test.significant:
-            return "no significant change"
-        return "significant increase" if self.test.rate_ratio > 1 else "significant decrease"
-
-
-def charged_share(now: pd.Series, before: pd.Series | None = None) -> ChargedShare:
-    """Crimes charged or summonsed (police.uk outcomes) as a share, now against before.
-
-    The test is the exact conditional test of two Poisson rates with the crime totals as
-    exposures (:func:`scrutiny.stats.compare.rate_ratio_test`).
-
-    Parameters
-    ----------
-    now, before
-        Last-outcome categories of the crimes in each period.
-    """
-    c_now = int(now.isin(CHARGED_OUTCOMES).sum())
-    n_now = len(now)
-    if before is None or len(before) == 0 or n_now == 0:
-        return ChargedShare(c_now, n_now, 0, 0 if before is None else len(before), None)
-    c_before = int(before.isin(CHARGED_OUTCOMES).sum())
-    test = compare.rate_ratio_test(c_now, n_now, c_before, len(before))
-    return ChargedShare(c_now, n_now, c_before, len(before), test)
-
-
-# ------------------------------------------------------------------------------ questions
-
-
-def _q(question: str, evidence: str) -> dict[str, str]:
-    return {"Question": question, "What the data show": evidence}
-
-
-def questions(
-    name: str,
-    where: str,
-    *,
-    summary: spc.SpcSummary | None = None,
-    baselines: pd.DataFrame | None = None,
-    seasonal_peak: str | None = None,
-    forecast_total: float | None = None,
-    last_12_total: float | None = None,
-    districts: pd.DataFrame | None = None,
-    area: str | None = None,
-    concentration_result: Concentration | None = None,
-    outcomes: pd.DataFrame | None = None,
-    charged: ChargedShare | None = None,
-    comparison: Comparison | None = None,
-    synthetic: bool = False,
-    unit: str = "offences",
-) -> pd.DataFrame:
-    """Questions for the force, each with the evidence that prompts it.
-
-    Modelled on the question lists in the Board's papers ("What specifically has been
-    done to ...? What analysis has been undertaken to ...?"). A question is asked only
-    when the data show what it is about; every input is optional.
-
-    Parameters
-    ----------
-    name, where
-        The topic (``"Robbery"``) and the area phrase (``"in Charnwood"``).
-    summary, baselines
-        SPC summary and :func:`scrutiny.stats.trends.baselines` of the monthly series.
-    seasonal_peak
-        The calendar month with the largest seasonal effect, if there is a clear one.
-    forecast_total, last_12_total
-        Forecast for the next 12 months and the count of the latest 12.
-    districts
-        :func:`district_rates` output; districts significantly above the force are asked
-        about.
-    area
-        The district the deep dive is about (None: the force).
-    concentration_result
-        :func:`concentration` output.
-    outcomes
-        :func:`outcome_groups` output for the latest 12 months.
-    charged
-        :func:`charged_share` of the latest 12 months against the 12 before.
-    comparison
-        The force against the national rate and its peers (2017/18).
-    synthetic
-        The figures come from the synthetic extract.
-    unit
-        Word for the counts (``"offences"``, ``"incidents"``).
-
-    Returns
-    -------
-    DataFrame
-        ``Question, What the data show``.
-    """
-    what = _lc(name)
-    out: list[dict[str, str]] = []
-    if summary is not None:
-        since = narrative.month_label(summary.segment_start)
-        pattern = narrative.spc_pattern(summary)
-        if summary.latest_point_type == "special_cause_concern":
-            way = "rise" if summary.variation.endswith("high") else "fall"
-            out.append(
-                _q(
-                    f"What has driven the {way} in {what} {where}, and what specifically is "
-                    "being done about it?",
-                    f"SPC shows special-cause concern: {pattern} (limits from {since}).",
-                )
-            )
-        elif summary.latest_point_type == "special_cause_improvement":
-            out.append(
-                _q(
-                    f"What has brought about the improvement in {what} {where}, and how will "
-                    "it be sustained?",
-                    f"SPC shows special-cause improvement: {pattern}.",
-                )
-            )
-        elif summary.latest_point_type == "special_cause_neutral":
-            out.append(
-                _q(
-                    f"Does the change in recorded {what} {where} reflect more offences or "
-                    "more reporting, and how does the force know which?",
-                    f"SPC shows special-cause variation: {pattern}.",
-                )
-            )
-    if baselines is not None:
-        rows = baselines[baselines["baseline"] == trends.BASELINE_LABELS["rolling_12"]]
-        if not rows.empty and rows.iloc[0]["verdict"] == "significant increase":
-            row = rows.iloc[0]
-            out.append(
-                _q(
-                    f"What analysis has been undertaken to understand the increase in {what} "
-                    f"{where} over the last year?",
-                    f"{narrative.fmt_int(row['current_count'])} in {row['current_period']} "
-                    f"against {narrative.fmt_int(row['baseline_count'])} in "
-                    f"{row['baseline_period']} ({row['pct_change']:+.0f}%), a significant "
-                    "increase.",
-                )
-            )
-    if concentration_result is not None and concentration_result.total > 0:
-        c = concentration_result
-        if c.share >= CONCENTRATION_QUESTION and c.beyond_chance:
-            names = _join([str(i) for i in c.top.index[:3]])
-            out.append(
-                _q(
-                    f"What problem-solving and partnership work is in place in the "
-                    f"{c.n_top} neighbourhoods that account for "
-                    f"{narrative.fmt_num(c.share, 0)}% of {what} {where}, and what works "
-                    "there?",
-                    f"The busiest {c.top_share * 100:g}% of LSOAs hold "
-                    f"{narrative.fmt_int(c.top_total)} of {narrative.fmt_int(c.total)} "
-                    f"{unit} (a random spread would give about "
-                    f"{narrative.fmt_num(c.random_share, 0)}%); the busiest are {names}.",
-                )
-            )
-    if districts is not None and not districts.empty:
-        high = districts[districts["verdict"] == "significantly higher"]
-        if area is not None:
-            high = high[high.index == area]
-        if not high.empty:
-            names = _join([str(i) for i in high.index])
-            rates = "; ".join(
-                f"{d} {narrative.fmt_num(r['rate'], 2)} per 1,000" for d, r in high.iterrows()
-            )
-            force_rate = narrative.fmt_num(float(districts["national_rate"].iloc[0]), 2)
-            out.append(
-                _q(
-                    f"Why is the rate of {what} in {names} significantly higher than across "
-                    "the force, and are resources deployed accordingly?",
-                    f"Rates in the latest 12 months: {rates}, against {force_rate} per 1,000 "
-                    "for the force's districts together.",
-                )
-            )
-    if outcomes is not None and not outcomes.empty:
-        share = outcomes.set_index("group")["share"]
-        if share.get("No suspect identified", 0) >= NO_SUSPECT_QUESTION:
-            out.append(
-                _q(
-                    "What investigative opportunities are reviewed before a case is closed "
-                    "with no suspect identified?",
-                    f"{narrative.fmt_num(share['No suspect identified'], 0)}% of {what} "
-                    f"{where} in the latest 12 months closed with no suspect identified.",
-                )
-            )
-        if share.get("Unable to prosecute suspect", 0) >= UNABLE_QUESTION:
-            out.append(
-                _q(
-                    "What is being done to support victims to stay with the process where a "
-                    "suspect is identified but cannot be prosecuted?",
-                    f"{narrative.fmt_num(share['Unable to prosecute suspect'], 0)}% of "
-                    f"{what} {where} ended 'unable to prosecute suspect' (often the victim "
-                    "does not support action, or evidence is lacking).",
-                )
-            )
-    if charged is not None and charged.now_total > 0:
-        evidence = (
-            f"{narrative.fmt_num(charged.share)}% charged or summonsed in the latest 12 "
-            f"months ({narrative.fmt_int(charged.now)} of {narrative.fmt_int(charged.now_total)})"
-        )
-        if charged.verdict != "not available":
-            evidence += (
-                f", against {narrative.fmt_num(charged.before_share)}% in the 12 months "
-                f"before ({narrative.fmt_int(charged.before)} of "
-                f"{narrative.fmt_int(charged.before_total)}): "
-                f"{charged.verdict}; recent outcomes are still being recorded"
-            )
-        if charged.verdict == "significant decrease":
-            q = (
-                f"Why has the share of {what} charged or summonsed fallen, and what is being "
-                "done to secure better outcomes for victims?"
-            )
-        else:
-            q = (
-                f"What is being done to increase the share of {what} {where} that end in a "
-                "charge or summons, and how will the Board know it is working?"
-            )
-        out.append(_q(q, evidence + "."))
-    if seasonal_peak:
-        out.append(
-            _q(
-                f"What operations are planned ahead of the seasonal peak in {what} in "
-                f"{seasonal_peak}?",
-                f"The seasonal pattern of the last years is highest in {seasonal_peak}.",
-            )
-        )
-    if forecast_total is not None and last_12_total is not None:
-        out.append(
-            _q(
-                f"Is the force resourced for the demand forecast for {what} {where} over the "
-                "next 12 months?",
-                f"The forecast is about {narrative.fmt_int(forecast_total)} {unit} in the "
-                f"next 12 months, against {narrative.fmt_int(last_12_total)} in the latest 12.",
-            )
-        )
-    if comparison is not None and comparison.available and comparison.peers is not None:
-        p = comparison.peers
-        if p.verdict == "significantly higher":
-            lowest_first = p.table.sort_values("rate", kind="stable")
-            lower = [
-                str(f) for f, r in lowest_first.iterrows() if f != p.area and r["rate"] < p.rate
-            ][:3]
-            out.append(
-                _q(
-                    f"What has the force learned from similar forces with lower rates of "
-                    f"{what}" + (f", such as {_join(lower)}?" if lower else "?"),
-                    f"In {comparison.year}, the latest force-level year held, the force's rate "
-                    f"({narrative.fmt_num(p.rate, 2)} per 1,000) was significantly higher than "
-                    f"its peers' ({narrative.fmt_num(p.peer_rate, 2)}).",
-                )
-            )
-    elif comparison is not None and not comparison.available:
-        out.append(
-            _q(
-                f"Can the force provide comparable figures for {what} from other forces "
-                "(for example through the most similar group)?",
-                f"There is no force-level comparison in the data held: {comparison.reason}.",
-            )
-        )
-    if synthetic:
-        out.append(
-            _q(
-                "Can the force provide its own record-level data so that this deep dive can "
-                "be repeated on real records?",
-                f"The figures for {what} come from a synthetic extract and are illustrative.",
-            )
-        )
-    return pd.DataFrame(out, columns=["Question", "What the data show"])
 
 
 # ------------------------------------------------------------------------------ collect
@@ -816,7 +61,21 @@ def questions(
 
 @dataclass
 class DeepDive:
-    """Everything the deep-dive briefing shows (see :func:`collect`)."""
+    """Everything the deep-dive briefing shows (see :func:`collect`).
+
+    Attributes
+    ----------
+    result
+        The topic's SPC reading and baselines in the area: the assessment's own result
+        for a registry KPI (``from_assessment`` True), else
+        :func:`scrutiny.analysis.topics.analyse_topic`'s with the cycle's method.
+    method
+        The cycle's method settings.
+    rebase
+        The month the SPC limits are recalculated from (None: one set of limits).
+    records ... outcomes_by_district
+        :class:`scrutiny.analysis.topics.Findings`.
+    """
 
     sources: DataSources
     topic: Kpi
@@ -825,10 +84,9 @@ class DeepDive:
     data_to: str
     start: str
     rebase: str | None
-    series: pd.DataFrame
-    spc: pd.DataFrame
-    summary: spc.SpcSummary
-    baselines: pd.DataFrame
+    method: Method
+    result: KpiResult
+    from_assessment: bool
     records: pd.DataFrame
     decomposition: pd.DataFrame | None
     decomposition_note: str
@@ -850,6 +108,26 @@ class DeepDive:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def series(self) -> pd.DataFrame:
+        """The monthly series (:func:`scrutiny.analysis.kpis.kpi_series` frame)."""
+        return self.result.series
+
+    @property
+    def spc(self) -> pd.DataFrame:
+        """The SPC result (XmR frame) of the measure."""
+        return self.result.spc
+
+    @property
+    def summary(self) -> assessment.spc.SpcSummary:
+        """The SPC summary of the latest month."""
+        return self.result.summary
+
+    @property
+    def baselines(self) -> pd.DataFrame:
+        """Changes against the baselines."""
+        return self.result.baselines
+
+    @property
     def force(self) -> str:
         """The force's name as given."""
         return self.sources.force
@@ -867,7 +145,7 @@ class DeepDive:
     @property
     def synthetic(self) -> bool:
         """Counted in the synthetic extract."""
-        return bool(self.series["synthetic"].any())
+        return self.result.synthetic
 
     @property
     def name(self) -> str:
@@ -882,17 +160,17 @@ class DeepDive:
     @property
     def phrase(self) -> str:
         """The topic's name inside a sentence (first letter lower-cased, acronyms kept)."""
-        return _lc(self.topic.name)
+        return lower_first(self.topic.name)
 
     @property
     def unit(self) -> str:
-        """``"offences"`` or ``"incidents"`` (anti-social behaviour)."""
+        """``"offences"`` or ``"incidents"`` (anti-social behaviour): the word for counts."""
         return "incidents" if self.topic.definition.police_uk_categories == [ASB] else "offences"
 
     @property
     def period_label(self) -> str:
         """E.g. ``"December 2019 to October 2022"``."""
-        return f"{_month(self.start)} to {_month(self.data_to)}"
+        return f"{month_text(self.start)} to {month_text(self.data_to)}"
 
     @property
     def last_12(self) -> tuple[str, str]:
@@ -904,7 +182,7 @@ class DeepDive:
     def last_12_label(self) -> str:
         """E.g. ``"November 2021 to October 2022"``."""
         a, b = self.last_12
-        return f"{_month(a)} to {_month(b)}"
+        return f"{month_text(a)} to {month_text(b)}"
 
     @property
     def source_line(self) -> str:
@@ -918,27 +196,15 @@ class DeepDive:
         return f"Source: {what}, {self.period_label}."
 
 
-def _month(ym: str) -> str:
-    return pd.Period(ym, freq="M").strftime("%B %Y")
-
-
-def _in_months(records: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
-    m = pd.to_datetime(records["month"])
-    sel = (m >= pd.Timestamp(f"{first}-01")) & (m <= pd.Timestamp(f"{last}-01"))
-    return records.loc[sel.to_numpy()]
-
-
 def collect(
     sources: DataSources,
     topic: Kpi,
     *,
     data_to: str,
     area: str = "",
-    months: int = 36,
-    spc_rebase: str = DEFAULT_REBASE,
-    registry: dict[str, Kpi] | None = None,
+    cycle_file: str = "",
 ) -> DeepDive:
-    """Load the data once and compute every part of the deep dive.
+    """Everything the deep dive shows, from the cycle's assessment and the analysis layer.
 
     Parameters
     ----------
@@ -950,248 +216,127 @@ def collect(
         Last month (``YYYY-MM``).
     area
         ``""`` or the force's name for the force, else one of its districts.
-    months
-        Length of the trend in months (fewer if the data start later).
-    spc_rebase
-        First month of the current SPC period (``""``: none).
-    registry
-        The registry (for KPIs divided by another KPI).
+    cycle_file
+        The cycle file whose ``method:`` block sets the SPC window, the rebase month and
+        the significance level (empty: the default method).
     """
-    registry = registry or load_registry()
-    crimes, cq = load_crimes(sources, data_to=data_to)
-    if crimes.empty:
-        raise ValueError(f"no police.uk rows for {sources.force} up to {data_to}")
-    geo = force_geography(sources)
-    districts = geo.district_names
-    district = resolve_area(area, sources.force, districts)
-    extract = None
-    eq = None
-    if topic.uses_extract:
-        extract, eq = load_extract(sources, data_to=data_to)
-    start = window(crimes["month"].min(), data_to, months)
-    notes: list[str] = []
-    rebase = spc_rebase.strip() or None
-    if rebase is not None and not (
-        pd.Period(start, freq="M") < pd.Period(rebase, freq="M") <= pd.Period(data_to, freq="M")
-    ):
-        notes.append(
-            f"The SPC limits are calculated over the whole period: the rebase month {rebase} "
-            f"is not inside {start} to {data_to}."
-        )
-        rebase = None
-    series = kpi_series(
-        topic,
-        area=district or sources.force,
-        start=start,
-        end=data_to,
-        sources=sources,
-        registry=registry,
+    a = assessment.get(sources, data_to=data_to, method=assessment.method_of(cycle_file))
+    district = topics.resolve_area(area, sources.force, a.districts)
+    result, comparison, from_assessment, notes = _reading(a, topic, district)
+    wanted = rebase_for(a.method, topic.method)
+    note = topics.rebase_note(wanted, a.start, data_to)
+    if note:
+        notes.append(note)
+    if a.peers is None:
+        notes.append(f"No peer group: {a.peer_note}.")
+    found = topics.examine(
+        topic, result, sources, data_to=data_to, start=a.start, alpha=a.method.alpha
     )
-    missing = series["missing"].to_numpy(dtype=bool)
-    counts = pd.Series(
-        np.where(missing, np.nan, series["count"].to_numpy(dtype=float)),
-        index=pd.DatetimeIndex(series["month"]),
-    )
-    result = spc.xmr(
-        counts.to_numpy(),
-        counts.index,
-        improvement=topic.direction,
-        target=topic.target.value if topic.target and topic.target.measure == "count" else None,
-        rebase=[pd.Timestamp(f"{rebase}-01")] if rebase else None,
-    )
-    base = trends.baselines(counts, end=data_to)
-
-    decomposition, d_note = None, ""
-    forecast, f_note = None, ""
-    try:
-        decomposition = trends.decompose(counts)
-    except ValueError as exc:
-        d_note = f"No seasonal decomposition: {exc}."
-    try:
-        forecast = trends.forecast(counts, horizon=12)
-    except ValueError as exc:
-        f_note = f"No forecast: {exc}."
-
-    records_all = topic_records(topic, crimes, extract, geo.lsoas)
-    records = _in_months(records_all, start, data_to)
-    a, b = (str(pd.Period(data_to, freq="M") - 11), data_to)
-    p0, p1 = (str(pd.Period(data_to, freq="M") - 23), str(pd.Period(data_to, freq="M") - 12))
-    recent = _in_months(records_all, a, b)
-    earlier = _in_months(records_all, p0, p1)
-    year = int(data_to[:4])
-    pops = pd.Series(
-        {d: population(d, year=year, sources=sources) for d in districts}, dtype="int64"
-    )
-    rates = district_rates(recent, pops)
-    outside = int(recent["district"].isna().sum())
-
-    in_area = recent if district is None else recent[recent["district"] == district]
-    area_lsoas = geo.lsoas if district is None else geo.lsoas[geo.lsoas["district"] == district]
-    lsoas = lsoa_counts(in_area, area_lsoas)
-    conc = concentration(lsoas.set_index("lsoa_name")["count"])
-
-    has_outcomes = ASB not in (topic.definition.police_uk_categories or [])
-    outcomes_now = outcomes_before = charged = all_charged = by_district = None
-    if has_outcomes and len(in_area):
-        earlier_area = earlier if district is None else earlier[earlier["district"] == district]
-        outcomes_now = outcome_groups(in_area["outcome"])
-        outcomes_before = outcome_groups(earlier_area["outcome"]) if len(earlier_area) else None
-        charged = charged_share(in_area["outcome"], earlier_area["outcome"])
-        all_rows = _all_crime_outcomes(topic, crimes, extract, a, b, district)
-        all_charged = charged_share(in_area["outcome"], all_rows) if len(all_rows) else None
-        by_district = _charged_by_district(recent, districts)
-
-    peers, peer_note = peer_forces(sources)
-    if peers is None:
-        notes.append(f"No peer group: {peer_note}.")
-    comparison = force_comparison(topic, sources, peers)
     return DeepDive(
         sources=sources,
         topic=topic,
         district=district,
-        districts=districts,
+        districts=list(a.districts),
         data_to=data_to,
-        start=start,
-        rebase=rebase,
-        series=series,
-        spc=result,
-        summary=spc.summarise(result),
-        baselines=base,
-        records=records,
-        decomposition=decomposition,
-        decomposition_note=d_note,
-        forecast=forecast,
-        forecast_note=f_note,
-        district_rates=rates,
-        outside_districts=outside,
-        lsoas=lsoas,
-        concentration=conc,
-        outcomes_now=outcomes_now,
-        outcomes_before=outcomes_before,
-        charged=charged,
-        all_crime_charged=all_charged,
-        outcomes_by_district=by_district,
-        peers=peers,
+        start=a.start,
+        rebase=topics.usable_rebase(wanted, a.start, data_to),
+        method=a.method,
+        result=result,
+        from_assessment=from_assessment,
+        peers=a.peers,
         comparison=comparison,
-        crimes_quality=cq,
-        extract_quality=eq,
         notes=notes,
+        **{f.name: getattr(found, f.name) for f in fields(found)},
     )
 
 
-def _all_crime_outcomes(
-    topic: Kpi,
-    crimes: pd.DataFrame,
-    extract: pd.DataFrame | None,
-    first: str,
-    last: str,
-    district: str | None,
-) -> pd.Series:
-    """Outcomes of all crimes (not ASB) in the same source, period and area."""
-    if topic.uses_extract and extract is not None:
-        rows = _in_months(extract, first, last)
-        outcome = "outcome"
-    else:
-        rows = _in_months(crimes[crimes["crime_type"] != ASB], first, last)
-        outcome = "last_outcome"
-    if district is not None:
-        rows = rows[rows["district"] == district]
-    return rows[outcome]
+def _reading(
+    a: Assessment, topic: Kpi, district: str | None
+) -> tuple[KpiResult, Comparison, bool, list[str]]:
+    """The topic's SPC reading and comparison: the assessment's, unless it is not a KPI.
 
-
-def _charged_by_district(records: pd.DataFrame, districts: Sequence[str]) -> pd.DataFrame:
-    rows = []
-    for d in districts:
-        sub = records.loc[records["district"] == d, "outcome"]
-        c = charged_share(sub)
-        rows.append(
-            {
-                "District": d,
-                "Crimes": c.now_total,
-                "Charged or summonsed": c.now,
-                "Share (%)": c.share,
-            }
+    A registry KPI only renamed keeps the assessment's figures under its new name; one
+    given another direction is read again (its icons depend on the direction), and says so.
+    """
+    base = a.registry.get(topic.id)
+    if base is not None and topic.model_copy(update={"name": base.name}) == base:
+        result = a.result(topic.id, district)
+        comparison = a.comparisons[topic.id]
+        if topic.name != base.name:
+            comparison = replace(comparison, name=topic.name)
+            result = replace(result, kpi=topic, comparison=comparison if result.is_force else None)
+        return result, comparison, True, []
+    result = topics.analyse_topic(
+        topic,
+        a.sources,
+        area=district or a.force,
+        data_to=a.data_to,
+        method=a.method,
+        start=a.start,
+        registry=a.registry,
+    )
+    notes = []
+    if base is not None:
+        notes.append(
+            f"{topic.name} is read here with {topic.direction} as the better direction, not "
+            f"the registry's {base.direction}, so its SPC icons can differ from the "
+            "performance exceptions briefing."
         )
-    return pd.DataFrame(rows)
+    return result, force_comparison(topic, a.sources, a.peers), False, notes
 
 
 # ------------------------------------------------------------------------------ trend
 
 
 def trend_chart(dd: DeepDive) -> charts.Chart:
-    """The SPC chart of the monthly counts."""
+    """The SPC chart of the topic's measure (monthly count, or share for a share KPI)."""
+    r = dd.result
+    what = "share of crimes" if r.measure == "share" else "monthly count"
+    y_label = {
+        "count": f"{dd.unit.capitalize()} per month",
+        "share": "Per cent",
+        "rate": f"Rate {r.unit}",
+    }[r.measure]
     return charts.spc_chart(
-        dd.spc,
-        f"{dd.name} {dd.where}: monthly count"
-        if len(dd.where) < 30
-        else f"{dd.name}: monthly count",
-        y_label=f"{dd.unit.capitalize()} per month",
+        r.spc,
+        f"{dd.name} {dd.where}: {what}" if len(dd.where) < 30 else f"{dd.name}: {what}",
+        y_label=y_label,
         source=dd.source_line,
         synthetic=dd.synthetic,
-        unit=dd.unit,
+        unit="per cent" if r.measure == "share" else r.unit,
     )
 
 
 def trend_sentences(dd: DeepDive) -> list[str]:
-    """SPC and baseline sentences, counts beside every percentage."""
-    out = [
-        narrative.spc_sentence(
-            f"{dd.name} {dd.where}", dd.spc, unit=dd.unit, baselines=dd.baselines
-        )
-    ]
-    rows = dd.baselines[dd.baselines["baseline"] == trends.BASELINE_LABELS["rolling_12"]]
-    if not rows.empty:
-        out.append(narrative.baseline_sentence(f"{dd.name} {dd.where}", rows.iloc[0], unit=dd.unit))
+    """The SPC verdict and the latest 12 months against the 12 before, counts beside shares.
+
+    The first two are the result's own sentences: for a registry KPI, word for word what
+    every other briefing of the cycle prints.
+    """
+    out = [dd.result.spc_sentence()]
+    rolling = dd.result.rolling_sentence()
+    if rolling:
+        out.append(rolling)
     if dd.rebase:
+        why = (
+            ", the first full month after the last lockdown restrictions ended"
+            if dd.rebase == DEFAULT_REBASE
+            else ", the cycle's rebase month"
+        )
         out.append(
-            f"The chart's mean and limits are recalculated from {_month(dd.rebase)}, the first "
-            "full month after the last lockdown restrictions ended."
+            f"The chart's mean and limits are recalculated from {month_text(dd.rebase)}{why}."
         )
     return out
 
 
 def baselines_table(dd: DeepDive) -> pd.DataFrame:
     """The baselines with counts (see :data:`scrutiny.briefings.performance.BASELINE_DECIMALS`)."""
-    b = dd.baselines
-    return pd.DataFrame(
-        {
-            "Baseline": b["baseline"],
-            "Current period": b["current_period"],
-            "Count": b["current_count"],
-            "Baseline period": b["baseline_period"],
-            "Baseline count": b["baseline_count"],
-            "Change": b["change"],
-            "Change (%)": b["pct_change"],
-            "Verdict": b["verdict"],
-            "Note": b["note"],
-        }
-    )
-
-
-def seasonal_profile(decomposition: pd.DataFrame) -> pd.Series:
-    """Average seasonal effect per calendar month (offences above or below the trend)."""
-    s = decomposition["seasonal"]
-    months = pd.PeriodIndex(s.index).month
-    prof = s.groupby(months).mean()
-    prof.index = [pd.Timestamp(2000, m, 1).strftime("%B") for m in prof.index]
-    return prof
+    return performance.baselines_table(dd.result)
 
 
 def seasonal_peak(dd: DeepDive) -> str | None:
-    """The calendar month with the largest seasonal effect, if seasonality is marked.
-
-    Marked = the seasonal component varies more than the remainder (its range is larger
-    than four standard deviations of the remainder), so the peak is not noise.
-    """
-    if dd.decomposition is None:
-        return None
-    d = dd.decomposition
-    prof = seasonal_profile(d)
-    spread = float(prof.max() - prof.min())
-    noise = float(d["remainder"].std())
-    if not np.isfinite(noise) or spread <= 4 * noise:
-        return None
-    return str(prof.idxmax())
+    """The month of a marked seasonal peak (:func:`scrutiny.analysis.topics.seasonal_peak`)."""
+    return topics.seasonal_peak(dd.decomposition)
 
 
 def seasonality_chart(dd: DeepDive) -> charts.Chart | None:
@@ -1213,12 +358,12 @@ def seasonality_sentences(dd: DeepDive) -> list[str]:
     """The seasonal pattern in words (or why there is none)."""
     if dd.decomposition is None:
         return [dd.decomposition_note]
-    prof = seasonal_profile(dd.decomposition)
+    prof = topics.seasonal_profile(dd.decomposition)
     hi, lo = prof.idxmax(), prof.idxmin()
     trend = dd.decomposition["trend"]
     text = (
         f"Seasonal decomposition (STL) of {narrative.fmt_int(len(dd.decomposition))} months: "
-        f"{_lc(dd.name)} runs highest in {hi} (about {narrative.fmt_value(prof[hi])} a month "
+        f"{dd.phrase} runs highest in {hi} (about {narrative.fmt_value(prof[hi])} a month "
         f"above the trend) and lowest in {lo} (about {narrative.fmt_value(abs(prof[lo]))} "
         f"below). The underlying trend moved from {narrative.fmt_value(trend.iloc[0])} to "
         f"{narrative.fmt_value(trend.iloc[-1])} a month."
@@ -1236,7 +381,7 @@ def seasonal_table(dd: DeepDive) -> pd.DataFrame:
     """Seasonal effect by calendar month."""
     if dd.decomposition is None:
         return pd.DataFrame()
-    prof = seasonal_profile(dd.decomposition)
+    prof = topics.seasonal_profile(dd.decomposition)
     return pd.DataFrame({"Month": prof.index, "Seasonal effect (offences a month)": prof.values})
 
 
@@ -1255,11 +400,7 @@ def forecast_chart(dd: DeepDive) -> charts.Chart | None:
 
 def forecast_totals(dd: DeepDive) -> tuple[float, float] | None:
     """(forecast for the next 12 months, actual count of the latest 12), or None."""
-    if dd.forecast is None:
-        return None
-    fc = dd.forecast["forecast"].dropna()
-    actual = dd.forecast["actual"].dropna().iloc[-12:]
-    return float(fc.sum()), float(actual.sum())
+    return topics.forecast_totals(dd.forecast)
 
 
 def forecast_sentences(dd: DeepDive) -> list[str]:
@@ -1305,7 +446,21 @@ def district_table(dd: DeepDive) -> pd.DataFrame:
 def district_sentences(dd: DeepDive) -> list[str]:
     """Districts significantly above and below the force-wide rate."""
     r = dd.district_rates
-    force_rate = float(r["national_rate"].iloc[0]) if len(r) else float("nan")
+    out = []
+    n = dd.outside_districts
+    if n:
+        unit, verb = (dd.unit[:-1], "is") if n == 1 else (dd.unit, "are")
+        out.append(
+            f"{narrative.fmt_int(n)} {unit} without a location or placed outside the force "
+            f"area {verb} in the force total but in no district."
+        )
+    if not r["count"].sum() > 0:
+        return [
+            f"No {dd.unit} of {dd.phrase} were recorded in any of the force's districts in "
+            f"{dd.last_12_label}, so there are no rates to compare.",
+            *out,
+        ]
+    force_rate = float(r["national_rate"].iloc[0])
     hi = [
         f"{d} ({narrative.fmt_num(x, 2)})"
         for d, x in r.loc[r["verdict"] == "significantly higher", "rate"].items()
@@ -1315,29 +470,23 @@ def district_sentences(dd: DeepDive) -> list[str]:
         for d, x in r.loc[r["verdict"] == "significantly lower", "rate"].items()
     ]
     text = (
-        f"In {dd.last_12_label} the rate of {_lc(dd.name)} across the force's districts was "
+        f"In {dd.last_12_label} the rate of {dd.phrase} across the force's districts was "
         f"{narrative.fmt_num(force_rate, 2)} per 1,000 people."
     )
     if hi:
-        text += f" Significantly higher: {_join(hi)}."
+        text += f" Significantly higher: {join_words(hi)}."
     if lo:
-        text += f" Significantly lower: {_join(lo)}."
+        text += f" Significantly lower: {join_words(lo)}."
     if not hi and not lo:
         text += " No district differs significantly from that rate."
-    out = [text]
-    if dd.outside_districts:
-        out.append(
-            f"{narrative.fmt_int(dd.outside_districts)} {dd.unit} without a location or "
-            "placed outside the force area are in the force total but in no district."
-        )
-    return out
+    return [text, *out]
 
 
-def district_funnel_chart(dd: DeepDive) -> charts.Chart:
-    """Funnel plot of district rates against the force-wide rate."""
-    r = dd.district_rates
-    f = compare.funnel(r[["count", "population"]], target_rate=float(r["national_rate"].iloc[0]))
-    f.index.name = "District"
+def district_funnel_chart(dd: DeepDive) -> charts.Chart | None:
+    """Funnel plot of district rates against the force-wide rate (None without offences)."""
+    f = topics.district_funnel(dd.district_rates)
+    if f is None:
+        return None
     chart = charts.funnel_chart(
         f,
         f"{dd.name}: rate by district, {_short_period(*dd.last_12)}",
@@ -1363,7 +512,7 @@ def _legend_out_of_the_way(chart: charts.Chart) -> None:
 
 def concentration_sentence(dd: DeepDive) -> str:
     """The concentration of the topic in the busiest 10% of the area's LSOAs, in words."""
-    return dd.concentration.sentence(dd.phrase, dd.where)
+    return topics.concentration_sentence(dd.concentration, dd.phrase, dd.where)
 
 
 def top_lsoas_table(dd: DeepDive, n: int = 10) -> pd.DataFrame:
@@ -1387,7 +536,7 @@ def density_map(dd: DeepDive, *, gridsize: int = HEX_GRIDSIZE) -> charts.Chart |
     about the whole force. Returns None when no offence has a location.
     """
     a, b = dd.last_12
-    rec = _in_months(dd.records, a, b)
+    rec = topics.in_months(dd.records, a, b)
     if dd.district is not None:
         rec = rec[rec["district"] == dd.district]
     title = f"{dd.name}: where recorded, {_short_period(*dd.last_12)}"
@@ -1421,8 +570,11 @@ def density_map(dd: DeepDive, *, gridsize: int = HEX_GRIDSIZE) -> charts.Chart |
 
 
 def _short_period(first: str, last: str) -> str:
-    """``"Nov 2021 to Oct 2022"``."""
-    return trends.period_label(pd.Period(first, freq="M"), pd.Period(last, freq="M"))
+    """``"Nov 2021 to Oct 2022"``, ``"Jan to Dec 2022"`` (as the baselines label periods)."""
+    a, b = pd.Period(first, freq="M"), pd.Period(last, freq="M")
+    if a.year == b.year:
+        return f"{a.strftime('%b')} to {b.strftime('%b %Y')}"
+    return f"{a.strftime('%b %Y')} to {b.strftime('%b %Y')}"
 
 
 def hexbin_map(
@@ -1595,11 +747,11 @@ def outcome_chart(dd: DeepDive) -> charts.Chart | None:
 def outcome_sentences(dd: DeepDive) -> list[str]:
     """Charged share, no suspect identified, against before and against all crime."""
     if dd.outcomes_now is None or dd.charged is None:
-        return [f"police.uk records no outcomes for {_lc(dd.name)}."]
+        return [f"police.uk records no outcomes for {dd.phrase}."]
     c = dd.charged
     share = dd.outcomes_now.set_index("group")["share"]
     text = (
-        f"Of the {narrative.fmt_int(c.now_total)} {dd.unit} of {_lc(dd.name)} {dd.where} "
+        f"Of the {narrative.fmt_int(c.now_total)} {dd.unit} of {dd.phrase} {dd.where} "
         "recorded in "
         f"{dd.last_12_label}, {narrative.fmt_int(c.now)} "
         f"({narrative.fmt_num(c.share)}%) have led to a charge or summons so far; "
@@ -1620,7 +772,7 @@ def outcome_sentences(dd: DeepDive) -> list[str]:
         out.append(
             f"Across all crime in the same area and months the share was "
             f"{narrative.fmt_num(a.before_share)}% ({narrative.fmt_int(a.before)} of "
-            f"{narrative.fmt_int(a.before_total)}): {_lc(dd.name)} is "
+            f"{narrative.fmt_int(a.before_total)}): {dd.phrase} is "
             + {
                 "significant increase": "significantly more likely",
                 "significant decrease": "significantly less likely",
@@ -1637,13 +789,9 @@ def outcome_sentences(dd: DeepDive) -> list[str]:
 def peer_funnel_chart(dd: DeepDive) -> charts.Chart | None:
     """Funnel plot of England's forces (City of London left out) for the topic, 2017/18."""
     c = dd.comparison
-    if not c.available or c.rates is None:
+    f = topics.force_funnel(c)
+    if f is None:
         return None
-    data = c.rates.drop(index=[f for f in ("City of London",) if f in c.rates.index])
-    f = compare.funnel(
-        data[["count", "population"]], target_rate=float(c.rates["national_rate"].iloc[0])
-    )
-    f.index.name = "Force"
     chart = charts.funnel_chart(
         f,
         f"{dd.name}: rate by force, {c.year}",
@@ -1725,9 +873,9 @@ def peer_table(dd: DeepDive) -> pd.DataFrame:
 
 
 def force_questions(dd: DeepDive) -> pd.DataFrame:
-    """:func:`questions` from everything the deep dive found."""
+    """:func:`scrutiny.analysis.topics.questions` from everything the deep dive found."""
     totals = forecast_totals(dd)
-    return questions(
+    return topics.questions(
         dd.name,
         dd.where,
         summary=dd.summary,
@@ -1748,7 +896,7 @@ def force_questions(dd: DeepDive) -> pd.DataFrame:
 
 def title(dd: DeepDive) -> str:
     """The page title."""
-    return f"Deep dive: {_lc(dd.name)} {dd.where}, {dd.period_label}"
+    return f"Deep dive: {dd.phrase} {dd.where}, {dd.period_label}"
 
 
 def about(dd: DeepDive) -> str:
@@ -1763,7 +911,14 @@ def about(dd: DeepDive) -> str:
         f"outcomes: the latest 12 months, {dd.last_12_label}). Counted in {src}; rates per "
         "1,000 use ONS 2018-based population projections; the national and peer comparison "
         f"uses Home Office police recorded crime for {HOME_OFFICE_YEAR}, the only force-level "
-        "year held."
+        "year held. "
+        + (
+            "The trend's SPC reading and baselines are the cycle's assessment: the same "
+            "figures and sentences as every other briefing of this cycle."
+            if dd.from_assessment
+            else "The trend is read with the cycle's method (window, rebase month and "
+            "significance level), as the cycle's assessment reads every KPI."
+        )
     )
 
 
@@ -1799,7 +954,7 @@ def key_findings(dd: DeepDive) -> list[str]:
         if high:
             out.append(
                 f"Rates are significantly above the force-wide rate ({force_rate} per 1,000) in "
-                f"{_join(high)} ({dd.last_12_label})."
+                f"{join_words(high)} ({dd.last_12_label})."
             )
     if dd.charged is not None and dd.charged.now_total:
         c = dd.charged

@@ -58,7 +58,7 @@ from scrutiny.data import (
     population,
 )
 from scrutiny.data.police_uk import ASB, CHARGED_OUTCOMES, CRIME_TYPES
-from scrutiny.stats import compare, spc, trends
+from scrutiny.stats import compare, dispersion, spc, trends
 from scrutiny.stats.concentration import TOP_SHARE, Concentration, concentration
 
 __all__ = [
@@ -310,13 +310,16 @@ def analyse_topic(
     method: Method | None = None,
     start: str | None = None,
     registry: dict[str, Kpi] | None = None,
+    provisional_months: int = 0,
 ) -> KpiResult:
     """A topic's monthly series, SPC reading and baselines, read as the assessment reads a KPI.
 
     The series is :func:`~scrutiny.analysis.kpis.kpi_series` over the cycle's window
     (``method.months`` ending ``data_to``, not before the data); the SPC and baselines are
     :func:`~scrutiny.analysis.assessment.analyse_series` with the topic's rebase month
-    (its own, or the cycle's) and the cycle's significance level.
+    (its own, or the cycle's) and the whole method (significance level, over-dispersion,
+    the two-of-three rule, the least expected count judged). A topic counting outcomes
+    stops, as an outcome KPI does, before its ``provisional_months`` latest months.
 
     Parameters
     ----------
@@ -335,6 +338,9 @@ def analyse_topic(
         First month of the window, when already known (e.g. the assessment's ``start``).
     registry
         For a topic divided by another KPI.
+    provisional_months
+        The assessment's number of months whose outcomes are too immature to judge
+        (:attr:`~scrutiny.analysis.assessment.Assessment.provisional_months`).
 
     Returns
     -------
@@ -349,19 +355,25 @@ def analyse_topic(
     district = resolve_area(area, sources.force, force_geography(sources).district_names)
     is_force = district is None
     name = district or sources.force
-    series = kpi_series(
-        topic, area=name, start=start, end=data_to, sources=sources, registry=registry
-    )
     rebase = usable_rebase(rebase_for(method, topic.method), start, data_to)
-    return analyse_series(
+    outcome = topic.definition.outcomes is not None and provisional_months > 0
+    end = str(pd.Period(data_to, freq="M") - provisional_months) if outcome else data_to
+    if outcome and rebase is not None and rebase > end:
+        rebase = None
+    series = kpi_series(topic, area=name, start=start, end=end, sources=sources, registry=registry)
+    result = analyse_series(
         topic,
         series,
         area=name,
         is_force=is_force,
-        end=data_to,
+        end=end,
         rebase=rebase,
         alpha=method.alpha,
+        method=method,
     )
+    if outcome:
+        result.provisional_from = str(pd.Period(end, freq="M") + 1)
+    return result
 
 
 def monthly_counts(series: pd.DataFrame) -> pd.Series:
@@ -573,9 +585,20 @@ def concentration_sentence(c: Concentration, what: str, where: str) -> str:
 
 
 def district_rates(
-    records: pd.DataFrame, populations: pd.Series, *, per: int = 1000, alpha: float = 0.05
+    records: pd.DataFrame,
+    populations: pd.Series,
+    *,
+    per: int = 1000,
+    alpha: float = 0.05,
+    overdispersion: str = "additive",
 ) -> pd.DataFrame:
-    """Offences and rates per district against the force-wide rate (exact Poisson test).
+    """Offences and rates per district against the force-wide rate.
+
+    Districts, like forces, differ by more than chance, so by default the verdicts allow
+    for it as the cycle's method does for forces
+    (:func:`scrutiny.stats.dispersion.rates_table_adjusted`: Spiegelhalter's additive
+    random-effects adjustment, over three or more districts); ``overdispersion="none"``
+    gives the exact Poisson verdicts.
 
     Parameters
     ----------
@@ -588,13 +611,17 @@ def district_rates(
         Rate per this many people.
     alpha
         Significance level (the cycle's).
+    overdispersion
+        ``additive``, ``multiplicative`` or ``none`` (the cycle's method).
 
     Returns
     -------
     DataFrame
         Indexed by district: ``count, population, rate, lower, upper, national_rate`` (here
-        the rate of all districts together), ``difference, p_value, verdict``; highest rate
-        first. Without any offence in a district every rate is 0 and none differs (p = 1).
+        the rate of all districts together), ``difference, p_value, verdict`` and
+        ``adjusted`` (whether the verdict allows for over-dispersion; the Poisson interval
+        ``lower`` to ``upper`` then allows for chance alone); highest rate first. Without
+        any offence in a district every rate is 0 and none differs (p = 1).
     """
     counts = records.dropna(subset=["district"]).groupby("district").size()
     data = pd.DataFrame(
@@ -609,8 +636,12 @@ def district_rates(
         out = out.assign(
             national_rate=0.0, difference=0.0, p_value=1.0, verdict="not significantly different"
         )
+        out["adjusted"] = False
     else:
-        out = compare.rates_table(data, per=per, alpha=alpha)
+        out = dispersion.rates_table_adjusted(data, method=overdispersion, per=per, alpha=alpha)
+        fd = out.attrs["dispersion"]
+        out["adjusted"] = fd is not None and fd.overdispersed
+    out.attrs = {}
     return out.sort_values("rate", ascending=False, kind="stable")
 
 
@@ -703,13 +734,17 @@ def outcome_groups(outcomes: pd.Series) -> pd.DataFrame:
 
 @dataclass
 class ChargedShare:
-    """Charged or summonsed share of crimes in two periods, with the exact test."""
+    """Charged or summonsed share of crimes in two periods, compared as proportions.
+
+    ``test`` is the difference of the two shares with Newcombe's interval
+    (:func:`scrutiny.stats.dispersion.newcombe_difference`), None without a comparison.
+    """
 
     now: int
     now_total: int
     before: int
     before_total: int
-    test: compare.RateRatio | None
+    test: dispersion.ProportionDifference | None
 
     @property
     def share(self) -> float:
@@ -732,7 +767,7 @@ class ChargedShare:
             return "not available"
         if not self.test.significant:
             return "no significant change"
-        return "significant increase" if self.test.rate_ratio > 1 else "significant decrease"
+        return "significant increase" if self.test.difference > 0 else "significant decrease"
 
 
 def charged_share(
@@ -740,8 +775,10 @@ def charged_share(
 ) -> ChargedShare:
     """Crimes charged or summonsed (police.uk outcomes) as a share, now against before.
 
-    The test is the exact conditional test of two Poisson rates with the crime totals as
-    exposures (:func:`scrutiny.stats.compare.rate_ratio_test`).
+    The shares are compared as proportions, as the assessment compares shares: the
+    difference with Newcombe's hybrid score interval built from Wilson intervals
+    (:func:`scrutiny.stats.dispersion.newcombe_difference`); significant when the interval
+    leaves out no difference.
 
     Parameters
     ----------
@@ -755,7 +792,7 @@ def charged_share(
     if before is None or len(before) == 0 or n_now == 0:
         return ChargedShare(c_now, n_now, 0, 0 if before is None else len(before), None)
     c_before = int(before.isin(CHARGED_OUTCOMES).sum())
-    test = compare.rate_ratio_test(c_now, n_now, c_before, len(before), alpha=alpha)
+    test = dispersion.newcombe_difference(c_now, n_now, c_before, len(before), alpha=alpha)
     return ChargedShare(c_now, n_now, c_before, len(before), test)
 
 
@@ -825,6 +862,7 @@ def questions(
     comparison: Comparison | None = None,
     synthetic: bool = False,
     unit: str = "offences",
+    outcome_period: str = "the latest 12 months",
 ) -> pd.DataFrame:
     """Questions for the force, each with the evidence that prompts it.
 
@@ -851,15 +889,18 @@ def questions(
     concentration_result
         :func:`~scrutiny.stats.concentration.concentration` output.
     outcomes
-        :func:`outcome_groups` output for the latest 12 months.
+        :func:`outcome_groups` output for the crimes of ``outcome_period``.
     charged
-        :func:`charged_share` of the latest 12 months against the 12 before.
+        :func:`charged_share` of ``outcome_period`` against the 12 months before.
     comparison
         The force against the national rate and its peers (2017/18).
     synthetic
         The figures come from the synthetic extract.
     unit
         Word for the counts (``"offences"``, ``"incidents"``).
+    outcome_period
+        The months whose crimes' outcomes are described (the latest 12, or the 12 before
+        the months whose outcomes are still provisional).
 
     Returns
     -------
@@ -939,7 +980,12 @@ def questions(
                     f"Why is the rate of {what} in {names} significantly higher than across "
                     "the force, and are resources deployed accordingly?",
                     f"Rates in the latest 12 months: {rates}, against {force_rate} per 1,000 "
-                    "for the force's districts together.",
+                    "for the force's districts together"
+                    + (
+                        ", allowing for the usual variation between districts."
+                        if "adjusted" in high.columns and bool(high["adjusted"].any())
+                        else "."
+                    ),
                 )
             )
     if outcomes is not None and not outcomes.empty:
@@ -950,7 +996,7 @@ def questions(
                     "What investigative opportunities are reviewed before a case is closed "
                     "with no suspect identified?",
                     f"{fmt_num(share['No suspect identified'], 0)}% of {what} "
-                    f"{where} in the latest 12 months closed with no suspect identified.",
+                    f"{where} recorded in {outcome_period} closed with no suspect identified.",
                 )
             )
         if share.get("Unable to prosecute suspect", 0) >= UNABLE_QUESTION:
@@ -959,14 +1005,15 @@ def questions(
                     "What is being done to support victims to stay with the process where a "
                     "suspect is identified but cannot be prosecuted?",
                     f"{fmt_num(share['Unable to prosecute suspect'], 0)}% of "
-                    f"{what} {where} ended 'unable to prosecute suspect' (often the victim "
+                    f"{what} {where} recorded in {outcome_period} ended 'unable to prosecute "
+                    "suspect' (often the victim "
                     "does not support action, or evidence is lacking).",
                 )
             )
     if charged is not None and charged.now_total > 0:
         evidence = (
-            f"{fmt_num(charged.share)}% charged or summonsed in the latest 12 "
-            f"months ({fmt_int(charged.now)} of {fmt_int(charged.now_total)})"
+            f"{fmt_num(charged.share)}% of those recorded in {outcome_period} charged or "
+            f"summonsed ({fmt_int(charged.now)} of {fmt_int(charged.now_total)})"
         )
         if charged.verdict != "not available":
             evidence += (
@@ -1061,14 +1108,18 @@ class Findings:
         :func:`lsoa_counts` of the area in the latest 12 months.
     concentration
         Concentration of those counts in the busiest 10% of the area's LSOAs.
+    outcome_months
+        First and last month (``YYYY-MM``) of the 12 months whose crimes' outcomes are
+        described: the latest 12, or, when the latest outcomes are still provisional, the
+        12 before those months (as the assessment leaves them out of every verdict).
     outcomes_now, outcomes_before
-        :func:`outcome_groups` of the area's crimes in the latest 12 months and the 12
+        :func:`outcome_groups` of the area's crimes in ``outcome_months`` and the 12
         before (None for anti-social behaviour, or without crimes).
     charged, all_crime_charged
-        :func:`charged_share` now against the 12 months before, and against all crime in
-        the same area and months.
+        :func:`charged_share` of ``outcome_months`` against the 12 months before, and
+        against all crime in the same area and months.
     outcomes_by_district
-        :func:`charged_by_district` in the latest 12 months.
+        :func:`charged_by_district` in ``outcome_months``.
     crimes_quality, extract_quality
         Quality records of the loads.
     """
@@ -1082,6 +1133,7 @@ class Findings:
     outside_districts: int
     lsoas: pd.DataFrame
     concentration: Concentration
+    outcome_months: tuple[str, str]
     outcomes_now: pd.DataFrame | None
     outcomes_before: pd.DataFrame | None
     charged: ChargedShare | None
@@ -1099,6 +1151,8 @@ def examine(
     data_to: str,
     start: str,
     alpha: float = 0.05,
+    overdispersion: str = "additive",
+    provisional_months: int = 0,
 ) -> Findings:
     """Load the topic's records once and compute everything beyond its SPC reading.
 
@@ -1113,8 +1167,13 @@ def examine(
         The force and its files.
     data_to, start
         Last and first month of the window (``YYYY-MM``).
-    alpha
-        Significance level of every test (the cycle's).
+    alpha, overdispersion
+        Significance level of every test, and how comparisons between districts allow for
+        over-dispersion (the cycle's method).
+    provisional_months
+        The latest months whose outcomes are still provisional
+        (:attr:`~scrutiny.analysis.assessment.Assessment.provisional_months`): left out
+        of the outcomes, as the assessment leaves them out of every verdict.
     """
     crimes, cq = load_crimes(sources, data_to=data_to)
     geo = force_geography(sources)
@@ -1130,28 +1189,33 @@ def examine(
     end = pd.Period(data_to, freq="M")
     a, b = str(end - 11), data_to
     recent = in_months(records_all, a, b)
-    earlier = in_months(records_all, str(end - 23), str(end - 12))
     pops = pd.Series(
         {d: population(d, year=int(data_to[:4]), sources=sources) for d in districts},
         dtype="int64",
     )
-    rates = district_rates(recent, pops, alpha=alpha)
+    rates = district_rates(recent, pops, alpha=alpha, overdispersion=overdispersion)
     in_area = recent if district is None else recent[recent["district"] == district]
     area_lsoas = geo.lsoas if district is None else geo.lsoas[geo.lsoas["district"] == district]
     lsoas = lsoa_counts(in_area, area_lsoas)
 
+    last = end - provisional_months
+    o0, o1 = str(last - 11), str(last)
+    done = in_months(records_all, o0, o1)
+    done_before = in_months(records_all, str(last - 23), str(last - 12))
+    if district is not None:
+        done = done[done["district"] == district]
+        done_before = done_before[done_before["district"] == district]
     has_outcomes = ASB not in (topic.definition.police_uk_categories or [])
     outcomes_now = outcomes_before = charged = all_charged = by_district = None
-    if has_outcomes and len(in_area):
-        earlier_area = earlier if district is None else earlier[earlier["district"] == district]
-        outcomes_now = outcome_groups(in_area["outcome"])
-        outcomes_before = outcome_groups(earlier_area["outcome"]) if len(earlier_area) else None
-        charged = charged_share(in_area["outcome"], earlier_area["outcome"], alpha=alpha)
-        all_rows = all_crime_outcomes(topic, crimes, extract, a, b, district)
+    if has_outcomes and len(done):
+        outcomes_now = outcome_groups(done["outcome"])
+        outcomes_before = outcome_groups(done_before["outcome"]) if len(done_before) else None
+        charged = charged_share(done["outcome"], done_before["outcome"], alpha=alpha)
+        all_rows = all_crime_outcomes(topic, crimes, extract, o0, o1, district)
         all_charged = (
-            charged_share(in_area["outcome"], all_rows, alpha=alpha) if len(all_rows) else None
+            charged_share(done["outcome"], all_rows, alpha=alpha) if len(all_rows) else None
         )
-        by_district = charged_by_district(recent, districts)
+        by_district = charged_by_district(in_months(records_all, o0, o1), districts)
     return Findings(
         records=in_months(records_all, start, data_to),
         decomposition=decomposition,
@@ -1162,6 +1226,7 @@ def examine(
         outside_districts=int(recent["district"].isna().sum()),
         lsoas=lsoas,
         concentration=concentration(lsoas.set_index("lsoa_name")["count"]),
+        outcome_months=(o0, o1),
         outcomes_now=outcomes_now,
         outcomes_before=outcomes_before,
         charged=charged,

@@ -96,6 +96,7 @@ class DeepDive:
     outside_districts: int
     lsoas: pd.DataFrame
     concentration: Concentration
+    outcome_months: tuple[str, str]
     outcomes_now: pd.DataFrame | None
     outcomes_before: pd.DataFrame | None
     charged: ChargedShare | None
@@ -185,6 +186,19 @@ class DeepDive:
         return f"{month_text(a)} to {month_text(b)}"
 
     @property
+    def outcome_label(self) -> str:
+        """The months whose crimes' outcomes are shown, e.g. ``"April 2021 to March 2022"``."""
+        a, b = self.outcome_months
+        return f"{month_text(a)} to {month_text(b)}"
+
+    @property
+    def provisional_from(self) -> str | None:
+        """First month (``YYYY-MM``) whose outcomes are still provisional, or None."""
+        if self.outcome_months[1] == self.data_to:
+            return None
+        return str(pd.Period(self.outcome_months[1], freq="M") + 1)
+
+    @property
     def source_line(self) -> str:
         """Source line for charts."""
         if self.synthetic:
@@ -230,7 +244,14 @@ def collect(
     if a.peers is None:
         notes.append(f"No peer group: {a.peer_note}.")
     found = topics.examine(
-        topic, result, sources, data_to=data_to, start=a.start, alpha=a.method.alpha
+        topic,
+        result,
+        sources,
+        data_to=data_to,
+        start=a.start,
+        alpha=a.method.alpha,
+        overdispersion=a.method.overdispersion,
+        provisional_months=a.provisional_months,
     )
     return DeepDive(
         sources=sources,
@@ -239,7 +260,7 @@ def collect(
         districts=list(a.districts),
         data_to=data_to,
         start=a.start,
-        rebase=topics.usable_rebase(wanted, a.start, data_to),
+        rebase=_rebase_of(result),
         method=a.method,
         result=result,
         from_assessment=from_assessment,
@@ -248,6 +269,14 @@ def collect(
         notes=notes,
         **{f.name: getattr(found, f.name) for f in fields(found)},
     )
+
+
+def _rebase_of(result: KpiResult) -> str | None:
+    """The month the SPC limits are recalculated from: the start of the latest segment."""
+    x = result.spc
+    if x.empty or x["segment"].nunique() < 2:
+        return None
+    return pd.Timestamp(x.loc[x["segment"] == x["segment"].max(), "date"].iloc[0]).strftime("%Y-%m")
 
 
 def _reading(
@@ -274,6 +303,7 @@ def _reading(
         method=a.method,
         start=a.start,
         registry=a.registry,
+        provisional_months=a.provisional_months,
     )
     notes = []
     if base is not None:
@@ -282,7 +312,14 @@ def _reading(
             f"the registry's {base.direction}, so its SPC icons can differ from the "
             "performance exceptions briefing."
         )
-    return result, force_comparison(topic, a.sources, a.peers), False, notes
+    comparison = force_comparison(
+        topic,
+        a.sources,
+        a.peers,
+        overdispersion=a.method.overdispersion,
+        alpha=a.method.alpha,
+    )
+    return result, comparison, False, notes
 
 
 # ------------------------------------------------------------------------------ trend
@@ -317,6 +354,9 @@ def trend_sentences(dd: DeepDive) -> list[str]:
     rolling = dd.result.rolling_sentence()
     if rolling:
         out.append(rolling)
+    maturity = dd.result.maturity_note()
+    if maturity:
+        out.append(maturity)
     if dd.rebase:
         why = (
             ", the first full month after the last lockdown restrictions ended"
@@ -479,6 +519,12 @@ def district_sentences(dd: DeepDive) -> list[str]:
         text += f" Significantly lower: {join_words(lo)}."
     if not hi and not lo:
         text += " No district differs significantly from that rate."
+    if bool(r["adjusted"].any()):
+        text += (
+            " Districts differ by more than chance, so these verdicts allow for the usual "
+            "variation between districts (as the cycle's method does for forces); the 95% "
+            "intervals in the table and the funnel's limits allow for chance alone."
+        )
     return [text, *out]
 
 
@@ -706,14 +752,14 @@ def hexbin_map(
 
 
 def outcome_table(dd: DeepDive) -> pd.DataFrame:
-    """Outcome groups in the latest 12 months and the 12 before, counts and shares."""
+    """Outcome groups of the crimes of :attr:`DeepDive.outcome_months` and the 12 before."""
     if dd.outcomes_now is None:
         return pd.DataFrame()
     now = dd.outcomes_now.set_index("group")
     out = pd.DataFrame(
         {
             "Outcome": now.index,
-            "Latest 12 months": now["count"].to_numpy(),
+            _short_period(*dd.outcome_months): now["count"].to_numpy(),
             "Share (%)": now["share"].to_numpy(),
         }
     )
@@ -725,7 +771,7 @@ def outcome_table(dd: DeepDive) -> pd.DataFrame:
 
 
 def outcome_chart(dd: DeepDive) -> charts.Chart | None:
-    """Bar chart of outcome groups (share of crimes) in the latest 12 months."""
+    """Bar chart of outcome groups (share of crimes) of :attr:`DeepDive.outcome_months`."""
     if dd.outcomes_now is None:
         return None
     data = dd.outcomes_now.set_index("group")[["share"]]
@@ -733,39 +779,58 @@ def outcome_chart(dd: DeepDive) -> charts.Chart | None:
     data.columns = ["Share of crimes (%)"]
     chart = charts.bar_chart(
         data,
-        f"{dd.name}: outcomes, {_short_period(*dd.last_12)}",
+        f"{dd.name}: outcomes, {_short_period(*dd.outcome_months)}",
         value="Share of crimes (%)",
         x_label="Per cent of crimes",
         decimals=1,
         source=dd.source_line,
         synthetic=dd.synthetic,
     )
-    chart.caption = f"Outcomes of {dd.phrase} {dd.where} recorded {dd.last_12_label}"
+    chart.caption = f"Outcomes of {dd.phrase} {dd.where} recorded {dd.outcome_label}"
     return chart
 
 
 def outcome_sentences(dd: DeepDive) -> list[str]:
-    """Charged share, no suspect identified, against before and against all crime."""
+    """Charged share, no suspect identified, against before and against all crime.
+
+    When the latest months' outcomes are still provisional, the crimes described are
+    those of the 12 months before them, as the assessment leaves those months out of
+    every verdict, and the first sentence says so.
+    """
+    out = []
+    if dd.provisional_from is not None:
+        out.append(
+            f"Outcomes are still being recorded for crimes from "
+            f"{month_text(dd.provisional_from)} on, so, as in the cycle's assessment, those "
+            f"months are left out: this section describes the crimes recorded in "
+            f"{dd.outcome_label}."
+        )
     if dd.outcomes_now is None or dd.charged is None:
-        return [f"police.uk records no outcomes for {dd.phrase}."]
+        if dd.topic.definition.police_uk_categories == [ASB]:
+            return [f"police.uk records no outcomes for {dd.phrase}."]
+        return [
+            *out,
+            f"No {dd.unit} of {dd.phrase} {dd.where} were recorded in {dd.outcome_label}.",
+        ]
     c = dd.charged
     share = dd.outcomes_now.set_index("group")["share"]
     text = (
         f"Of the {narrative.fmt_int(c.now_total)} {dd.unit} of {dd.phrase} {dd.where} "
         "recorded in "
-        f"{dd.last_12_label}, {narrative.fmt_int(c.now)} "
+        f"{dd.outcome_label}, {narrative.fmt_int(c.now)} "
         f"({narrative.fmt_num(c.share)}%) have led to a charge or summons so far; "
         f"{narrative.fmt_num(share.get('No suspect identified', 0), 0)}% closed with no suspect "
         f"identified and {narrative.fmt_num(share.get('Unable to prosecute suspect', 0), 0)}% "
         "with the suspect not prosecuted."
     )
-    out = [text]
+    out.append(text)
     if c.test is not None:
         out.append(
             f"In the 12 months before, {narrative.fmt_num(c.before_share)}% were charged or "
-            f"summonsed ({narrative.fmt_int(c.before)} of {narrative.fmt_int(c.before_total)}): "
-            f"{narrative.verdict_words(c.verdict)}. Older crimes have had longer for their "
-            "outcome to be recorded, so the latest months look lower than they will end."
+            f"summonsed ({narrative.fmt_int(c.before)} of {narrative.fmt_int(c.before_total)}); "
+            f"compared as proportions, that is {narrative.verdict_words(c.verdict)}. Older "
+            "crimes have had longer for their outcome to be recorded, so the later months can "
+            "still rise."
         )
     a = dd.all_crime_charged
     if a is not None and a.test is not None:
@@ -824,16 +889,22 @@ def _label_only(chart: charts.Chart, names: set[str | None]) -> None:
 def peer_sentences(dd: DeepDive) -> list[str]:
     """The comparison in words, labelled 2017/18, with the peer method."""
     out = dd.comparison.sentences()
-    rates = dd.comparison.rates
-    if dd.comparison.available and rates is not None:
-        outside = int((rates["verdict"] != "not significantly different").sum())
-        if outside > len(rates) / 2:
+    funnel = topics.force_funnel(dd.comparison)
+    if funnel is not None:
+        outside = int((funnel["band"] != "within 95% limits").sum())
+        if outside > len(funnel) / 2:
             out.append(
-                f"{outside} of {len(rates)} forces differ significantly from the national "
-                "rate: forces differ by more than chance, so the funnel's limits (which assume "
-                "one underlying rate) show how large a difference is rather than whether there "
-                "is one. Labels show the force and the highest and lowest; the table below "
-                "lists the peers."
+                f"{outside} of the {len(funnel)} forces in the chart lie beyond its 95% "
+                "limits: forces differ by more than chance, so the funnel's limits (which "
+                "assume one underlying rate) show how large a difference is rather than "
+                "whether there is one"
+                + (
+                    "; the verdicts above allow for that variation"
+                    if bool(dd.comparison.rates.get("adjusted", pd.Series([False])).any())
+                    else ""
+                )
+                + ". Labels show the force and the highest and lowest; the table below lists "
+                "the peers."
             )
     if dd.comparison.available:
         out.append(
@@ -878,7 +949,7 @@ def force_questions(dd: DeepDive) -> pd.DataFrame:
     return topics.questions(
         dd.name,
         dd.where,
-        summary=dd.summary,
+        summary=None if dd.result.too_few else dd.summary,
         baselines=dd.baselines,
         seasonal_peak=seasonal_peak(dd),
         forecast_total=totals[0] if totals else None,
@@ -891,6 +962,7 @@ def force_questions(dd: DeepDive) -> pd.DataFrame:
         comparison=dd.comparison,
         synthetic=dd.synthetic,
         unit=dd.unit,
+        outcome_period=dd.outcome_label,
     )
 
 
@@ -907,8 +979,14 @@ def about(dd: DeepDive) -> str:
         else ("the force's extract" if dd.topic.uses_extract else "police.uk street-level crime")
     )
     return (
-        f"{dd.topic.description} Area: {dd.area}. Period: {dd.period_label} (geography and "
-        f"outcomes: the latest 12 months, {dd.last_12_label}). Counted in {src}; rates per "
+        f"{dd.topic.description} Area: {dd.area}. Period: {dd.period_label} ("
+        + (
+            f"geography and outcomes: the latest 12 months, {dd.last_12_label}"
+            if dd.provisional_from is None
+            else f"geography: the latest 12 months, {dd.last_12_label}; outcomes: crimes "
+            f"recorded in {dd.outcome_label}, whose outcomes are no longer provisional"
+        )
+        + f"). Counted in {src}; rates per "
         "1,000 use ONS 2018-based population projections; the national and peer comparison "
         f"uses Home Office police recorded crime for {HOME_OFFICE_YEAR}, the only force-level "
         "year held. "
@@ -947,19 +1025,25 @@ def key_findings(dd: DeepDive) -> list[str]:
         out.append(
             f"{dd.district}'s rate, {narrative.fmt_num(row['rate'], 2)} per 1,000 people in "
             f"{dd.last_12_label}, is {relation} the rate of the force's districts together "
-            f"({force_rate})."
+            f"({force_rate})"
+            + (", allowing for the usual variation between districts." if row["adjusted"] else ".")
         )
     else:
         high = list(r.index[r["verdict"] == "significantly higher"])
         if high:
             out.append(
                 f"Rates are significantly above the force-wide rate ({force_rate} per 1,000) in "
-                f"{join_words(high)} ({dd.last_12_label})."
+                f"{join_words(high)} ({dd.last_12_label})"
+                + (
+                    ", allowing for the usual variation between districts."
+                    if bool(r["adjusted"].any())
+                    else "."
+                )
             )
     if dd.charged is not None and dd.charged.now_total:
         c = dd.charged
         out.append(
-            f"{narrative.fmt_num(c.share)}% of these crimes recorded in the latest 12 months "
+            f"{narrative.fmt_num(c.share)}% of these crimes recorded in {dd.outcome_label} "
             f"have been charged or summonsed so far ({narrative.fmt_int(c.now)} of "
             f"{narrative.fmt_int(c.now_total)})."
         )

@@ -247,14 +247,14 @@ def test_all_crime_outcomes_leave_out_anti_social_behaviour():
 # -------------------------------------------------------------------------------- trend
 
 
-def _decomposition(remainder: float) -> pd.DataFrame:
-    """Two years: July +10 then +14, January -12 twice, other months 0; remainder +/-."""
-    months = pd.period_range("2020-01", periods=24, freq="M")
-    seasonal = np.zeros(24)
-    seasonal[[6, 18]] = [10.0, 14.0]
-    seasonal[[0, 12]] = -12.0
-    rem = np.tile([remainder, -remainder], 12)
-    trend = np.full(24, 100.0)
+def _decomposition(remainder: float, start: str = "2016-01") -> pd.DataFrame:
+    """Three years: July +10, +14, +12, January -12 each year, other months 0; remainder +/-."""
+    months = pd.period_range(start, periods=36, freq="M")
+    seasonal = np.zeros(36)
+    seasonal[[6, 18, 30]] = [10.0, 14.0, 12.0]
+    seasonal[[0, 12, 24]] = -12.0
+    rem = np.tile([remainder, -remainder], 18)
+    trend = np.full(36, 100.0)
     return pd.DataFrame(
         {
             "observed": trend + seasonal + rem,
@@ -271,11 +271,22 @@ def test_seasonal_profile_and_a_marked_peak():
     prof = topics.seasonal_profile(d)
     assert list(prof.index[:2]) == ["January", "February"] and len(prof) == 12
     assert prof["July"] == pytest.approx(12.0) and prof["January"] == pytest.approx(-12.0)
-    # Range 24 against a remainder whose standard deviation is about 1.02: marked.
+    # Three ordinary years of every month (2016 to 2018); range 24 against a remainder whose
+    # standard deviation is sqrt(36 / 35) = 1.01: marked.
+    assert topics.ordinary_years(d) == 3
     assert topics.seasonal_peak(d) == "July"
-    # Remainder +/-10 (sd about 10.2): 24 is not more than 4 sd, so no reliable peak.
+    # Remainder +/-10 (sd 10.1): 24 is not more than 4 sd, so no reliable peak.
     assert topics.seasonal_peak(_decomposition(10.0)) is None
-    assert topics.seasonal_peak(None) is None
+    assert topics.seasonal_peak(None) is None and topics.ordinary_years(None) == 0
+
+
+def test_no_seasonal_claim_from_the_lockdown_years():
+    # January 2020 to December 2022 without March 2020 to July 2021: April, May and June
+    # are ordinary only in 2022, so the same clear pattern is not claimed.
+    d = _decomposition(1.0, start="2020-01")
+    assert topics.ordinary_years(d) == 1
+    assert topics.seasonal_peak(d) is None
+    assert topics.seasonal_peak(d, exclude=None) == "July"  # were the restrictions ignored
 
 
 def test_seasonality_and_forecast_say_why_not():

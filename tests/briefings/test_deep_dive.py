@@ -260,6 +260,10 @@ def test_notebook_runs_with_its_defaults(default_page):
     assert page.count('<figure class="chart">') == 7
     assert "Density map (hexagonal bins, no base map)" in page
     assert "2017/18" in page
+    # December 2019 to October 2022 without the restrictions (March 2020 to July 2021) holds
+    # one ordinary April, May, June and July (2022): no seasonal pattern is claimed.
+    assert "the data hold 1 ordinary year of some calendar months" in page
+    assert "seasonal peak" not in page and "marked seasonal pattern" not in page
 
 
 @pytest.mark.slow

@@ -36,7 +36,7 @@ import pandas as pd
 
 from scrutiny.analysis.assessment import KpiResult, analyse_series, window
 from scrutiny.analysis.kpis import Definition, Kpi, kpi_series, load_registry, select_rows
-from scrutiny.analysis.method import Method, rebase_for
+from scrutiny.analysis.method import RESTRICTIONS, Method, rebase_for
 from scrutiny.analysis.narrative import (
     fmt_int,
     fmt_num,
@@ -71,6 +71,7 @@ __all__ = [
     "ChargedShare",
     "Concentration",
     "FUNNEL_LEAVE_OUT",
+    "MIN_SEASONAL_YEARS",
     "Findings",
     "all_crime_outcomes",
     "analyse_topic",
@@ -88,6 +89,7 @@ __all__ = [
     "lsoa_counts",
     "make_topic",
     "monthly_counts",
+    "ordinary_years",
     "outcome_group",
     "outcome_groups",
     "questions",
@@ -125,6 +127,9 @@ CONCENTRATION_QUESTION = 30.0
 #: Shares of outcomes at or above which a question is asked.
 NO_SUSPECT_QUESTION = 40.0
 UNABLE_QUESTION = 30.0
+#: Fewest ordinary years (outside the Covid-19 restrictions) of every calendar month for a
+#: seasonal claim (:func:`scrutiny.stats.trends.seasonal_years`).
+MIN_SEASONAL_YEARS = trends.MIN_SEASONAL_YEARS
 #: Forces left out of the force funnel plot (a tiny resident population puts the City of
 #: London's rate off the scale); they stay in the national rate.
 FUNNEL_LEAVE_OUT = ("City of London",)
@@ -497,14 +502,35 @@ def seasonal_profile(decomposition: pd.DataFrame) -> pd.Series:
     return prof
 
 
-def seasonal_peak(decomposition: pd.DataFrame | None) -> str | None:
+def ordinary_years(
+    decomposition: pd.DataFrame | None, *, exclude: tuple[str, str] | None = RESTRICTIONS
+) -> int:
+    """Years of ordinary data behind a seasonal pattern: the fewest of any calendar month.
+
+    Months inside ``exclude`` (the Covid-19 restrictions, inclusive) do not count
+    (:func:`scrutiny.stats.trends.seasonal_years`); 0 without a decomposition.
+    """
+    if decomposition is None or decomposition.empty:
+        return 0
+    months = pd.PeriodIndex(decomposition.index, freq="M")
+    return trends.seasonal_years(months, exclude=exclude)
+
+
+def seasonal_peak(
+    decomposition: pd.DataFrame | None,
+    *,
+    exclude: tuple[str, str] | None = RESTRICTIONS,
+    min_years: int = MIN_SEASONAL_YEARS,
+) -> str | None:
     """The calendar month with the largest seasonal effect, if seasonality is marked.
 
-    Marked = the seasonal component varies more than the remainder (the range of the
-    seasonal profile is larger than four standard deviations of the remainder), so the
-    peak is not noise.
+    Marked = every calendar month seen in at least ``min_years`` ordinary years
+    (:func:`ordinary_years`: outside the Covid-19 restrictions, so one odd lockdown April
+    cannot make a pattern), and the seasonal component varies more than the remainder
+    (the range of the seasonal profile is larger than four standard deviations of the
+    remainder), so the peak is not noise.
     """
-    if decomposition is None:
+    if decomposition is None or ordinary_years(decomposition, exclude=exclude) < min_years:
         return None
     prof = seasonal_profile(decomposition)
     spread = float(prof.max() - prof.min())

@@ -40,7 +40,7 @@ from matplotlib.figure import Figure
 from scrutiny.analysis import assessment, narrative, topics
 from scrutiny.analysis.assessment import Assessment, KpiResult
 from scrutiny.analysis.kpis import Kpi
-from scrutiny.analysis.method import DEFAULT_REBASE, Method, rebase_for
+from scrutiny.analysis.method import DEFAULT_REBASE, RESTRICTIONS, Method, rebase_for
 from scrutiny.analysis.narrative import join_words, lower_first, month_text
 from scrutiny.analysis.peers import HOME_OFFICE_YEAR, Comparison, PeerGroup, force_comparison
 from scrutiny.analysis.topics import ChargedShare, Concentration
@@ -394,19 +394,41 @@ def seasonality_chart(dd: DeepDive) -> charts.Chart | None:
     )
 
 
+def _enough_years(dd: DeepDive) -> bool:
+    return topics.ordinary_years(dd.decomposition) >= topics.MIN_SEASONAL_YEARS
+
+
 def seasonality_sentences(dd: DeepDive) -> list[str]:
-    """The seasonal pattern in words (or why there is none)."""
+    """The seasonal pattern in words (or why there is none).
+
+    Highest and lowest months are named only when every calendar month has been seen in
+    enough ordinary years outside the Covid-19 restrictions
+    (:func:`scrutiny.analysis.topics.ordinary_years`).
+    """
     if dd.decomposition is None:
         return [dd.decomposition_note]
+    trend = dd.decomposition["trend"]
+    head = f"Seasonal decomposition (STL) of {narrative.fmt_int(len(dd.decomposition))} months"
+    moved = (
+        f"The underlying trend moved from {narrative.fmt_value(trend.iloc[0])} to "
+        f"{narrative.fmt_value(trend.iloc[-1])} a month."
+    )
+    if not _enough_years(dd):
+        years = topics.ordinary_years(dd.decomposition)
+        lo, hi = RESTRICTIONS
+        return [
+            f"{head}. Outside the Covid-19 restrictions ({month_text(lo)} to "
+            f"{month_text(hi)}) the data hold {years} ordinary "
+            f"{'year' if years == 1 else 'years'} of some calendar months, fewer than the "
+            f"{topics.MIN_SEASONAL_YEARS} a seasonal pattern needs, so no month is called the "
+            f"highest or lowest. {moved}"
+        ]
     prof = topics.seasonal_profile(dd.decomposition)
     hi, lo = prof.idxmax(), prof.idxmin()
-    trend = dd.decomposition["trend"]
     text = (
-        f"Seasonal decomposition (STL) of {narrative.fmt_int(len(dd.decomposition))} months: "
-        f"{dd.phrase} runs highest in {hi} (about {narrative.fmt_value(prof[hi])} a month "
-        f"above the trend) and lowest in {lo} (about {narrative.fmt_value(abs(prof[lo]))} "
-        f"below). The underlying trend moved from {narrative.fmt_value(trend.iloc[0])} to "
-        f"{narrative.fmt_value(trend.iloc[-1])} a month."
+        f"{head}: {dd.phrase} runs highest in {hi} (about {narrative.fmt_value(prof[hi])} a "
+        f"month above the trend) and lowest in {lo} (about "
+        f"{narrative.fmt_value(abs(prof[lo]))} below). {moved}"
     )
     out = [text]
     if seasonal_peak(dd) is None:
@@ -418,8 +440,8 @@ def seasonality_sentences(dd: DeepDive) -> list[str]:
 
 
 def seasonal_table(dd: DeepDive) -> pd.DataFrame:
-    """Seasonal effect by calendar month."""
-    if dd.decomposition is None:
+    """Seasonal effect by calendar month (empty without enough ordinary years to claim one)."""
+    if dd.decomposition is None or not _enough_years(dd):
         return pd.DataFrame()
     prof = topics.seasonal_profile(dd.decomposition)
     return pd.DataFrame({"Month": prof.index, "Seasonal effect (offences a month)": prof.values})

@@ -67,6 +67,31 @@ def test_every_module_imports_only_from_earlier_layers() -> None:
     assert violations() == []
 
 
+def statistics_in_briefings(lib: Path = LIB) -> list[str]:
+    """Briefing modules that import a statistics module: they must read the assessment."""
+    found = []
+    for path in sorted((lib / "briefings").glob("*.py")):
+        for line, target in imported_modules(path):
+            if layer_of(target) == "stats":
+                found.append(f"briefings/{path.name}:{line} imports {target}")
+    return found
+
+
+def test_no_briefing_computes_a_statistic_of_its_own() -> None:
+    # One version of the truth: a page reads the cycle's assessment (scrutiny.analysis)
+    # and never runs SPC, tests or comparisons itself.
+    assert statistics_in_briefings() == []
+
+
+def test_the_briefing_check_finds_a_statistics_import(tmp_path: Path) -> None:
+    pkg = tmp_path / "scrutiny" / "briefings"
+    pkg.mkdir(parents=True)
+    (pkg / "page.py").write_text("import pandas\nfrom scrutiny.stats import spc\n")
+    assert statistics_in_briefings(tmp_path / "scrutiny") == [
+        "briefings/page.py:2 imports scrutiny.stats"
+    ]
+
+
 def test_the_check_finds_an_upward_import(tmp_path: Path) -> None:
     pkg = tmp_path / "scrutiny"
     (pkg / "stats").mkdir(parents=True)

@@ -503,6 +503,7 @@ def test_too_few_to_judge_no_icon_exception_or_change_verdict():
     assert r.spc_sentence().startswith(
         "Homicide in Blaby: about 0.6 offences a month on average, too few to judge"
     )
+    assert r.spc_sentence().endswith("; 3 offences in October 2022.")
     last = r.baselines.set_index("baseline").loc["Same period last year"]
     assert last["verdict"] == "too few to judge"  # 3 against 0 in October 2021
     roll = r.baselines.set_index("baseline").loc["Previous 12 months"]
@@ -556,3 +557,13 @@ def test_a_one_point_series_gets_no_icon():
     )
     # 500 a month is plenty, but one point has no limits: nothing to judge
     assert r.expected == 500 and r.too_few and r.variation == "too_few"
+
+
+def test_a_force_with_fewer_months_than_the_outcome_lag(testshire, private_cache):
+    # Testshire has four months (January to April 2022, March missing); outcomes mature over
+    # seven months, so no month of the charged share is mature: it is assessed on its first
+    # month alone, which is too few to judge, and nothing fails.
+    a = assessment.assess(testshire, data_to="2022-04")
+    r = a.result("charged_share")
+    assert r.provisional_from == "2022-02" and len(r.series) == 1
+    assert r.too_few and not r.is_exception

@@ -206,11 +206,14 @@ class KpiResult:
         name = f"{self.kpi.name} {self.where}"
         if self.too_few:
             what = "crimes charged" if self.measure == "share" else self.unit
+            latest = self.latest_text()
+            if self.measure == "count":
+                latest += " " + narrative.count_unit(s.latest_value, self.unit)
             return (
                 f"{narrative.capitalise(name)}: about {narrative.fmt_num(self.expected)} "
                 f"{what} a month on average, too few to judge whether anything has changed "
                 f"(the assessment judges {narrative.fmt_int(self.min_expected)} or more a "
-                f"month); {self.latest_text()} in {narrative.month_label(s.latest_date)}."
+                f"month); {latest} in {narrative.month_label(s.latest_date)}."
             )
         if self.measure == "share":
             sentence = narrative.spc_sentence(name, self.spc, unit="per cent")
@@ -441,7 +444,7 @@ def analyse_series(
         rebase=use_rebase,
         two_in_three_beyond_limits=method.two_in_three_beyond_limits,
     )
-    summary = spc.summarise(result)
+    summary = spc.summarise(result) if result["value"].notna().any() else _no_values(result, kpi)
     counts = pd.Series(
         np.where(missing, np.nan, series["count"].to_numpy(dtype=float)),
         index=months,
@@ -475,6 +478,37 @@ def analyse_series(
         base,
         expected=expected,
         min_expected=method.min_expected,
+    )
+
+
+def _no_values(result: pd.DataFrame, kpi: Kpi) -> spc.SpcSummary:
+    """A summary for a series without a single value (e.g. a share of no crimes)."""
+    first, last = result["date"].iloc[0], result["date"].iloc[-1]
+    nan = float("nan")
+    return spc.SpcSummary(
+        n_points=len(result),
+        n_missing=len(result),
+        first_date=first,
+        last_date=last,
+        latest_date=last,
+        latest_value=nan,
+        mean=nan,
+        lpl=nan,
+        upl=nan,
+        latest_point_type="no_data",
+        latest_special_cause="",
+        variation="common_cause",
+        assurance=None,
+        run_same_side=0,
+        run_direction=0,
+        segment_start=first,
+        n_special_improvement=0,
+        n_special_concern=0,
+        n_special_neutral=0,
+        trial_limits=True,
+        improvement=kpi.direction,
+        target=None,
+        notes=["no month has a value"],
     )
 
 
@@ -817,7 +851,9 @@ def assess(
         )
         comparisons[kpi.id] = comparison
         outcome = kpi.definition.outcomes is not None and lag > 0
-        end = mature_to if outcome else data_to
+        # With fewer mature months than the window holds, the first month stands alone
+        # (too few to judge) rather than a window that ends before it starts.
+        end = max(mature_to, start) if outcome else data_to
         if outcome and kpi_rebase is not None and kpi_rebase > mature_to:
             kpi_rebase = None
         for area in [sources.force, *districts]:
@@ -835,7 +871,7 @@ def assess(
                 method=method,
             )
             if outcome:
-                res.provisional_from = str(pd.Period(mature_to, "M") + 1)
+                res.provisional_from = str(pd.Period(end, "M") + 1)
             if res.is_force:
                 res.comparison = comparison
             results[(kpi.id, area)] = res

@@ -112,7 +112,7 @@ def _verb(name: str, singular: str) -> str:
     return singular[:-1] if words & _PLURAL_NOUNS else singular
 
 
-def _count_unit(value: float | None, unit: str) -> str:
+def count_unit(value: float | None, unit: str) -> str:
     """``unit`` in the singular for exactly one ("1 offence", "2 offences")."""
     if value is not None and value == 1 and unit.endswith("s"):
         return unit[:-1]
@@ -199,7 +199,7 @@ def spc_sentence(
         head = (
             f"{_cap(name)} {_verb(name, 'shows')} {status}: {spc_pattern(s, point_word=point_word)}"
         )
-    unit = _count_unit(s.latest_value, unit)
+    unit = count_unit(s.latest_value, unit)
     latest = f"{fmt_value(s.latest_value)} {unit} in {month_label(s.latest_date)}"
     clause = ""
     if baselines is not None:

@@ -1,0 +1,172 @@
+"""One version of the truth, read from the published pages themselves.
+
+Both board cycles (2022-11 and 2022-09) are rendered through the real command line; then
+the text of every page is read (not the assessment) and every statement of a KPI's
+verdict for an area is collected: "<KPI> for <force> shows common-cause variation ...;
+3,733 offences in October 2022", "<KPI> in <district>: about 0.6 offences a month on
+average, too few to judge ...", and 12-month figures "<KPI> for <force>: 43,386 offences
+in Nov 2021 to Oct 2022". A KPI and area named on two pages must carry the same verdict,
+the same latest value and the same 12-month figure, and knife-enabled serious violence has
+one 12-month figure wherever it appears.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, run_cli
+
+CYCLES = ("2022-11", "2022-09")
+STATUSES = (
+    "common-cause variation",
+    "special-cause concern",
+    "special-cause improvement",
+    "special-cause variation",
+)
+TOO_FEW = "too few to judge"
+
+
+def _registry_names() -> dict[str, str]:
+    raw = yaml.safe_load((REPO / "params" / "kpis.yaml").read_text(encoding="utf-8"))
+    return {k["name"]: k["id"] for k in raw["kpis"]}
+
+
+def page_text(page: Path) -> str:
+    """The visible text of a page, tags removed and white space folded."""
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", text, flags=re.S | re.I)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return re.sub(r"\s+", " ", html.unescape(text))
+
+
+def claims(text: str, names: dict[str, str], areas: list[str]) -> list[tuple[str, str, str, str]]:
+    """Every (kpi id, area, what, value) a page's text states.
+
+    ``what`` is ``verdict``, ``latest`` (the latest value and its month) or ``12m`` (the
+    12-month figure and its period).
+    """
+    kpi = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+    area = "|".join(sorted((re.escape(a) for a in areas), key=len, reverse=True))
+    head = rf"(?P<kpi>{kpi})(?: \(synthetic(?: data)?\))? (?:for|in) (?P<area>{area})"
+    found = []
+    verdict = re.compile(
+        head + rf" shows? (?P<status>{'|'.join(STATUSES)})[^;]*; (?P<value>[\d,.]+%?) "
+        r"[a-z ]*?in (?P<month>[A-Z][a-z]+ \d{4})"
+    )
+    for m in verdict.finditer(text):
+        k = names[m["kpi"]]
+        found.append((k, m["area"], "verdict", m["status"]))
+        found.append((k, m["area"], "latest", f"{m['value']} {m['month']}"))
+    few = re.compile(head + r": about [\d,.]+ [a-z ]+ a month on average, too few to judge")
+    for m in few.finditer(text):
+        found.append((names[m["kpi"]], m["area"], "verdict", TOO_FEW))
+    twelve = re.compile(
+        head
+        + r": (?P<value>[\d,]+) [a-z ]*?in (?P<period>[A-Z][a-z]{2} \d{4} to [A-Z][a-z]{2} \d{4})"
+    )
+    for m in twelve.finditer(text):
+        found.append((names[m["kpi"]], m["area"], "12m", f"{m['value']} {m['period']}"))
+    return found
+
+
+def contradictions(pages: dict[str, str], names: dict[str, str], areas: list[str]) -> list[str]:
+    """What two pages say differently about the same KPI, area and kind of figure."""
+    said: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for page, text in pages.items():
+        for k, area, what, value in claims(text, names, areas):
+            said[(k, area, what)][value].add(page)
+    out = []
+    for (k, area, what), values in sorted(said.items()):
+        if len(values) > 1:
+            detail = "; ".join(f"{v!r} on {', '.join(sorted(p))}" for v, p in values.items())
+            out.append(f"{k} / {area} / {what}: {detail}")
+    return out
+
+
+AREAS = [
+    "Leicestershire Police",
+    "Blaby",
+    "Charnwood",
+    "Harborough",
+    "Hinckley and Bosworth",
+    "Leicester",
+    "Melton",
+    "North West Leicestershire",
+    "Oadby and Wigston",
+    "Rutland",
+]
+
+
+def test_the_reader_finds_a_contradiction_when_there_is_one():
+    names = {"Violence and sexual offences": "violence_sexual_offences", "Burglary": "burglary"}
+    a = (
+        "Violence and sexual offences for Leicestershire Police shows special-cause concern: "
+        "the latest month is above the upper process limit; 3,733 offences in October 2022."
+        " Burglary in Blaby: 120 offences in Nov 2021 to Oct 2022, 5% above."
+    )
+    b = (
+        "Violence and sexual offences for Leicestershire Police shows common-cause variation: "
+        "the latest month is within the range expected; 3,733 offences in October 2022."
+        " Burglary in Blaby: 125 offences in Nov 2021 to Oct 2022."
+    )
+    found = contradictions({"panel": a, "performance": b}, names, AREAS)
+    assert len(found) == 2
+    assert found[0].startswith("burglary / Blaby / 12m: '120 Nov 2021 to Oct 2022' on panel")
+    assert "special-cause concern' on panel" in found[1]
+    assert contradictions({"panel": a, "again": a}, names, AREAS) == []
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    out = tmp_path_factory.mktemp("reports")
+    pages = {}
+    for cycle in CYCLES:
+        proc = run_cli(
+            "run", REPO / "params" / "cycles" / f"{cycle}.yaml", "--reports-dir", out, timeout=1800
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        folder = out / cycle
+        pages[cycle] = {
+            p.stem: page_text(p)
+            for p in sorted(folder.glob("*.html"))
+            if p.name != "index.html" and not p.name.endswith(".error.html")
+        }
+    return pages
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_every_page_of_a_cycle_says_the_same(rendered, cycle):
+    names = _registry_names()
+    pages = rendered[cycle]
+    assert contradictions(pages, names, AREAS) == []
+    # The claims are really there: violence and sexual offences for the force is stated on
+    # the performance, deep-dive, plan and both Panel pages, with one verdict.
+    vso = {
+        page
+        for page, text in pages.items()
+        for k, area, what, _ in claims(text, names, AREAS)
+        if (k, area, what) == ("violence_sexual_offences", "Leicestershire Police", "verdict")
+    }
+    assert {"performance_exceptions", "plan_delivery", "panel_summary_restricted"} <= vso
+
+
+@pytest.mark.slow
+def test_knife_crime_has_one_twelve_month_figure(rendered):
+    # "Knife-enabled serious violence" over the latest 12 months, wherever a 2022-11 page
+    # gives it: performance exceptions and the needs assessment each print it.
+    figures = defaultdict(set)
+    for page, text in rendered["2022-11"].items():
+        for m in re.finditer(
+            r"[Kk]nife-enabled serious violence[^.]{0,120}?(\d{1,3}(?:,\d{3})+|\d+) (?:offences )?"
+            r"in (?:the latest 12 months|Nov 2021 to Oct 2022)",
+            text,
+        ):
+            figures[m.group(1)].add(page)
+    assert len(figures) == 1, dict(figures)

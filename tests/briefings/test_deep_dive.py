@@ -89,7 +89,7 @@ def test_a_kpi_is_the_cycles_assessment_word_for_word(testshire, private_cache, 
     assert findings[0] == (
         "Violence and sexual offences for Testshire Police: about 1.5 offences a month on "
         "average, too few to judge whether anything has changed (the assessment judges 10 or "
-        "more a month); 1 in April 2022."
+        "more a month); 1 offence in April 2022."
     )
     assert not dd.force_questions(d)["What the data show"].str.contains("SPC").any()
     assert findings[1] == r.rolling_sentence()

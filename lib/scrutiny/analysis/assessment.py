@@ -187,13 +187,24 @@ class KpiResult:
         )
 
     def latest_text(self) -> str:
-        """The latest value with its unit, e.g. ``"516"`` or ``"1.6%"``."""
+        """The latest value with its unit, e.g. ``"516"`` or ``"1.6%"``.
+
+        An outcome KPI whose latest months are provisional names the month its value is
+        for (``"5.7% (Mar 2022)"``), so a table headed by the cycle's month does not pass
+        it off as that month's.
+        """
         v = self.summary.latest_value
         if self.measure == "share":
-            return f"{narrative.fmt_num(v)}%"
-        if self.measure == "rate":
-            return narrative.fmt_num(v, 2)
-        return narrative.fmt_value(v)
+            text = f"{narrative.fmt_num(v)}%"
+        elif self.measure == "rate":
+            text = narrative.fmt_num(v, 2)
+        else:
+            text = narrative.fmt_value(v)
+        if self.provisional_from is not None and pd.notna(self.summary.latest_date):
+            text += (
+                f" ({narrative.month_label(pd.Timestamp(self.summary.latest_date), short=True)})"
+            )
+        return text
 
     def spc_sentence(self, *, baseline: bool = True) -> str:
         """The SPC verdict of the latest month in one plain-English sentence.

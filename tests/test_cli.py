@@ -17,9 +17,16 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FIXTURE_CYCLE_DIR, read_json, report_problems, run_cli, write_cycle
+from conftest import (
+    FIXTURE_CYCLE_DIR,
+    published_source,
+    read_json,
+    report_problems,
+    run_cli,
+    skip_if_source_changed,
+    write_cycle,
+)
 from scrutiny.cli import app
-from scrutiny.provenance import source_tree_hash
 
 FIXTURE_CYCLE = FIXTURE_CYCLE_DIR / "2022-11.yaml"
 COUNTS = FIXTURE_CYCLE_DIR / "data" / "counts.csv"
@@ -31,17 +38,6 @@ def published(out: Path) -> list[str]:
 
 def snapshot(path: Path) -> tuple[bytes, int]:
     return path.read_bytes(), path.stat().st_mtime_ns
-
-
-def published_source(out: Path, name: str) -> str:
-    return read_json(out / "manifest.json")["briefings"][name]["published"]["source_sha256"]
-
-
-def skip_if_source_changed(before: str) -> None:
-    """A change to lib/scrutiny rightly re-runs everything; in a shared working tree
-    someone may edit it mid-test, and then "skipped" cannot be checked."""
-    if source_tree_hash() != before:
-        pytest.skip("lib/scrutiny changed during the test (another edit), so briefings re-ran")
 
 
 # ---------------------------------------------------------------------------------------
@@ -386,6 +382,7 @@ def test_cold_run_publishes_reports_and_isolates_the_failure(cold):
     assert cold.res.returncode == 1, cold.res.stdout + cold.res.stderr
     assert "broken failed: Code cell 5 of 6 raised ZeroDivisionError" in cold.res.stdout
     assert published(cold.out) == [
+        ".hash-cache.json",
         ".inspect-cache.json",
         ".lock",
         "broken.error.html",

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import gzip
 import os
+import shutil
 import signal
 import subprocess
 import time
 
-from conftest import SCRUTINY, read_json, write_cycle
+import pytest
+import yaml
+
+from conftest import (
+    REPO,
+    SCRUTINY,
+    published_source,
+    read_json,
+    run_cli,
+    skip_if_source_changed,
+    write_cycle,
+)
+from scrutiny import provenance
 from scrutiny.provenance import source_tree_hash
-from scrutiny.run.runner import cache_key, current_inputs, git_info
+from scrutiny.run.runner import (
+    cache_key,
+    current_folders,
+    current_inputs,
+    git_info,
+)
 
 BASE = {
     "notebook_sha256": "n1",
@@ -18,6 +37,7 @@ BASE = {
     "cycle": {"cycle": "2022-11", "title": "CGB"},
     "source_sha256": "s1",
     "inputs": [("data/a.csv", "h1"), ("data/b.csv", "h2")],
+    "folders": [('["data/street", "-street", true, true]', "l1")],
 }
 
 
@@ -30,12 +50,16 @@ def test_cache_key_changes_with_each_dependency():
         "cycle": {"cycle": "2022-11", "title": "CGB (rescheduled)"},
         "source_sha256": "s2",
         "inputs": [("data/a.csv", "h1"), ("data/b.csv", "CHANGED")],
+        "folders": [('["data/street", "-street", true, true]', "l2")],
     }
     for field, value in changes.items():
         assert cache_key(**{**BASE, field: value}) != key, field
     # a vanished file (None) differs from a present one, and an extra file counts
     assert cache_key(**{**BASE, "inputs": [("data/a.csv", "h1"), ("data/b.csv", None)]}) != key
     assert cache_key(**{**BASE, "inputs": [*BASE["inputs"], ("data/c.csv", "h3")]}) != key
+    street = '["data/street", "-street", true, true]'
+    assert cache_key(**{**BASE, "folders": [(street, None)]}) != key  # the folder is gone
+    assert cache_key(**{**BASE, "folders": []}) != key
 
 
 def test_cache_key_is_stable_under_reordering():
@@ -57,6 +81,20 @@ def test_current_inputs_hash_content_and_notice_missing_files(tmp_path):
         (str(f), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
         (str(tmp_path / "gone.csv"), None),
     ]
+
+
+def test_current_folders_notice_a_file_added_or_removed(tmp_path):
+    folder = tmp_path / "street"
+    folder.mkdir()
+    (folder / "2022-09-x-street.csv").write_bytes(b"abc")
+    rec = provenance.record_folder(folder, r"-street\.csv$")
+    saved = [{**rec.__dict__, "unknown_later_field": 1}]
+    assert current_folders(saved) == [(rec.key, rec.sha256)]
+    (folder / "2022-10-x-street.csv").write_bytes(b"abc")
+    ((key, added),) = current_folders(saved)
+    assert key == rec.key and added not in (None, rec.sha256)
+    shutil.rmtree(folder)
+    assert current_folders(saved) == [(rec.key, None)]
 
 
 def test_source_tree_hash_covers_files_not_bytecode(tmp_path):
@@ -183,3 +221,106 @@ def test_interrupted_run_keeps_previous_reports_and_resumes(tmp_path):
     else:
         assert status == "skipped"
         assert (out / "second.html").read_bytes() == previous
+
+
+# ---------------------------------------------------------------------------------------
+# What a briefing depends on beyond the files it read
+
+
+@pytest.mark.slow
+def test_a_file_removed_and_put_back_reruns_the_briefing(tmp_path):
+    """The reported bug: remove a month's street file, run, put it back, run again.
+
+    data_quality lists the street folder; before the fix the second run said "up to date"
+    (the cache key covered only the files the last run read) and kept saying 2022-07 was
+    missing.
+    """
+    street = tmp_path / "leicestershire"
+    shutil.copytree(REPO / "data" / "raw" / "police-uk" / "leicestershire", street)
+    cycle = write_cycle(
+        tmp_path,
+        [
+            {
+                "name": "data_quality",
+                "notebook": "notebooks/data_quality.ipynb",
+                "parameters": {"street_crime": str(street)},
+            }
+        ],
+    )
+    reports = tmp_path / "reports"
+    page = reports / "2022-11" / "data_quality.html"
+    july = street / "2022-07-leicestershire-street.csv.gz"
+    aside = tmp_path / july.name
+
+    def run():
+        res = run_cli("run", cycle, "--reports-dir", reports, "--plain", timeout=600)
+        assert res.returncode == 0, res.stdout + res.stderr
+        return res.stdout
+
+    july.rename(aside)
+    run()
+    assert "Months with no data: 2022-07." in page.read_text()
+    aside.rename(july)
+    assert "data_quality: done" in run()
+    text = page.read_text()
+    assert "No months are missing." in text and "Months with no data" not in text
+    # and a file added to the folder (a new month) re-runs it too
+    source = published_source(reports / "2022-11", "data_quality")
+    out = run()
+    skip_if_source_changed(source)
+    assert "data_quality: skipped (up to date)" in out
+    october = gzip.decompress((street / "2022-10-leicestershire-street.csv.gz").read_bytes())
+    (street / "2022-11-leicestershire-street.csv").write_bytes(
+        october.replace(b",2022-10,", b",2022-11,")
+    )
+    assert "data_quality: done" in run()
+
+
+def _earlier_cycle(folder, cycle, data_to):
+    doc = {
+        "cycle": cycle,
+        "title": f"Board {cycle}",
+        "meeting_date": f"{cycle}-20",
+        "data_to": data_to,
+        "briefings": [],
+    }
+    (folder / f"{cycle}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+@pytest.mark.slow
+def test_a_new_earlier_cycle_file_reruns_briefings_given_the_previous_cycle(tmp_path):
+    cycles = tmp_path / "cycles"
+    cycles.mkdir()
+    cycle = write_cycle(
+        cycles,
+        [
+            {"name": "context", "notebook": "context"},
+            {"name": "plain", "notebook": "misbehave"},  # declares no previous_*
+        ],
+    )
+    reports = tmp_path / "reports"
+    page = reports / "2022-11" / "context.html"
+
+    def run():
+        res = run_cli("run", cycle, "--reports-dir", reports, "--plain")
+        assert res.returncode == 0, res.stdout + res.stderr
+        return res.stdout
+
+    run()
+    assert "Previous cycle: none; data to none." in page.read_text()
+    source = published_source(reports / "2022-11", "context")
+
+    _earlier_cycle(cycles, "2022-09", "2022-08")
+    out = run()
+    skip_if_source_changed(source)
+    assert "context: done" in out and "plain: skipped (up to date)" in out
+    assert "Previous cycle: 2022-09; data to 2022-08." in page.read_text()
+
+    _earlier_cycle(cycles, "2022-05", "2022-04")  # not the latest earlier one: no change
+    out = run()
+    assert "context: skipped (up to date)" in out
+
+    _earlier_cycle(cycles, "2022-10", "2022-09")
+    out = run()
+    assert "context: done" in out and "plain: skipped (up to date)" in out
+    assert "Previous cycle: 2022-10; data to 2022-09." in page.read_text()

@@ -7,9 +7,12 @@ rewrites ``manifest.json`` and ``index.html``, so an interrupted run leaves ever
 either as it was or complete, and a second run resumes where the first stopped.
 
 A briefing is skipped when its cache key is unchanged: a sha256 over the notebook, its
-resolved parameters, the briefing entry, the cycle's header, the ``scrutiny`` source tree
-and the current content of every data file the last good run read (recorded through
-:mod:`scrutiny.provenance`).
+resolved parameters (including the cycle's context, e.g. ``previous_cycle``, for notebooks
+that declare it), the briefing entry, the cycle's header, the ``scrutiny`` source tree,
+the current content of every data file the last good run read, and the current listing
+(names and contents of the matching files) of every folder it listed (both recorded
+through :mod:`scrutiny.provenance`). File hashes are cached on disk by path, size and
+modification time (``.hash-cache.json`` beside the manifest), so a warm run reads no data.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ ENGINE_NAME = "scrutiny-progress"
 MANIFEST = "manifest.json"
 INDEX = "index.html"
 INSPECT_CACHE = ".inspect-cache.json"
+HASH_CACHE = ".hash-cache.json"
 LOCK = ".lock"
 KERNEL_START_TIMEOUT_S = 120
 MANIFEST_SCHEMA = 1
@@ -147,6 +151,7 @@ def cache_key(
     cycle: Mapping[str, Any],
     source_sha256: str,
     inputs: Iterable[tuple[str, str | None]],
+    folders: Iterable[tuple[str, str | None]] = (),
 ) -> str:
     """Return the sha256 that decides whether a briefing must run again.
 
@@ -161,10 +166,15 @@ def cache_key(
     cycle
         The cycle's header (cycle, title, meeting date, data_to), shown on every page.
     source_sha256
-        :func:`source_tree_hash`.
+        :func:`scrutiny.provenance.source_tree_hash`.
     inputs
         (path, sha256) of each data file the briefing read; sha256 None for a file that
         no longer exists.
+    folders
+        (listing key, listing sha256) of each folder the briefing listed
+        (:attr:`scrutiny.provenance.FolderRecord.key`,
+        :func:`scrutiny.provenance.listing_sha256`); sha256 None for a folder that no
+        longer exists.
     """
     doc = {
         "notebook": notebook_sha256,
@@ -173,6 +183,7 @@ def cache_key(
         "cycle": cycle,
         "source": source_sha256,
         "inputs": sorted(inputs, key=lambda t: t[0]),
+        "folders": sorted(folders, key=lambda t: t[0]),
     }
     return _sha256_bytes(json.dumps(doc, sort_keys=True, default=str).encode())
 
@@ -184,6 +195,21 @@ def current_inputs(recorded: Iterable[Mapping[str, Any]]) -> list[tuple[str, str
         p = config.resolve(rec["path"])
         out.append((rec["path"], provenance.sha256_file(p) if p.is_file() else None))
     return out
+
+
+def current_folders(recorded: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None]]:
+    """Return (listing key, current listing sha256 or None) for folders a past run listed."""
+    out = []
+    for data in recorded:
+        rec = provenance.FolderRecord.from_dict(data)
+        out.append((rec.key, provenance.current_listing(rec)))
+    return out
+
+
+def recorded_folders(records: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None]]:
+    """Return (listing key, sha256) of folder records as the briefing's run saw them."""
+    recs = [provenance.FolderRecord.from_dict(data) for data in records]
+    return [(rec.key, rec.sha256) for rec in recs]
 
 
 def git_info(root: Path | None = None) -> Provenance:
@@ -382,12 +408,14 @@ def _execute(
         }
     ended = _now()
     inputs = [asdict(r) for r in provenance.read_inputs_log(job.inputs_log)]
+    folders = [asdict(r) for r in provenance.read_folders_log(job.inputs_log)]
     meta = job.meta
     meta.inputs, meta.started, meta.ended = inputs, started, ended
     result: dict[str, Any] = {
         "started": started.isoformat(),
         "ended": ended.isoformat(),
         "inputs": inputs,
+        "folders": folders,
         "warnings": [],
         "has_ipynb": job.tmp_ipynb.exists(),
     }
@@ -600,7 +628,8 @@ class _CycleRun:
             publish_file(job.tmp_html, html)
             self.clear_error(b, e)
             inputs = res.get("inputs", [])
-            key = plan.key([(r["path"], r["sha256"]) for r in inputs])
+            folders = res.get("folders", [])
+            key = plan.key([(r["path"], r["sha256"]) for r in inputs], recorded_folders(folders))
             e["status"] = "ok"
             e["warnings"] = res.get("warnings", [])
             e["published"] = {
@@ -613,6 +642,7 @@ class _CycleRun:
                 "source_sha256": plan.source_sha256,
                 "parameters": plan.parameters,
                 "inputs": inputs,
+                "folders": folders,
                 "cache_key": key,
                 "started": started,
                 "ended": ended,
@@ -672,7 +702,11 @@ class _Plan:
     cycle_header: dict[str, Any]
     timeout_s: float
 
-    def key(self, inputs: Iterable[tuple[str, str | None]]) -> str:
+    def key(
+        self,
+        inputs: Iterable[tuple[str, str | None]],
+        folders: Iterable[tuple[str, str | None]] = (),
+    ) -> str:
         return cache_key(
             notebook_sha256=self.notebook_sha256,
             parameters=self.parameters,
@@ -680,6 +714,7 @@ class _Plan:
             cycle=self.cycle_header,
             source_sha256=self.source_sha256,
             inputs=inputs,
+            folders=folders,
         )
 
 
@@ -689,7 +724,10 @@ def _up_to_date(plan: _Plan, entry: Mapping[str, Any], out: Path) -> bool:
         return False
     if not (out / pub["html"]).is_file() or not (out / pub["ipynb"]).is_file():
         return False
-    return plan.key(current_inputs(pub.get("inputs", []))) == pub["cache_key"]
+    current = plan.key(
+        current_inputs(pub.get("inputs", [])), current_folders(pub.get("folders", []))
+    )
+    return current == pub["cache_key"]
 
 
 def run_cycle(
@@ -744,6 +782,7 @@ def run_cycle(
 
         run = _CycleRun(path, cycle, out, progress)
         remove_stale_temps(out)
+        provenance.load_hash_cache(out / HASH_CACHE)
         source_sha = provenance.source_tree_hash()
         plans: list[_Plan] = []
         for b in cycle.briefings:
@@ -776,6 +815,8 @@ def run_cycle(
             finally:
                 shutil.rmtree(tmpdir, ignore_errors=True)
         run.write_state(ended=_now().isoformat(), interrupted=interrupted, **run_info)
+        with contextlib.suppress(OSError):  # only a cache: a full disk must not fail the run
+            provenance.save_hash_cache(out / HASH_CACHE)
         order = {name: i for i, name in enumerate(names)}
         outcomes = dict(sorted(run.outcomes.items(), key=lambda kv: order[kv[0]]))
         return RunResult(cycle, out, outcomes, interrupted)

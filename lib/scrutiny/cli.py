@@ -55,6 +55,9 @@ class _PlainProgress:
     def tick(self) -> None:
         pass
 
+    def notice(self, text: str) -> None:
+        self.console.print(f"Note: {text}", highlight=False, markup=False, soft_wrap=True)
+
 
 class _LiveProgress:
     """A table redrawn in place: each briefing's state, cell k of n, and time so far."""
@@ -104,6 +107,9 @@ class _LiveProgress:
         if time.monotonic() - self.last > 0.5:
             self.live.update(self.table(), refresh=True)
             self.last = time.monotonic()
+
+    def notice(self, text: str) -> None:
+        self.live.console.print(f"[yellow]Note:[/] {escape(text)}", soft_wrap=True)
 
 
 def _console(stderr: bool = False) -> Console:

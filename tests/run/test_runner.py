@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 import os
 import shutil
 import signal
@@ -23,6 +25,7 @@ from conftest import (
 )
 from scrutiny import provenance
 from scrutiny.provenance import source_tree_hash
+from scrutiny.run import procs
 from scrutiny.run.runner import (
     cache_key,
     current_folders,
@@ -324,3 +327,127 @@ def test_a_new_earlier_cycle_file_reruns_briefings_given_the_previous_cycle(tmp_
     out = run()
     assert "context: done" in out and "plain: skipped (up to date)" in out
     assert "Previous cycle: 2022-10; data to 2022-09." in page.read_text()
+
+
+# ---------------------------------------------------------------------------------------
+# kill -9, the lock, and the page + notebook pair
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"  # ended, not yet reaped (its parent was killed)
+
+
+def _snapshot(out):
+    """Every briefing page and executed notebook, by name (not the index, rewritten each run)."""
+    pages = [p for p in out.iterdir() if p.suffix in {".html", ".ipynb"} and p.name != "index.html"]
+    return {p.name: p.read_bytes() for p in pages}
+
+
+@pytest.mark.slow
+def test_kill_9_leaves_no_orphans_no_stuck_lock_and_the_pages_intact(tmp_path):
+    def cycle(second_sleep):
+        return write_cycle(
+            tmp_path,
+            [
+                {"name": "first", "notebook": "misbehave"},
+                {
+                    "name": "second",
+                    "notebook": "misbehave",
+                    "parameters": {"sleep_seconds": second_sleep},
+                },
+            ],
+        )
+
+    reports = tmp_path / "reports"
+    out = reports / "2022-11"
+    cmd = [SCRUTINY, "run", cycle(0.0), "--reports-dir", reports, "--plain"]
+    assert subprocess.run(cmd, capture_output=True, timeout=120).returncode == 0
+    before = _snapshot(out)
+    index = (out / "index.html").read_bytes()
+    assert set(before) == {"first.html", "first.ipynb", "second.html", "second.ipynb"}
+
+    cycle(120.0)  # second changes, and now takes two minutes
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(proc, "second: running")
+        deadline = time.monotonic() + 60
+        kernels: list[int] = []
+        while not kernels and time.monotonic() < deadline:
+            below = procs.descendants(proc.pid)
+            kernels = [p for p in below if b"ipykernel" in _cmdline(p)]
+            time.sleep(0.2)
+        assert kernels, "the kernel never started"
+        time.sleep(2.0)  # well into the sleeping cell
+        below = procs.descendants(proc.pid)
+        assert len(below) >= 2  # the worker and its kernel
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+    # the worker and the kernel end with the runner, within a few seconds (not 2 minutes)
+    deadline = time.monotonic() + 10
+    while [p for p in below if not _gone(p)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p for p in below if not _gone(p)] == []
+    assert _snapshot(out) == before  # nothing published half
+    assert (out / "index.html").read_bytes() == index
+
+    # the next run is not refused: it says the last run did not finish, and runs second again
+    cycle(1.0)
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "Note: The previous run (pid" in res.stdout and "did not finish" in res.stdout
+    assert "second: done" in res.stdout
+    after = _snapshot(out)
+    assert after["second.html"] != before["second.html"]
+    if "first: skipped (up to date)" in res.stdout:  # unless lib/scrutiny changed meanwhile
+        assert after["first.html"] == before["first.html"]
+    assert not [p for p in out.iterdir() if ".tmp" in p.name]
+    assert (out / ".lock").read_text() == ""
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read()
+    except OSError:
+        return b""
+
+
+@pytest.mark.slow
+def test_a_pair_that_does_not_match_the_manifest_runs_again(tmp_path):
+    cycle = write_cycle(tmp_path, [{"name": "first", "notebook": "misbehave"}])
+    reports = tmp_path / "reports"
+    out = reports / "2022-11"
+
+    def run():
+        res = run_cli("run", cycle, "--reports-dir", reports, "--plain")
+        assert res.returncode == 0, res.stdout + res.stderr
+        return res.stdout
+
+    run()
+    pub = read_json(out / "manifest.json")["briefings"]["first"]["published"]
+    assert pub["html_sha256"] == hashlib.sha256((out / "first.html").read_bytes()).hexdigest()
+    assert pub["ipynb_sha256"] == hashlib.sha256((out / "first.ipynb").read_bytes()).hexdigest()
+    source = published_source(out, "first")
+    assert "first: skipped (up to date)" in run() or source_tree_hash() != source
+
+    # a kill between the two renames: the new notebook is in place, the page is the old one
+    nb = read_json(out / "first.ipynb")
+    nb["metadata"]["from_a_later_run"] = True
+    (out / "first.ipynb").write_text(json.dumps(nb))
+    assert "first: done" in run()
+    skip_if_source_changed(source)
+
+    # a kill after both renames but before the manifest said so: the pair is adopted
+    manifest = read_json(out / "manifest.json")
+    entry = manifest["briefings"]["first"]
+    entry["publishing"] = entry["published"]
+    entry["published"] = {**entry["published"], "html_sha256": "0" * 64, "cache_key": "old"}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert "first: skipped (up to date)" in run()
+    entry = read_json(out / "manifest.json")["briefings"]["first"]
+    assert "publishing" not in entry and entry["published"]["cache_key"] != "old"

@@ -1,10 +1,15 @@
 """Execute a cycle's briefings: validate, skip what is up to date, run the rest in parallel.
 
 Each briefing runs with papermill in its own worker process (forked, in a new session so a
-timeout can kill it and everything it started) and a fresh ``scrutiny`` kernel. The worker
-renders the page to a temporary file; the main process publishes it by renaming, then
-rewrites ``manifest.json`` and ``index.html``, so an interrupted run leaves every page
-either as it was or complete, and a second run resumes where the first stopped.
+timeout can kill it and everything it started) and a fresh ``scrutiny`` kernel. A worker
+ends, with its kernel, as soon as the runner is gone, even after ``kill -9``
+(:mod:`scrutiny.run.procs`), and never holds the folder's lock (:mod:`scrutiny.run.lock`).
+The worker renders the page to a temporary file; the main process publishes it: it
+records the new page and executed notebook (with their sha256) in ``manifest.json`` as
+being published, renames both into place, then records them as published and rewrites
+``index.html``. A pair on disk that does not match the manifest's published entry (a kill
+between the two renames) is run again, so an interrupted run leaves every page either as
+it was or complete, and a second run resumes where the first stopped.
 
 A briefing is skipped when its cache key is unchanged: a sha256 over the notebook, its
 resolved parameters (including the cycle's context, e.g. ``previous_cycle``, for notebooks
@@ -18,7 +23,6 @@ modification time (``.hash-cache.json`` beside the manifest), so a warm run read
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import multiprocessing
@@ -41,7 +45,8 @@ from typing import Any, Protocol
 import scrutiny
 from scrutiny import config, provenance
 from scrutiny.analysis.board import Briefing, Cycle, CycleError, load_cycle
-from scrutiny.errors import ParamsError
+from scrutiny.errors import ParamsError, machine_error
+from scrutiny.run import lock, procs
 from scrutiny.run.params import (
     NotebookParameter,
     check_cycle,
@@ -73,7 +78,7 @@ MANIFEST = "manifest.json"
 INDEX = "index.html"
 INSPECT_CACHE = ".inspect-cache.json"
 HASH_CACHE = ".hash-cache.json"
-LOCK = ".lock"
+LOCK = lock.LOCK
 KERNEL_START_TIMEOUT_S = 120
 MANIFEST_SCHEMA = 1
 
@@ -87,12 +92,18 @@ class Progress(Protocol):
     def tick(self) -> None:
         """Redraw (called a few times a second while briefings run)."""
 
+    def notice(self, text: str) -> None:
+        """Tell the user something about the run as a whole (e.g. a lock taken over)."""
+
 
 class _NoProgress:
     def update(self, name: str, state: str, detail: str = "") -> None:
         pass
 
     def tick(self) -> None:
+        pass
+
+    def notice(self, text: str) -> None:
         pass
 
 
@@ -116,6 +127,7 @@ class RunResult:
     reports_dir: Path
     outcomes: dict[str, Outcome]
     interrupted: bool = False
+    notices: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -305,6 +317,8 @@ class _Job:
     meta: PageMeta
     last_good: dict[str, str] | None
     executed_href: str
+    parent_pid: int = 0
+    lock_fd: int | None = None
 
 
 def _register_engine() -> None:
@@ -346,6 +360,8 @@ def _prepare_worker_imports() -> None:
 def _worker(job: _Job, conn: Connection) -> None:
     """Run one briefing and render its page (or its error page) to temporary files."""
     os.setsid()  # own process group: a timeout kills the worker and what it started
+    lock.close_in_child(job.lock_fd)  # only the runner holds the folder's lock
+    procs.die_with_parent(job.parent_pid or os.getppid())  # a killed runner leaves no orphans
     fd = os.open(job.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -467,18 +483,26 @@ class _Active:
 
 
 @contextlib.contextmanager
-def _lock(folder: Path) -> Iterator[None]:
-    fh = open(folder / LOCK, "w")  # noqa: SIM115 - held for the whole run
+def _machine(doing: str, path: Path | None = None) -> Iterator[None]:
+    """Turn an ``OSError`` the machine causes (permissions, full disk) into a MachineError."""
     try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise RuntimeError(
-                f"another scrutiny run is writing {folder}; wait for it to finish"
-            ) from exc
         yield
-    finally:
-        fh.close()
+    except OSError as exc:
+        err = machine_error(exc, doing, path)
+        if err is exc:
+            raise
+        raise err from exc
+
+
+def _pair_matches(out: Path, pub: Mapping[str, Any]) -> bool:
+    """Return whether the published page and notebook on disk are those ``pub`` records."""
+    for kind in ("html", "ipynb"):
+        name, digest = pub.get(kind), pub.get(f"{kind}_sha256")
+        if not name or not digest or not (out / name).is_file():
+            return False
+        if provenance.sha256_file(out / name) != digest:
+            return False
+    return True
 
 
 @contextlib.contextmanager
@@ -498,11 +522,8 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _kill(active: _Active) -> None:
-    try:
-        os.killpg(active.proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        with contextlib.suppress(ProcessLookupError):
-            active.proc.kill()
+    """End a worker, its kernel and whatever the kernel started."""
+    procs.kill_tree(active.proc.pid)
     active.proc.join(5)
 
 
@@ -516,6 +537,15 @@ class _CycleRun:
         self.progress = progress
         self.manifest = read_manifest(out / MANIFEST)
         self.entries: dict[str, dict[str, Any]] = dict(self.manifest.get("briefings", {}))
+        for e in self.entries.values():
+            # a run stopped between recording a pair as being published and recording it as
+            # published: if both files made it, they are the published pair
+            pending = e.pop("publishing", None)
+            if pending and _pair_matches(out, pending):
+                e["published"], e["status"] = pending, "ok"
+        self.run_info: dict[str, Any] = {}
+        self.notices: list[str] = []
+        self.lock_fd: int | None = None
         self.prov = git_info()
         self.info = CycleInfo(
             cycle=cycle.cycle,
@@ -543,10 +573,16 @@ class _CycleRun:
         )
         return e
 
-    def write_state(self, **run: Any) -> None:
+    def notice(self, text: str) -> None:
+        self.notices.append(text)
+        self.progress.notice(text)
+
+    def write_state(self, *, index: bool = True, **run: Any) -> None:
+        """Write the manifest and (unless ``index`` is False) the index page."""
         names = [b.name for b in self.cycle.briefings]
         for b in self.cycle.briefings:
             self.entry(b)
+        self.run_info.update(run)
         manifest = {
             "schema": MANIFEST_SCHEMA,
             "cycle": self.cycle_header,
@@ -555,11 +591,16 @@ class _CycleRun:
             "run": {
                 "started": self.started.isoformat(),
                 "scrutiny": self.prov.as_dict(),
-                **run,
+                **self.run_info,
             },
             "briefings": {n: self.entries[n] for n in names},
         }
-        write_manifest(self.out / MANIFEST, manifest)
+        with _machine("writing the manifest", self.out / MANIFEST):
+            write_manifest(self.out / MANIFEST, manifest)
+        if index:
+            self.write_index()
+
+    def write_index(self) -> None:
         rows = []
         for b in self.cycle.briefings:
             e = self.entries[b.name]
@@ -579,7 +620,9 @@ class _CycleRun:
                     produced=pub.get("ended"),
                 )
             )
-        atomic_write(self.out / INDEX, render_index(self.info, rows, self.prov, generated=_now()))
+        page = render_index(self.info, rows, self.prov, generated=_now())
+        with _machine("writing the index page", self.out / INDEX):
+            atomic_write(self.out / INDEX, page)
 
     # -- one briefing's result ------------------------------------------------------------
 
@@ -624,18 +667,15 @@ class _CycleRun:
         }
         html, ipynb = self.out / f"{b.name}.html", self.out / f"{b.name}.ipynb"
         if res.get("status") == "ok":
-            publish_file(job.tmp_ipynb, ipynb)
-            publish_file(job.tmp_html, html)
-            self.clear_error(b, e)
             inputs = res.get("inputs", [])
             folders = res.get("folders", [])
             key = plan.key([(r["path"], r["sha256"]) for r in inputs], recorded_folders(folders))
-            e["status"] = "ok"
-            e["warnings"] = res.get("warnings", [])
-            e["published"] = {
+            pub = {
                 "html": html.name,
                 "ipynb": ipynb.name,
-                "title": b.title or _title_from(html) or b.name,
+                "html_sha256": provenance.sha256_file(job.tmp_html),
+                "ipynb_sha256": provenance.sha256_file(job.tmp_ipynb),
+                "title": b.title or _title_from(job.tmp_html) or b.name,
                 "classification": b.classification,
                 "notebook": b.notebook,
                 "notebook_sha256": plan.notebook_sha256,
@@ -649,7 +689,21 @@ class _CycleRun:
                 "duration_s": duration,
                 "scrutiny": self.prov.as_dict(),
             }
-            e["title"] = e["published"]["title"]
+            # 1. the manifest names the pair about to be published (a disk that is full or
+            #    read-only stops the run here, with the published pages untouched);
+            # 2. both files are renamed into place; 3. the pair is recorded as published
+            #    (by finish(), which writes the manifest and the index)
+            e["publishing"] = pub
+            self.write_state(index=False)
+            with _machine(f"publishing {b.name}", self.out):
+                publish_file(job.tmp_ipynb, ipynb)
+                publish_file(job.tmp_html, html)
+            del e["publishing"]
+            e["published"] = pub
+            self.clear_error(b, e)
+            e["status"] = "ok"
+            e["warnings"] = res.get("warnings", [])
+            e["title"] = pub["title"]
             self.outcomes[b.name] = Outcome(b.name, "ok", duration, "", html, e["warnings"])
             self.progress.update(b.name, "done", f"in {duration:.1f} s")
             return
@@ -658,14 +712,15 @@ class _CycleRun:
             with contextlib.suppress(Exception):
                 _write_error_page(job, err)
         error_page = self.out / f"{b.name}.error.html"
-        if job.tmp_html.exists():
-            publish_file(job.tmp_html, error_page)
-        else:  # an old error page would describe another run
-            error_page.unlink(missing_ok=True)
-        if job.tmp_ipynb.exists():
-            publish_file(job.tmp_ipynb, self.out / f"{b.name}.failed.ipynb")
-        else:
-            (self.out / f"{b.name}.failed.ipynb").unlink(missing_ok=True)
+        with _machine(f"publishing the error page of {b.name}", self.out):
+            if job.tmp_html.exists():
+                publish_file(job.tmp_html, error_page)
+            else:  # an old error page would describe another run
+                error_page.unlink(missing_ok=True)
+            if job.tmp_ipynb.exists():
+                publish_file(job.tmp_ipynb, self.out / f"{b.name}.failed.ipynb")
+            else:
+                (self.out / f"{b.name}.failed.ipynb").unlink(missing_ok=True)
         e["status"] = "failed"
         e["error"] = {
             "summary": err.get("summary"),
@@ -722,7 +777,7 @@ def _up_to_date(plan: _Plan, entry: Mapping[str, Any], out: Path) -> bool:
     pub = entry.get("published")
     if not pub or not pub.get("cache_key"):
         return False
-    if not (out / pub["html"]).is_file() or not (out / pub["ipynb"]).is_file():
+    if not _pair_matches(out, pub):  # e.g. a run killed between the two renames
         return False
     current = plan.key(
         current_inputs(pub.get("inputs", [])), current_folders(pub.get("folders", []))
@@ -770,19 +825,30 @@ def run_cycle(
     progress = progress or _NoProgress()
     cycle = load_cycle(path)
     out = Path(reports_dir or config.REPORTS_DIR) / cycle.cycle
-    out.mkdir(parents=True, exist_ok=True)
-    with _lock(out):
+    with _machine("creating the reports folder", out):
+        out.mkdir(parents=True, exist_ok=True)
+    notices: list[str] = []
+
+    def notice(text: str) -> None:
+        notices.append(text)
+        progress.notice(text)
+
+    with lock.hold(out, notice) as lock_fd:
         memo = _InspectMemo(out / INSPECT_CACHE)
         params = check_cycle(path, cycle, inspect=memo)
-        memo.save({memo.sha(notebook_path(b)) for b in cycle.briefings})
+        with contextlib.suppress(OSError):  # only a cache
+            memo.save({memo.sha(notebook_path(b)) for b in cycle.briefings})
         names = [b.name for b in cycle.briefings]
         selected = _select(path, names, only)
         if jobs is not None and jobs < 1:
             raise CycleError([ParamsError(path, f"--jobs must be at least 1, got {jobs}")])
 
-        run = _CycleRun(path, cycle, out, progress)
-        remove_stale_temps(out)
+        with _machine("removing temporary files left by an interrupted run", out):
+            remove_stale_temps(out)
         provenance.load_hash_cache(out / HASH_CACHE)
+        run = _CycleRun(path, cycle, out, progress)
+        run.notices = notices
+        run.lock_fd = lock_fd
         source_sha = provenance.source_tree_hash()
         plans: list[_Plan] = []
         for b in cycle.briefings:
@@ -806,6 +872,7 @@ def run_cycle(
 
         workers = max(1, min(jobs or os.cpu_count() or 1, len(plans) or 1))
         run_info = {"jobs": workers, "force": force, "only": sorted(only) if only else None}
+        run.run_info.update(run_info)
         interrupted = False
         if plans:
             tmpdir = Path(tempfile.mkdtemp(prefix=f"scrutiny-{cycle.cycle}-"))
@@ -814,12 +881,12 @@ def run_cycle(
                     interrupted = _schedule(run, plans, workers, tmpdir)
             finally:
                 shutil.rmtree(tmpdir, ignore_errors=True)
-        run.write_state(ended=_now().isoformat(), interrupted=interrupted, **run_info)
+        run.write_state(ended=_now().isoformat(), interrupted=interrupted)
         with contextlib.suppress(OSError):  # only a cache: a full disk must not fail the run
             provenance.save_hash_cache(out / HASH_CACHE)
         order = {name: i for i, name in enumerate(names)}
         outcomes = dict(sorted(run.outcomes.items(), key=lambda kv: order[kv[0]]))
-        return RunResult(cycle, out, outcomes, interrupted)
+        return RunResult(cycle, out, outcomes, interrupted, notices)
 
 
 def _select(path: Path, names: list[str], only: Iterable[str] | None) -> set[str]:
@@ -863,6 +930,8 @@ def _make_job(run: _CycleRun, plan: _Plan, tmpdir: Path) -> _Job:
         meta=run.meta(b, plan.parameters),
         last_good=last_good,
         executed_href=f"{b.name}.failed.ipynb",
+        parent_pid=os.getpid(),
+        lock_fd=run.lock_fd,
     )
 
 
@@ -921,8 +990,12 @@ def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) ->
         a.conn.close()
         a.proc.join(5)
         del active[a.job.name]
-        run.finished(a, by_name[a.job.name])
-        run.write_state(ended=None, interrupted=False)
+        try:
+            run.finished(a, by_name[a.job.name])
+            run.write_state(ended=None, interrupted=False)
+        finally:  # published, or never to be (the run stops on a full or read-only disk)
+            a.job.tmp_html.unlink(missing_ok=True)
+            a.job.tmp_ipynb.unlink(missing_ok=True)
 
     try:
         while pending or active:
@@ -970,4 +1043,10 @@ def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) ->
                 plan.briefing.name, "interrupted", message="not started"
             )
         return True
+    except BaseException:  # e.g. the disk is full: stop every worker, leave no temporary file
+        for a in list(active.values()):
+            _kill(a)
+            a.job.tmp_html.unlink(missing_ok=True)
+            a.job.tmp_ipynb.unlink(missing_ok=True)
+        raise
     return False

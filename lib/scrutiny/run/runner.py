@@ -494,6 +494,14 @@ def _machine(doing: str, path: Path | None = None) -> Iterator[None]:
         raise err from exc
 
 
+def _check_writable(folder: Path) -> None:
+    """Create and delete a file in ``folder``: fail now, before any briefing runs."""
+    probe = folder / f".write-check.{os.getpid()}.tmp"
+    with open(probe, "wb"):
+        pass
+    probe.unlink()
+
+
 def _pair_matches(out: Path, pub: Mapping[str, Any]) -> bool:
     """Return whether the published page and notebook on disk are those ``pub`` records."""
     for kind in ("html", "ipynb"):
@@ -843,7 +851,8 @@ def run_cycle(
         if jobs is not None and jobs < 1:
             raise CycleError([ParamsError(path, f"--jobs must be at least 1, got {jobs}")])
 
-        with _machine("removing temporary files left by an interrupted run", out):
+        with _machine("checking that the reports folder can be written", out):
+            _check_writable(out)
             remove_stale_temps(out)
         provenance.load_hash_cache(out / HASH_CACHE)
         run = _CycleRun(path, cycle, out, progress)

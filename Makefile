@@ -10,6 +10,8 @@ CYCLE ?= params/cycles/2022-11.yaml
 JOBS ?=
 PYTEST_ARGS ?=
 LAB_ARGS ?=
+# Jupyter refuses to run as root without --allow-root (containers and CI run as root)
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: setup briefings test lab lint format clean benchmarks
 
@@ -31,7 +33,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=scrutiny $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=scrutiny $(ALLOW_ROOT) $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests benchmarks

@@ -47,6 +47,7 @@ from scrutiny import config, provenance
 from scrutiny.analysis.board import Briefing, Cycle, CycleError, load_cycle
 from scrutiny.errors import ParamsError, machine_error
 from scrutiny.run import lock, procs
+from scrutiny.run.kernel import REGISTER_ADVICE, kernel_for_run
 from scrutiny.run.params import (
     NotebookParameter,
     check_cycle,
@@ -72,7 +73,6 @@ from scrutiny.run.publish import (
     write_manifest,
 )
 
-KERNEL_NAME = "scrutiny"
 ENGINE_NAME = "scrutiny-progress"
 MANIFEST = "manifest.json"
 INDEX = "index.html"
@@ -319,6 +319,7 @@ class _Job:
     executed_href: str
     parent_pid: int = 0
     lock_fd: int | None = None
+    kernel_name: str = "scrutiny"
 
 
 def _register_engine() -> None:
@@ -366,6 +367,7 @@ def _worker(job: _Job, conn: Connection) -> None:
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.environ[provenance.INPUTS_LOG_ENV] = str(job.inputs_log)
+    os.environ[config.ROOT_ENV] = str(config.PROJECT_ROOT)  # the kernel's project: the runner's
     state: dict[str, Any] = {"cell": None, "source": None}
 
     def on_cell(k: int, n: int, source: str) -> None:
@@ -397,7 +399,7 @@ def _execute(
             str(job.tmp_ipynb),
             parameters=job.parameters,
             engine_name=ENGINE_NAME,
-            kernel_name=KERNEL_NAME,
+            kernel_name=job.kernel_name,
             cwd=str(job.notebook.parent),
             progress_bar=False,
             request_save_on_cell_execute=False,
@@ -415,9 +417,7 @@ def _execute(
     except Exception as exc:  # kernel would not start, died, notebook unreadable...
         error = {
             "summary": f"The notebook could not be run: {type(exc).__name__}: {exc}"
-            + (
-                " (run `make setup` to register it)" if type(exc).__name__ == "NoSuchKernel" else ""
-            ),
+            + (f". {REGISTER_ADVICE}." if type(exc).__name__ == "NoSuchKernel" else ""),
             "cell": state["cell"],
             "cell_source": state["source"],
             "traceback": traceback.format_exc(),
@@ -828,8 +828,30 @@ def run_cycle(
     ------
     CycleError
         The cycle file or a briefing's parameters are wrong (nothing has been run).
+    MachineError
+        The machine stops the run: the reports folder cannot be written, the disk is full,
+        no kernel, or another run holds the folder's lock.
     """
     path = Path(cycle_file)
+    # The project is the one the cycle file is in (notebooks, params and data are found
+    # there, whatever the working directory and however scrutiny was installed), unless
+    # SCRUTINY_ROOT says otherwise.
+    root = None if os.environ.get(config.ROOT_ENV) else config.project_root_for(path)
+    with config.using_root(root):
+        return _run_cycle(
+            path, only=only, jobs=jobs, force=force, reports_dir=reports_dir, progress=progress
+        )
+
+
+def _run_cycle(
+    path: Path,
+    *,
+    only: Iterable[str] | None,
+    jobs: int | None,
+    force: bool,
+    reports_dir: str | Path | None,
+    progress: Progress | None,
+) -> RunResult:
     progress = progress or _NoProgress()
     cycle = load_cycle(path)
     out = Path(reports_dir or config.REPORTS_DIR) / cycle.cycle
@@ -946,6 +968,7 @@ def _make_job(run: _CycleRun, plan: _Plan, tmpdir: Path) -> _Job:
 
 def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) -> bool:
     """Run the plans, at most ``workers`` at once; return True if interrupted."""
+    kernel = kernel_for_run(run.notice)
     _prepare_worker_imports()
     ctx = multiprocessing.get_context("fork")
     pending = deque(plans)
@@ -955,6 +978,7 @@ def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) ->
 
     def start(plan: _Plan) -> None:
         job = _make_job(run, plan, tmpdir)
+        job.kernel_name = kernel
         sys.stdout.flush()  # else the child flushes the parent's buffered lines into its log
         sys.stderr.flush()
         reader, writer = ctx.Pipe(duplex=False)

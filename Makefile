@@ -13,7 +13,7 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root without --allow-root (containers and CI run as root)
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup briefings test lab lint format clean benchmarks
+.PHONY: setup git-filter briefings test lab lint format clean benchmarks
 
 setup: $(STAMP)
 
@@ -24,7 +24,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name scrutiny --display-name "Python (scrutiny)"
+	@$(MAKE) --no-print-directory git-filter
 	@touch $(STAMP)
+
+# Inside a git checkout, strip notebook outputs as notebooks are staged (the filter runs
+# .venv/bin/python from the top of each working tree; the attributes are in .gitattributes).
+git-filter:
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  $(BIN)/nbstripout --install --python $(BIN)/python --attributes .gitattributes; \
+	  echo "nbstripout git filter installed (notebooks are staged without outputs)"; \
+	fi
 
 briefings: $(STAMP)
 	$(BIN)/scrutiny run $(CYCLE) $(if $(JOBS),--jobs $(JOBS),)

@@ -596,6 +596,13 @@ elif fault == "publish-refused":
     def publish_file(tmp, final):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(final))
     runner.publish_file = publish_file
+elif fault == "statsmodels-upgraded":
+    real = runner.environment_versions
+    def environment_versions():
+        env = real()
+        env["packages"]["statsmodels"] = "99.0"
+        return env
+    runner.environment_versions = environment_versions
 elif fault == "bug":
     def source_tree_hash(root=None):
         raise ValueError("a deliberate bug")
@@ -780,3 +787,30 @@ def test_exit_codes_are_documented_in_the_help_and_the_readme():
         text = " ".join(res.output.split())
         for code, meaning in EXIT_CODES.items():
             assert f"{code} {meaning}" in text, (args, code)
+
+
+def test_the_manifest_records_the_environment_and_an_upgrade_reruns(published_summary):
+    import platform
+    from importlib import metadata
+
+    s = published_summary
+    m = read_json(s.out / "manifest.json")
+    assert m["environment"]["python"] == platform.python_version()
+    assert m["environment"]["packages"]["pandas"] == metadata.version("pandas")
+    pub = m["briefings"]["summary"]["published"]
+    assert pub["environment"]["packages"]["statsmodels"] == metadata.version("statsmodels")
+    source = published_source(s.out, "summary")
+    res = run_faulty(
+        s.out.parent.parent,
+        "statsmodels-upgraded",
+        "run",
+        s.cycle,
+        "--reports-dir",
+        s.reports,
+        "--plain",
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    skip_if_source_changed(source)
+    assert "summary: done" in res.stdout
+    pub = read_json(s.out / "manifest.json")["briefings"]["summary"]["published"]
+    assert pub["environment"]["packages"]["statsmodels"] == "99.0"

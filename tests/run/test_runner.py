@@ -30,6 +30,7 @@ from scrutiny.run.runner import (
     cache_key,
     current_folders,
     current_inputs,
+    environment_versions,
     git_info,
 )
 
@@ -41,6 +42,7 @@ BASE = {
     "source_sha256": "s1",
     "inputs": [("data/a.csv", "h1"), ("data/b.csv", "h2")],
     "folders": [('["data/street", "-street", true, true]', "l1")],
+    "environment": {"python": "3.11.7", "packages": {"pandas": "2.2.0", "statsmodels": "0.14.1"}},
 }
 
 
@@ -54,6 +56,10 @@ def test_cache_key_changes_with_each_dependency():
         "source_sha256": "s2",
         "inputs": [("data/a.csv", "h1"), ("data/b.csv", "CHANGED")],
         "folders": [('["data/street", "-street", true, true]', "l2")],
+        "environment": {
+            "python": "3.11.7",
+            "packages": {"pandas": "2.2.0", "statsmodels": "0.14.2"},  # statsmodels upgraded
+        },
     }
     for field, value in changes.items():
         assert cache_key(**{**BASE, field: value}) != key, field
@@ -84,6 +90,25 @@ def test_current_inputs_hash_content_and_notice_missing_files(tmp_path):
         (str(f), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
         (str(tmp_path / "gone.csv"), None),
     ]
+
+
+def test_environment_versions_are_this_pythons():
+    import platform
+    from importlib import metadata
+
+    env = environment_versions()
+    assert env["python"] == platform.python_version()
+    assert set(env["packages"]) == {
+        "pandas",
+        "numpy",
+        "scipy",
+        "statsmodels",
+        "matplotlib",
+        "papermill",
+        "nbconvert",
+        "pydantic",
+    }
+    assert env["packages"]["statsmodels"] == metadata.version("statsmodels")
 
 
 def test_current_folders_notice_a_file_added_or_removed(tmp_path):

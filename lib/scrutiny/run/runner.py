@@ -14,10 +14,11 @@ it was or complete, and a second run resumes where the first stopped.
 A briefing is skipped when its cache key is unchanged: a sha256 over the notebook, its
 resolved parameters (including the cycle's context, e.g. ``previous_cycle``, for notebooks
 that declare it), the briefing entry, the cycle's header, the ``scrutiny`` source tree,
-the current content of every data file the last good run read, and the current listing
-(names and contents of the matching files) of every folder it listed (both recorded
-through :mod:`scrutiny.provenance`). File hashes are cached on disk by path, size and
-modification time (``.hash-cache.json`` beside the manifest), so a warm run reads no data.
+the versions of Python and the main packages (:data:`MAIN_PACKAGES`), the current content
+of every data file the last good run read, and the current listing (names and contents of
+the matching files) of every folder it listed (both recorded through
+:mod:`scrutiny.provenance`). File hashes are cached on disk by path, size and modification
+time (``.hash-cache.json`` beside the manifest), so a warm run reads no data.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -81,6 +83,17 @@ HASH_CACHE = ".hash-cache.json"
 LOCK = lock.LOCK
 KERNEL_START_TIMEOUT_S = 120
 MANIFEST_SCHEMA = 1
+# Recorded in the manifest and part of every cache key: upgrading one re-runs the briefings.
+MAIN_PACKAGES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "pydantic",
+)
 
 
 class Progress(Protocol):
@@ -164,6 +177,7 @@ def cache_key(
     source_sha256: str,
     inputs: Iterable[tuple[str, str | None]],
     folders: Iterable[tuple[str, str | None]] = (),
+    environment: Mapping[str, Any] | None = None,
 ) -> str:
     """Return the sha256 that decides whether a briefing must run again.
 
@@ -187,6 +201,8 @@ def cache_key(
         (:attr:`scrutiny.provenance.FolderRecord.key`,
         :func:`scrutiny.provenance.listing_sha256`); sha256 None for a folder that no
         longer exists.
+    environment
+        :func:`environment_versions`: the Python and main package versions.
     """
     doc = {
         "notebook": notebook_sha256,
@@ -196,6 +212,7 @@ def cache_key(
         "source": source_sha256,
         "inputs": sorted(inputs, key=lambda t: t[0]),
         "folders": sorted(folders, key=lambda t: t[0]),
+        "environment": dict(environment or {}),
     }
     return _sha256_bytes(json.dumps(doc, sort_keys=True, default=str).encode())
 
@@ -222,6 +239,23 @@ def recorded_folders(records: Iterable[Mapping[str, Any]]) -> list[tuple[str, st
     """Return (listing key, sha256) of folder records as the briefing's run saw them."""
     recs = [provenance.FolderRecord.from_dict(data) for data in records]
     return [(rec.key, rec.sha256) for rec in recs]
+
+
+def environment_versions() -> dict[str, Any]:
+    """Return the Python version and the versions of :data:`MAIN_PACKAGES` (None if absent).
+
+    They are this interpreter's, which is the kernel's when the ``scrutiny`` kernel was
+    registered by ``make setup`` or by the runner.
+    """
+    from importlib import metadata
+
+    packages: dict[str, str | None] = {}
+    for name in MAIN_PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = None
+    return {"python": platform.python_version(), "packages": packages}
 
 
 def git_info(root: Path | None = None) -> Provenance:
@@ -554,6 +588,7 @@ class _CycleRun:
         self.run_info: dict[str, Any] = {}
         self.notices: list[str] = []
         self.lock_fd: int | None = None
+        self.environment: dict[str, Any] = {}
         self.prov = git_info()
         self.info = CycleInfo(
             cycle=cycle.cycle,
@@ -595,6 +630,7 @@ class _CycleRun:
             "schema": MANIFEST_SCHEMA,
             "cycle": self.cycle_header,
             "cycle_file": _rel(self.cycle_file),
+            "environment": self.environment,
             "updated": _now().isoformat(),
             "run": {
                 "started": self.started.isoformat(),
@@ -696,6 +732,7 @@ class _CycleRun:
                 "ended": ended,
                 "duration_s": duration,
                 "scrutiny": self.prov.as_dict(),
+                "environment": plan.environment,
             }
             # 1. the manifest names the pair about to be published (a disk that is full or
             #    read-only stops the run here, with the published pages untouched);
@@ -764,6 +801,7 @@ class _Plan:
     source_sha256: str
     cycle_header: dict[str, Any]
     timeout_s: float
+    environment: dict[str, Any] = field(default_factory=dict)
 
     def key(
         self,
@@ -778,6 +816,7 @@ class _Plan:
             source_sha256=self.source_sha256,
             inputs=inputs,
             folders=folders,
+            environment=self.environment,
         )
 
 
@@ -881,6 +920,8 @@ def _run_cycle(
         run.notices = notices
         run.lock_fd = lock_fd
         source_sha = provenance.source_tree_hash()
+        environment = environment_versions()
+        run.environment = environment
         plans: list[_Plan] = []
         for b in cycle.briefings:
             if b.name not in selected:
@@ -894,6 +935,7 @@ def _run_cycle(
                 source_sha256=source_sha,
                 cycle_header=run.cycle_header,
                 timeout_s=60 * (b.timeout_minutes or cycle.timeout_minutes),
+                environment=environment,
             )
             if not force and _up_to_date(plan, run.entry(b), out):
                 run.skipped(b)

@@ -3,9 +3,14 @@ import json
 import os
 import re
 
+import pytest
+
 from scrutiny import config, provenance
 from scrutiny.analysis import kpis, plan
 from scrutiny.analysis.board import load_cycle
+
+# the list of folder listings is kept in the data cache: each test has its own
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 # sha256 of b"abc" is the FIPS 180-2 test vector.
 ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -158,3 +163,44 @@ def test_hash_cache_that_is_missing_or_corrupt_is_ignored(tmp_path):
     assert provenance.load_hash_cache(tmp_path / "none.json") == 0
     (tmp_path / "bad.json").write_text("{not json")
     assert provenance.load_hash_cache(tmp_path / "bad.json") == 0
+
+
+# ---------------------------------------------------------------------------------------
+# A cached computation that records its files again also records their folder's listing
+
+
+def test_a_file_from_a_listed_folder_brings_its_listing_in_another_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    folder = street_folder(tmp_path)
+    # process 1 (the briefing that computed the cached result) lists the folder
+    first_log = tmp_path / "first.jsonl"
+    monkeypatch.setenv(provenance.INPUTS_LOG_ENV, str(first_log))
+    listed = provenance.record_folder(folder, re.compile(PATTERN, re.IGNORECASE))
+    saved = json.loads((tmp_path / "cache" / provenance.LISTINGS_FILE).read_text())
+    assert saved == [
+        {
+            "folder": str(folder.resolve()),
+            "pattern": PATTERN,
+            "ignore_case": True,
+            "recursive": True,
+            "description": None,
+        }
+    ]
+    # process 2 (a briefing served from that cache) only records the files again
+    for name in ("_LISTINGS", "_FOLDERS"):
+        monkeypatch.setattr(provenance, name, {})
+    monkeypatch.setattr(provenance, "_LISTINGS_FROM", [])
+    monkeypatch.setattr(provenance, "_LOGGED", set())
+    log = tmp_path / "second.jsonl"
+    monkeypatch.setenv(provenance.INPUTS_LOG_ENV, str(log))
+    provenance.record_input(folder / "notes.txt")  # in the folder, but not a street file
+    assert provenance.read_folders_log(log) == []
+    provenance.record_input(folder / "sub" / "2022-10-x-street.csv")
+    provenance.record_input(folder / "2022-09-x-street.csv")
+    assert provenance.read_folders_log(log) == [listed]
+    assert sum('"kind": "folder"' in line for line in log.read_text().splitlines()) == 1
+    # a file elsewhere brings nothing
+    other = tmp_path / "2022-09-y-street.csv"
+    other.write_bytes(b"abc")
+    provenance.record_input(other)
+    assert provenance.read_folders_log(log) == [listed]

@@ -36,6 +36,13 @@ _RECORDS: dict[str, InputRecord] = {}
 _CAPTURES: list[list[InputRecord]] = []
 _FOLDERS: dict[str, FolderRecord] = {}
 FOLDER_KIND = "folder"
+# Every listing a loader has made (folder, pattern), kept in the data cache so that other
+# processes know them too: see _implied_listings().
+LISTINGS_FILE = "folder-listings.json"
+_LISTINGS: dict[str, dict[str, Any]] = {}
+_LISTINGS_FROM: list[Path] = []
+# (log file, listing key) already written, so an implied listing is logged once per log.
+_LOGGED: set[tuple[str | None, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -190,7 +197,73 @@ def record_input(
     if log:
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(asdict(rec)) + "\n")
+    _implied_listings(p)
     return rec
+
+
+def _listings() -> dict[str, dict[str, Any]]:
+    """Return the known listings, reading the data cache's list once per cache folder."""
+    path = Path(config.CACHE_DIR) / LISTINGS_FILE
+    if _LISTINGS_FROM != [path]:
+        _LISTINGS_FROM[:] = [path]
+        _LISTINGS.clear()
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            for spec in json.loads(path.read_text(encoding="utf-8")):
+                _LISTINGS.setdefault(_spec_key(spec), spec)
+    return _LISTINGS
+
+
+def _remember_listing(
+    folder: Path, rx: re.Pattern[str], recursive: bool, description: str | None
+) -> None:
+    """Add a listing to the data cache's list (best effort: it is a cache)."""
+    spec = _spec(folder, rx, recursive, description)
+    key = _spec_key(spec)
+    if key in _listings():
+        return
+    _LISTINGS[key] = spec
+    path = Path(config.CACHE_DIR) / LISTINGS_FILE
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+        # folders that have gone (e.g. temporary test folders) are forgotten
+        merged = {_spec_key(k): k for k in known if Path(k["folder"]).is_dir()}
+        merged[key] = spec
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(list(merged.values()), indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def _implied_listings(path: Path) -> None:
+    """Record every known listing that ``path`` belongs to, if not recorded yet.
+
+    A computation cached across briefings (e.g. the assessment) records the files it read
+    again on a cache hit, but does not list their folder again; without this, a briefing
+    served from such a cache would not depend on the folder's listing and would not run
+    again when a file is added to it.
+    """
+    specs = _listings()
+    if not specs:
+        return
+    try:
+        full = path.resolve()
+    except OSError:
+        return
+    log = os.environ.get(INPUTS_LOG_ENV)
+    for key, spec in list(specs.items()):
+        folder = Path(spec["folder"])
+        if folder not in full.parents or (log, key) in _LOGGED:
+            continue
+        if not spec["recursive"] and full.parent != folder:
+            continue
+        flags = re.IGNORECASE if spec["ignore_case"] else 0
+        if re.search(spec["pattern"], full.name, flags):
+            record_folder(
+                folder,
+                re.compile(spec["pattern"], flags),
+                recursive=spec["recursive"],
+                description=spec.get("description"),
+            )
 
 
 def _pattern(pattern: str | re.Pattern[str], ignore_case: bool | None) -> re.Pattern[str]:
@@ -312,7 +385,26 @@ def record_folder(
     if log:
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"kind": FOLDER_KIND, **asdict(rec)}) + "\n")
+    folder = Path(path)
+    _LOGGED.add((log, _spec_key(_spec(folder, rx, recursive))))
+    _remember_listing(folder, rx, recursive, description)
     return rec
+
+
+def _spec(
+    folder: Path, rx: re.Pattern[str], recursive: bool, description: str | None = None
+) -> dict[str, Any]:
+    return {
+        "folder": str(folder.resolve()),
+        "pattern": rx.pattern,
+        "ignore_case": bool(rx.flags & re.IGNORECASE),
+        "recursive": recursive,
+        "description": description,
+    }
+
+
+def _spec_key(spec: Mapping[str, Any]) -> str:
+    return json.dumps([spec["folder"], spec["pattern"], spec["ignore_case"], spec["recursive"]])
 
 
 def current_listing(rec: FolderRecord | Mapping[str, Any]) -> str | None:

@@ -476,3 +476,43 @@ def test_a_pair_that_does_not_match_the_manifest_runs_again(tmp_path):
     assert "first: skipped (up to date)" in run()
     entry = read_json(out / "manifest.json")["briefings"]["first"]
     assert "publishing" not in entry and entry["published"]["cache_key"] != "old"
+
+
+@pytest.mark.slow
+def test_a_briefing_served_from_the_shared_assessment_still_depends_on_the_folder(tmp_path):
+    """The first performance briefing computes the assessment, listing the street folder;
+    the second reads it from the cache, which records the files again but lists no folder
+    (deep dives list it themselves, performance pages do not): a new month's file must
+    still re-run both."""
+    street = tmp_path / "leicestershire"
+    shutil.copytree(REPO / "data" / "raw" / "police-uk" / "leicestershire", street)
+    cycle = write_cycle(
+        tmp_path,
+        [
+            {
+                "name": name,
+                "notebook": "notebooks/performance_exceptions.ipynb",
+                "classification": "OFFICIAL-SENSITIVE",
+                "parameters": {"street_crime": str(street)},
+            }
+            for name in ("computes", "from_cache")
+        ],
+    )
+    reports = tmp_path / "reports"
+
+    def run():
+        res = run_cli("run", cycle, "--reports-dir", reports, "--plain", "--jobs", "1", timeout=900)
+        assert res.returncode == 0, res.stdout + res.stderr
+        return res.stdout
+
+    run()
+    m = read_json(reports / "2022-11" / "manifest.json")["briefings"]
+    for name in ("computes", "from_cache"):
+        listed = {f["path"]: f["files"] for f in m[name]["published"]["folders"]}
+        assert listed.get(str(street)) == 35, (name, listed)  # 2019-12 to 2022-10
+    october = gzip.decompress((street / "2022-10-leicestershire-street.csv.gz").read_bytes())
+    (street / "2022-11-leicestershire-street.csv").write_bytes(
+        october.replace(b",2022-10,", b",2022-11,")
+    )
+    out = run()
+    assert "computes: done" in out and "from_cache: done" in out

@@ -604,9 +604,9 @@ elif fault == "statsmodels-upgraded":
         return env
     runner.environment_versions = environment_versions
 elif fault == "bug":
-    def source_tree_hash(root=None):
+    def environment_versions():
         raise ValueError("a deliberate bug")
-    runner.source_tree_hash = source_tree_hash
+    runner.environment_versions = environment_versions
 sys.argv[0] = "scrutiny"
 app()
 """

@@ -127,6 +127,10 @@ def test_police_uk_find_files_records_the_folder(tmp_path, monkeypatch):
     police_uk.find_files(folder, "street")
     (rec,) = provenance.read_folders_log(log)
     assert rec.files == 2 and rec.ignore_case and rec.description == "police.uk street files"
+    # the runner's names-only check of the months reads and records nothing
+    log.unlink()
+    assert police_uk.months_available(folder) == ["2022-09", "2022-10"]
+    assert not log.exists()
 
 
 # ---------------------------------------------------------------------------------------

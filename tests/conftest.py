@@ -258,6 +258,20 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def published_source(out: Path, name: str) -> str:
+    """Return the source tree hash a briefing's published page was made with."""
+    return read_json(out / "manifest.json")["briefings"][name]["published"]["source_sha256"]
+
+
+def skip_if_source_changed(before: str) -> None:
+    """A change to lib/scrutiny rightly re-runs everything; in a shared working tree
+    someone may edit it mid-test, and then "skipped" cannot be checked."""
+    from scrutiny.provenance import source_tree_hash
+
+    if source_tree_hash() != before:
+        pytest.skip("lib/scrutiny changed during the test (another edit), so briefings re-ran")
+
+
 # ---------------------------------------------------------------------------------------
 # Executing one notebook as an analyst would (papermill, the scrutiny kernel)
 

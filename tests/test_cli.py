@@ -9,17 +9,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import shutil
+import subprocess
+import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FIXTURE_CYCLE_DIR, read_json, report_problems, run_cli, write_cycle
+from conftest import (
+    FIXTURE_CYCLE_DIR,
+    REPO,
+    published_source,
+    read_json,
+    report_problems,
+    run_cli,
+    skip_if_source_changed,
+    write_cycle,
+)
 from scrutiny.cli import app
-from scrutiny.provenance import source_tree_hash
 
 FIXTURE_CYCLE = FIXTURE_CYCLE_DIR / "2022-11.yaml"
 COUNTS = FIXTURE_CYCLE_DIR / "data" / "counts.csv"
@@ -31,17 +44,6 @@ def published(out: Path) -> list[str]:
 
 def snapshot(path: Path) -> tuple[bytes, int]:
     return path.read_bytes(), path.stat().st_mtime_ns
-
-
-def published_source(out: Path, name: str) -> str:
-    return read_json(out / "manifest.json")["briefings"][name]["published"]["source_sha256"]
-
-
-def skip_if_source_changed(before: str) -> None:
-    """A change to lib/scrutiny rightly re-runs everything; in a shared working tree
-    someone may edit it mid-test, and then "skipped" cannot be checked."""
-    if source_tree_hash() != before:
-        pytest.skip("lib/scrutiny changed during the test (another edit), so briefings re-ran")
 
 
 # ---------------------------------------------------------------------------------------
@@ -386,6 +388,7 @@ def test_cold_run_publishes_reports_and_isolates_the_failure(cold):
     assert cold.res.returncode == 1, cold.res.stdout + cold.res.stderr
     assert "broken failed: Code cell 5 of 6 raised ZeroDivisionError" in cold.res.stdout
     assert published(cold.out) == [
+        ".hash-cache.json",
         ".inspect-cache.json",
         ".lock",
         "broken.error.html",
@@ -573,3 +576,241 @@ def test_data_change_failure_keeps_last_good_and_force(tmp_path):
     assert res.returncode == 0 and "summary: done" in res.stdout
     assert snapshot(out / "summary.html")[1] != good[1]
     assert "5,303 offences" in (out / "summary.html").read_text()
+
+
+# ---------------------------------------------------------------------------------------
+# Failures the machine causes: one message, a documented exit code, the pages untouched
+
+# Runs the real CLI with one fault injected where the machine would cause it.
+FAULTY_CLI = """
+import errno, os, sys
+from scrutiny.run import runner
+from scrutiny.cli import app
+
+fault = os.environ["SCRUTINY_TEST_FAULT"]
+if fault == "full-disk":
+    def write_manifest(path, manifest):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    runner.write_manifest = write_manifest
+elif fault == "publish-refused":
+    def publish_file(tmp, final):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(final))
+    runner.publish_file = publish_file
+elif fault == "statsmodels-upgraded":
+    real = runner.environment_versions
+    def environment_versions():
+        env = real()
+        env["packages"]["statsmodels"] = "99.0"
+        return env
+    runner.environment_versions = environment_versions
+elif fault == "bug":
+    def environment_versions():
+        raise ValueError("a deliberate bug")
+    runner.environment_versions = environment_versions
+sys.argv[0] = "scrutiny"
+app()
+"""
+
+
+def run_faulty(tmp_path, fault, *args):
+    driver = tmp_path / "faulty_cli.py"
+    driver.write_text(FAULTY_CLI)
+    return subprocess.run(
+        [sys.executable, driver, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "SCRUTINY_TEST_FAULT": fault},
+    )
+
+
+def pages(out: Path) -> dict[str, bytes]:
+    """Every briefing page and executed notebook (not the index, which each run rewrites)."""
+    keep = [p for p in out.iterdir() if p.suffix in {".html", ".ipynb"} and p.name != "index.html"]
+    return {p.name: p.read_bytes() for p in keep}
+
+
+@pytest.fixture
+def published_summary(tmp_path):
+    """A cycle of one briefing on a data file of the test's own, published once."""
+    data = tmp_path / "counts.csv"
+    shutil.copy(COUNTS, data)
+    cycle = write_cycle(
+        tmp_path,
+        [{"name": "summary", "notebook": "summary", "parameters": {"data_file": str(data)}}],
+    )
+    reports = tmp_path / "reports"
+    res = run_cli("run", cycle, "--reports-dir", reports, "--plain")
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = reports / "2022-11"
+    return SimpleNamespace(data=data, cycle=cycle, reports=reports, out=out, pages=pages(out))
+
+
+def assert_clean_failure(res, code, message):
+    assert res.returncode == code, res.stdout + res.stderr
+    assert message in res.stderr
+    assert "Traceback" not in res.stdout + res.stderr
+
+
+@pytest.mark.slow
+def test_full_disk_stops_the_run_twice_then_it_recovers(published_summary):
+    s = published_summary
+    # the data change (873 -> 880 in 2022-10: 5,296 + 7 = 5,303) makes summary run again
+    s.data.write_text(COUNTS.read_text().replace("2022-10,873", "2022-10,880"))
+    manifest = s.out / "manifest.json"
+    expected = (
+        f"Error: {manifest}: no space left on the device while writing the manifest. Free some "
+        "space (`make clean` removes the data cache and generated pages) and run again. Pages "
+        "already published are unchanged"
+    )
+    for _ in range(2):  # and the second run, on a disk still full, does not crash either
+        res = run_faulty(
+            s.out.parent.parent, "full-disk", "run", s.cycle, "--reports-dir", s.reports
+        )
+        assert_clean_failure(res, 3, expected)
+        assert pages(s.out) == s.pages
+        assert not [p.name for p in s.out.iterdir() if ".tmp" in p.name]
+    res = run_cli("run", s.cycle, "--reports-dir", s.reports, "--plain")
+    assert res.returncode == 0 and "summary: done" in res.stdout, res.stdout + res.stderr
+    assert "5,303 offences in the last 6 months" in (s.out / "summary.html").read_text()
+
+
+@pytest.mark.slow
+def test_a_page_that_cannot_be_published_stops_the_run_and_keeps_the_last(published_summary):
+    s = published_summary
+    s.data.write_text(COUNTS.read_text().replace("2022-10,873", "2022-10,880"))
+    res = run_faulty(
+        s.out.parent.parent, "publish-refused", "run", s.cycle, "--reports-dir", s.reports
+    )
+    assert_clean_failure(
+        res,
+        3,
+        f"Error: {s.out}: cannot write here while publishing summary (permission denied). "
+        "Expected a folder this user can write to: check its owner and permissions, or "
+        "publish elsewhere with --reports-dir. Pages already published are unchanged",
+    )
+    assert pages(s.out) == s.pages
+    assert not [p.name for p in s.out.iterdir() if ".tmp" in p.name]
+    res = run_cli("run", s.cycle, "--reports-dir", s.reports, "--plain")
+    assert res.returncode == 0 and "summary: done" in res.stdout, res.stdout + res.stderr
+
+
+def make_read_only(folder: Path) -> Callable[[], None]:
+    """Make ``folder`` read-only for real, even for root (chattr +i); return the undo."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return lambda: folder.chmod(0o755)
+    if shutil.which("chattr") is None:
+        pytest.skip("chattr is not installed: cannot make a folder read-only for root")
+    res = subprocess.run(["chattr", "+i", folder], capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"chattr +i is not allowed here: {res.stderr.strip()}")
+    return lambda: subprocess.run(["chattr", "-i", folder], check=True)
+
+
+def test_read_only_reports_folder(published_summary):
+    s = published_summary
+    undo = make_read_only(s.out)
+    try:
+        res = run_cli("run", s.cycle, "--reports-dir", s.reports, "--force")
+    finally:
+        undo()
+    assert_clean_failure(res, 3, f"Error: {s.out}: cannot write here while checking that the ")
+    assert "Expected a folder this user can write to" in res.stderr
+    assert pages(s.out) == s.pages
+
+
+def test_read_only_reports_root(tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    cycle = write_cycle(tmp_path, [{"name": "summary", "notebook": "summary"}])
+    undo = make_read_only(reports)
+    try:
+        res = run_cli("run", cycle, "--reports-dir", reports)
+    finally:
+        undo()
+    assert_clean_failure(
+        res, 3, f"Error: {reports / '2022-11'}: cannot write here while creating the reports folder"
+    )
+    assert list(reports.iterdir()) == []
+
+
+def test_reports_dir_below_a_file(tmp_path):
+    (tmp_path / "afile").write_text("not a folder")
+    res = run_cli("run", FIXTURE_CYCLE, "--reports-dir", tmp_path / "afile" / "sub")
+    assert_clean_failure(
+        res,
+        3,
+        f"Error: {tmp_path / 'afile' / 'sub' / '2022-11'}: Not a directory while creating the "
+        "reports folder. Expected a folder (not a file) that can be created and written",
+    )
+
+
+def test_another_run_writing_the_folder(tmp_path):
+    import fcntl
+
+    out = tmp_path / "reports" / "2022-11"
+    out.mkdir(parents=True)
+    with open(out / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        res = run_cli("run", FIXTURE_CYCLE, "--reports-dir", tmp_path / "reports")
+    assert_clean_failure(
+        res, 3, f"Error: {out}: another scrutiny run is writing this folder. Wait for it to finish"
+    )
+
+
+def test_an_unexpected_error_is_one_line_unless_debug(tmp_path):
+    cycle = write_cycle(tmp_path, [{"name": "summary", "notebook": "summary"}])
+    res = run_faulty(tmp_path, "bug", "run", cycle, "--reports-dir", tmp_path / "reports")
+    assert_clean_failure(
+        res,
+        4,
+        f"Error: scrutiny stopped on an unexpected error while running {cycle}: ValueError: a "
+        "deliberate bug. Run again as `scrutiny --debug ...` for the traceback, and report it",
+    )
+    res = run_faulty(
+        tmp_path, "bug", "--debug", "run", cycle, "--reports-dir", tmp_path / "reports"
+    )
+    assert res.returncode == 4
+    assert "Traceback (most recent call last)" in res.stderr
+    assert res.stderr.rstrip().endswith("report it (it is a bug).")
+
+
+def test_exit_codes_are_documented_in_the_help_and_the_readme():
+    from scrutiny.cli import EXIT_CODES
+
+    readme = (REPO / "README.md").read_text()
+    table = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", readme, re.M))
+    assert set(map(int, table)) == set(EXIT_CODES)
+    for args in (["--help"], ["run", "--help"]):
+        res = CliRunner().invoke(app, args, env={"COLUMNS": "300", "NO_COLOR": "1"})
+        text = " ".join(res.output.split())
+        for code, meaning in EXIT_CODES.items():
+            assert f"{code} {meaning}" in text, (args, code)
+
+
+def test_the_manifest_records_the_environment_and_an_upgrade_reruns(published_summary):
+    import platform
+    from importlib import metadata
+
+    s = published_summary
+    m = read_json(s.out / "manifest.json")
+    assert m["environment"]["python"] == platform.python_version()
+    assert m["environment"]["packages"]["pandas"] == metadata.version("pandas")
+    pub = m["briefings"]["summary"]["published"]
+    assert pub["environment"]["packages"]["statsmodels"] == metadata.version("statsmodels")
+    source = published_source(s.out, "summary")
+    res = run_faulty(
+        s.out.parent.parent,
+        "statsmodels-upgraded",
+        "run",
+        s.cycle,
+        "--reports-dir",
+        s.reports,
+        "--plain",
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    skip_if_source_changed(source)
+    assert "summary: done" in res.stdout
+    pub = read_json(s.out / "manifest.json")["briefings"]["summary"]["published"]
+    assert pub["environment"]["packages"]["statsmodels"] == "99.0"

@@ -1,4 +1,5 @@
-"""pyproject.toml and environment.yml list the same dependencies with the same minimums."""
+"""pyproject.toml and environment.yml list the same dependencies with the same minimums, and
+requirements.lock pins the exact environment ``make setup`` installs, with hashes."""
 
 from __future__ import annotations
 
@@ -80,3 +81,62 @@ def test_installed_environment_meets_the_minimums():
         assert leading_version(installed) >= leading_version(spec[2:]), (
             f"{name} {installed} < {spec}"
         )
+
+
+# ---------------------------------------------------------------------------------------
+# requirements.lock: the exact environment, with hashes
+
+LOCK = REPO / "requirements.lock"
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
+
+
+def lock_entries() -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, hashes) for every requirement pinned in requirements.lock."""
+    entries: dict[str, tuple[str, list[str]]] = {}
+    current = None
+    for line in LOCK.read_text().splitlines():
+        m = PIN.match(line)
+        if m:
+            current = norm(m.group(1))
+            entries[current] = (m.group(2), [])
+        elif current and line.strip().startswith("--hash=sha256:"):
+            entries[current][1].append(line.strip().split(":", 1)[1].rstrip(" \\"))
+        elif not line.startswith(" "):
+            current = None
+    return entries
+
+
+def test_the_lock_pins_every_dependency_with_hashes():
+    entries = lock_entries()
+    assert set(pyproject()) <= set(entries), set(pyproject()) - set(entries)
+    for name, (version, hashes) in entries.items():
+        assert hashes, f"{name}=={version} has no hash"
+        assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes), name
+    # the build tools too, so that `pip install --no-build-isolation -e .` uses pinned ones
+    assert {"setuptools", "wheel"} <= set(entries)
+    for name, spec in pyproject().items():
+        assert leading_version(entries[name][0]) >= leading_version(spec[2:]), name
+
+
+def test_the_lock_names_no_machine_specific_index():
+    text = LOCK.read_text()
+    assert "--index-url" not in text and "--find-links" not in text and "file://" not in text
+
+
+def test_make_setup_installs_from_the_lock():
+    makefile = (REPO / "Makefile").read_text()
+    assert "pip install --quiet --require-hashes -r requirements.lock" in makefile
+    assert "pip install --quiet --no-deps --no-build-isolation -e ." in makefile
+    assert "$(STAMP): pyproject.toml requirements.lock" in makefile
+
+
+def test_installed_environment_is_the_lock():
+    wrong = {}
+    for name, (version, _) in lock_entries().items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = None
+        if installed != version:
+            wrong[name] = (version, installed)
+    assert wrong == {}, "(locked, installed); run `make setup` to install the lock"

@@ -1,15 +1,18 @@
 """The ``scrutiny`` command line: run a cycle of briefings, or list a notebook's parameters.
 
 ``scrutiny run params/cycles/2022-11.yaml`` validates the cycle, runs what is out of
-date in parallel and publishes ``reports/2022-11/``. Exit codes: 0 every briefing ok or up
-to date; 1 a briefing failed; 2 the cycle file or a parameter is wrong (nothing was run);
-130 interrupted.
+date in parallel and publishes ``reports/2022-11/``. Every failure a user can cause ends
+in one message naming the file and what was expected, and an exit code from
+:data:`EXIT_CODES` (a traceback only with ``scrutiny --debug``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+import traceback
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -22,11 +25,25 @@ from rich.table import Table
 
 from scrutiny import __version__
 
+EXIT_CODES = {
+    0: "every briefing produced or already up to date (also: nothing to run)",
+    1: "at least one briefing failed (see its .error.html)",
+    2: "the command line, the cycle file or a parameter is wrong; nothing was run",
+    3: "the machine stopped the run: a folder that cannot be written, a full disk, no "
+    "Jupyter kernel, or another run writing the same folder; published pages are intact",
+    4: "an unexpected error inside scrutiny (a bug): run again with --debug and report it",
+    130: "interrupted; published pages are intact",
+}
+EXIT_HELP = "Exit codes: " + "; ".join(f"{k} {v}" for k, v in EXIT_CODES.items()) + "."
+
 app = typer.Typer(
     help="Run and publish the Corporate Governance Board briefings.",
+    epilog=EXIT_HELP,
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+_DEBUG = {"on": False}
 
 _STYLE = {
     "queued": "dim",
@@ -54,6 +71,9 @@ class _PlainProgress:
 
     def tick(self) -> None:
         pass
+
+    def notice(self, text: str) -> None:
+        self.console.print(f"Note: {text}", highlight=False, markup=False, soft_wrap=True)
 
 
 class _LiveProgress:
@@ -105,6 +125,9 @@ class _LiveProgress:
             self.live.update(self.table(), refresh=True)
             self.last = time.monotonic()
 
+    def notice(self, text: str) -> None:
+        self.live.console.print(f"[yellow]Note:[/] {escape(text)}", soft_wrap=True)
+
 
 def _console(stderr: bool = False) -> Console:
     """Return a console; in logs and pipes lines are not wrapped at 80 columns."""
@@ -118,7 +141,60 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@contextlib.contextmanager
+def _user_errors(doing: str) -> Iterator[None]:
+    """End any failure in one message and a documented exit code (a traceback with --debug).
+
+    Parameters
+    ----------
+    doing
+        What the command was doing, for errors that do not say (e.g. ``"running the cycle"``).
+    """
+    from scrutiny.analysis.board import CycleError
+    from scrutiny.errors import DataError, MachineError, ParamsError, machine_error
+
+    err = _console(stderr=True)
+
+    def fail(code: int, message: str) -> typer.Exit:
+        if _DEBUG["on"]:
+            err.print(traceback.format_exc(), markup=False, highlight=False, soft_wrap=True)
+        err.print(message, soft_wrap=True, highlight=False)
+        return typer.Exit(code)
+
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except CycleError as exc:
+        n = len(exc.errors)
+        problems = f"{n} problem{'s' if n != 1 else ''}"
+        lines = [f"[bold red]Invalid cycle ({problems}); nothing was run:[/]"]
+        lines += [f"  - {escape(str(e))}" for e in exc.errors]
+        raise fail(2, "\n".join(lines)) from None
+    except (ParamsError, DataError) as exc:
+        raise fail(2, f"[bold red]Error:[/] {escape(str(exc))}") from None
+    except MachineError as exc:
+        raise fail(3, f"[bold red]Error:[/] {escape(str(exc))}") from None
+    except KeyboardInterrupt:
+        raise fail(130, "[yellow]Interrupted.[/] Pages already published are intact.") from None
+    except OSError as exc:
+        described = machine_error(exc, doing)
+        if isinstance(described, MachineError):
+            raise fail(3, f"[bold red]Error:[/] {escape(str(described))}") from None
+        raise fail(4, _bug(exc, doing)) from None
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback
+        raise fail(4, _bug(exc, doing)) from None
+
+
+def _bug(exc: BaseException, doing: str) -> str:
+    hint = "" if _DEBUG["on"] else " Run again as `scrutiny --debug ...` for the traceback, and"
+    return (
+        f"[bold red]Error:[/] scrutiny stopped on an unexpected error while {escape(doing)}: "
+        f"{escape(type(exc).__name__)}: {escape(str(exc))}.{hint} report it (it is a bug)."
+    )
+
+
+@app.callback(epilog=EXIT_HELP)
 def main(
     version: Annotated[
         bool,
@@ -126,11 +202,20 @@ def main(
             "--version", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="On an error, show the Python traceback as well as the message "
+            "(put it before the command: scrutiny --debug run ...).",
+        ),
+    ] = False,
 ) -> None:
     """Run and publish the Corporate Governance Board briefings."""
+    _DEBUG["on"] = debug
 
 
-@app.command()
+@app.command(epilog=EXIT_HELP)
 def run(
     cycle_file: Annotated[
         Path,
@@ -176,6 +261,9 @@ def run(
             help="Run briefing notebooks outside the project folder (refused by default).",
         ),
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
+    ] = False,
 ) -> None:
     """Run a cycle's briefings with papermill and publish them as HTML.
 
@@ -184,46 +272,26 @@ def run(
     and the scrutiny code are unchanged, runs the rest in parallel, and writes
     <cycle>/<briefing>.html, the executed .ipynb, index.html and manifest.json.
     """
-    from scrutiny.analysis.board import CycleError
-    from scrutiny.run.params import outside_notebooks_allowed
-    from scrutiny.run.runner import run_cycle
-
+    _DEBUG["on"] |= debug
     out = _console()
-    err = _console(stderr=True)
     live = out.is_terminal and not plain
     progress = _LiveProgress(out) if live else _PlainProgress(out)
-    try:
-        with outside_notebooks_allowed(allow_outside_notebooks):
-            if live:
-                with progress:  # type: ignore[attr-defined]
-                    result = run_cycle(
-                        cycle_file,
-                        only=only,
-                        jobs=jobs,
-                        force=force,
-                        reports_dir=reports_dir,
-                        progress=progress,
-                    )
-            else:
-                result = run_cycle(
-                    cycle_file,
-                    only=only,
-                    jobs=jobs,
-                    force=force,
-                    reports_dir=reports_dir,
-                    progress=progress,
-                )
-    except CycleError as exc:
-        n = len(exc.errors)
-        err.print(
-            f"[bold red]Invalid cycle ({n} problem{'s' if n != 1 else ''}); nothing was run:[/]"
-        )
-        for e in exc.errors:
-            err.print(f"  - {e}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except RuntimeError as exc:
-        err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(1) from None
+    with _user_errors(f"running {cycle_file}"):
+        from scrutiny.run.params import outside_notebooks_allowed
+        from scrutiny.run.runner import run_cycle
+
+        with (
+            outside_notebooks_allowed(allow_outside_notebooks),
+            progress if live else contextlib.nullcontext(),  # type: ignore[attr-defined]
+        ):
+            result = run_cycle(
+                cycle_file,
+                only=only,
+                jobs=jobs,
+                force=force,
+                reports_dir=reports_dir,
+                progress=progress,
+            )
 
     if not result.cycle.briefings:
         out.print(
@@ -270,22 +338,22 @@ def _summary(out: Console, result: object) -> None:
     out.print(f"Index: {result.index}", soft_wrap=True, markup=False)
 
 
-@app.command()
+@app.command(epilog=EXIT_HELP)
 def params(
     notebook: Annotated[
         Path, typer.Argument(help="A notebook (.ipynb).", show_default=False, metavar="NOTEBOOK")
     ],
+    debug: Annotated[
+        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
+    ] = False,
 ) -> None:
     """Show a notebook's parameters: names, types, defaults and help from their comments."""
-    from scrutiny.errors import ParamsError
-    from scrutiny.run.params import inspect_parameters
-
+    _DEBUG["on"] |= debug
     out = _console()
-    try:
+    with _user_errors(f"reading {notebook}"):
+        from scrutiny.run.params import inspect_parameters
+
         found = inspect_parameters(notebook)
-    except ParamsError as exc:
-        _console(stderr=True).print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(2) from None
     t = Table(title=escape(f"Parameters of {notebook}"), title_justify="left")
     for col in ("Name", "Type", "Default", "Help"):
         t.add_column(col, overflow="fold")
@@ -296,7 +364,7 @@ def params(
         out.print("The parameters cell declares nothing.")
 
 
-@app.command("new-cycle")
+@app.command("new-cycle", epilog=EXIT_HELP)
 def new_cycle(
     cycle: Annotated[
         str, typer.Argument(help="The new cycle, YYYY-MM.", show_default=False, metavar="YYYY-MM")
@@ -319,26 +387,22 @@ def new_cycle(
             show_default=False,
         ),
     ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
+    ] = False,
 ) -> None:
     """Start the next cycle file: briefings kept, agenda copied, open actions carried forward.
 
     Writes params/cycles/YYYY-MM.yaml next to the file it starts from and never overwrites.
     """
-    from rich.markup import escape
+    _DEBUG["on"] |= debug
+    with _user_errors(f"writing the cycle file for {cycle}"):
+        from scrutiny.analysis import actions
 
-    from scrutiny.analysis import actions
-    from scrutiny.analysis.board import CycleError
-    from scrutiny.errors import ParamsError
-
-    err = _console(stderr=True)
-    try:
         src = from_ if from_ is not None else actions.latest_cycle_file(actions.CYCLES_DIR)
         path = actions.write_new_cycle(
             src, cycle, meeting_date=meeting_date.date() if meeting_date else None
         )
-    except (ParamsError, CycleError) as exc:
-        err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(2) from None
     _console().print(
         f"Wrote {path} from {src}. Edit its agenda and actions (the comments at the top say "
         f"what), then: scrutiny run {path}",

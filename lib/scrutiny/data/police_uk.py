@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scrutiny import config
+from scrutiny import config, provenance
 from scrutiny.data.csvio import (
     RawFile,
     display_path,
@@ -137,7 +137,7 @@ ENGLAND_WALES_BOX = {"latitude": (49.8, 55.9), "longitude": (-6.5, 1.8)}
 _MONTH_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2})(?!\d)")
 
 
-def find_files(path: str | Path, kind: str) -> list[RawFile]:
+def find_files(path: str | Path, kind: str, *, record: bool = True) -> list[RawFile]:
     """List the police.uk files of ``kind`` (``street``, ``outcomes``, ``stop-and-search``).
 
     Parameters
@@ -147,6 +147,9 @@ def find_files(path: str | Path, kind: str) -> list[RawFile]:
     kind
         Which files: names end ``-street.csv``, ``-outcomes.csv`` or
         ``-stop-and-search.csv`` (optionally ``.gz``).
+    record
+        Record a folder's listing through :func:`scrutiny.provenance.record_folder` (it
+        hashes the files); False when only the names are wanted.
 
     Raises
     ------
@@ -171,6 +174,8 @@ def find_files(path: str | Path, kind: str) -> list[RawFile]:
                 raise _dangling(f, kind)
             if f.is_file():
                 files.append(RawFile(f))
+        if record:  # a file added to or removed from the folder re-runs the briefings
+            provenance.record_folder(p, pattern, description=f"police.uk {kind} files")
     elif looks_like_zip(p):
         files = list_zip(p, lambda name: bool(pattern.search(name)))
     else:
@@ -275,7 +280,8 @@ def months_available(path: str | Path, kind: str = "street") -> list[str]:
     DataError
         As :func:`find_files`.
     """
-    months = {m.group(1) for f in find_files(path, kind) if (m := _MONTH_IN_NAME.search(f.name))}
+    names = find_files(path, kind, record=False)
+    months = {m.group(1) for f in names if (m := _MONTH_IN_NAME.search(f.name))}
     return sorted(months)
 
 

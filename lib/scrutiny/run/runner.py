@@ -1,25 +1,34 @@
 """Execute a cycle's briefings: validate, skip what is up to date, run the rest in parallel.
 
 Each briefing runs with papermill in its own worker process (forked, in a new session so a
-timeout can kill it and everything it started) and a fresh ``scrutiny`` kernel. The worker
-renders the page to a temporary file; the main process publishes it by renaming, then
-rewrites ``manifest.json`` and ``index.html``, so an interrupted run leaves every page
-either as it was or complete, and a second run resumes where the first stopped.
+timeout can kill it and everything it started) and a fresh ``scrutiny`` kernel. A worker
+ends, with its kernel, as soon as the runner is gone, even after ``kill -9``
+(:mod:`scrutiny.run.procs`), and never holds the folder's lock (:mod:`scrutiny.run.lock`).
+The worker renders the page to a temporary file; the main process publishes it: it
+records the new page and executed notebook (with their sha256) in ``manifest.json`` as
+being published, renames both into place, then records them as published and rewrites
+``index.html``. A pair on disk that does not match the manifest's published entry (a kill
+between the two renames) is run again, so an interrupted run leaves every page either as
+it was or complete, and a second run resumes where the first stopped.
 
 A briefing is skipped when its cache key is unchanged: a sha256 over the notebook, its
-resolved parameters, the briefing entry, the cycle's header, the ``scrutiny`` source tree
-and the current content of every data file the last good run read (recorded through
-:mod:`scrutiny.provenance`).
+resolved parameters (including the cycle's context, e.g. ``previous_cycle``, for notebooks
+that declare it), the briefing entry, the cycle's header, the ``scrutiny`` source tree,
+the versions of Python and the main packages (:data:`MAIN_PACKAGES`), the current content
+of every data file the last good run read, and the current listing (names and contents of
+the matching files) of every folder it listed (both recorded through
+:mod:`scrutiny.provenance`). File hashes are cached on disk by path, size and modification
+time (``.hash-cache.json`` beside the manifest), so a warm run reads no data.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import multiprocessing
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -38,7 +47,9 @@ from typing import Any, Protocol
 import scrutiny
 from scrutiny import config, provenance
 from scrutiny.analysis.board import Briefing, Cycle, CycleError, load_cycle
-from scrutiny.errors import ParamsError
+from scrutiny.errors import ParamsError, machine_error
+from scrutiny.run import lock, procs
+from scrutiny.run.kernel import REGISTER_ADVICE, kernel_for_run
 from scrutiny.run.params import (
     NotebookParameter,
     check_cycle,
@@ -64,14 +75,25 @@ from scrutiny.run.publish import (
     write_manifest,
 )
 
-KERNEL_NAME = "scrutiny"
 ENGINE_NAME = "scrutiny-progress"
 MANIFEST = "manifest.json"
 INDEX = "index.html"
 INSPECT_CACHE = ".inspect-cache.json"
-LOCK = ".lock"
+HASH_CACHE = ".hash-cache.json"
+LOCK = lock.LOCK
 KERNEL_START_TIMEOUT_S = 120
 MANIFEST_SCHEMA = 1
+# Recorded in the manifest and part of every cache key: upgrading one re-runs the briefings.
+MAIN_PACKAGES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "pydantic",
+)
 
 
 class Progress(Protocol):
@@ -83,12 +105,18 @@ class Progress(Protocol):
     def tick(self) -> None:
         """Redraw (called a few times a second while briefings run)."""
 
+    def notice(self, text: str) -> None:
+        """Tell the user something about the run as a whole (e.g. a lock taken over)."""
+
 
 class _NoProgress:
     def update(self, name: str, state: str, detail: str = "") -> None:
         pass
 
     def tick(self) -> None:
+        pass
+
+    def notice(self, text: str) -> None:
         pass
 
 
@@ -112,6 +140,7 @@ class RunResult:
     reports_dir: Path
     outcomes: dict[str, Outcome]
     interrupted: bool = False
+    notices: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -147,6 +176,8 @@ def cache_key(
     cycle: Mapping[str, Any],
     source_sha256: str,
     inputs: Iterable[tuple[str, str | None]],
+    folders: Iterable[tuple[str, str | None]] = (),
+    environment: Mapping[str, Any] | None = None,
 ) -> str:
     """Return the sha256 that decides whether a briefing must run again.
 
@@ -161,10 +192,17 @@ def cache_key(
     cycle
         The cycle's header (cycle, title, meeting date, data_to), shown on every page.
     source_sha256
-        :func:`source_tree_hash`.
+        :func:`scrutiny.provenance.source_tree_hash`.
     inputs
         (path, sha256) of each data file the briefing read; sha256 None for a file that
         no longer exists.
+    folders
+        (listing key, listing sha256) of each folder the briefing listed
+        (:attr:`scrutiny.provenance.FolderRecord.key`,
+        :func:`scrutiny.provenance.listing_sha256`); sha256 None for a folder that no
+        longer exists.
+    environment
+        :func:`environment_versions`: the Python and main package versions.
     """
     doc = {
         "notebook": notebook_sha256,
@@ -173,6 +211,8 @@ def cache_key(
         "cycle": cycle,
         "source": source_sha256,
         "inputs": sorted(inputs, key=lambda t: t[0]),
+        "folders": sorted(folders, key=lambda t: t[0]),
+        "environment": dict(environment or {}),
     }
     return _sha256_bytes(json.dumps(doc, sort_keys=True, default=str).encode())
 
@@ -184,6 +224,38 @@ def current_inputs(recorded: Iterable[Mapping[str, Any]]) -> list[tuple[str, str
         p = config.resolve(rec["path"])
         out.append((rec["path"], provenance.sha256_file(p) if p.is_file() else None))
     return out
+
+
+def current_folders(recorded: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None]]:
+    """Return (listing key, current listing sha256 or None) for folders a past run listed."""
+    out = []
+    for data in recorded:
+        rec = provenance.FolderRecord.from_dict(data)
+        out.append((rec.key, provenance.current_listing(rec)))
+    return out
+
+
+def recorded_folders(records: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None]]:
+    """Return (listing key, sha256) of folder records as the briefing's run saw them."""
+    recs = [provenance.FolderRecord.from_dict(data) for data in records]
+    return [(rec.key, rec.sha256) for rec in recs]
+
+
+def environment_versions() -> dict[str, Any]:
+    """Return the Python version and the versions of :data:`MAIN_PACKAGES` (None if absent).
+
+    They are this interpreter's, which is the kernel's when the ``scrutiny`` kernel was
+    registered by ``make setup`` or by the runner.
+    """
+    from importlib import metadata
+
+    packages: dict[str, str | None] = {}
+    for name in MAIN_PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = None
+    return {"python": platform.python_version(), "packages": packages}
 
 
 def git_info(root: Path | None = None) -> Provenance:
@@ -279,6 +351,9 @@ class _Job:
     meta: PageMeta
     last_good: dict[str, str] | None
     executed_href: str
+    parent_pid: int = 0
+    lock_fd: int | None = None
+    kernel_name: str = "scrutiny"
 
 
 def _register_engine() -> None:
@@ -320,10 +395,13 @@ def _prepare_worker_imports() -> None:
 def _worker(job: _Job, conn: Connection) -> None:
     """Run one briefing and render its page (or its error page) to temporary files."""
     os.setsid()  # own process group: a timeout kills the worker and what it started
+    lock.close_in_child(job.lock_fd)  # only the runner holds the folder's lock
+    procs.die_with_parent(job.parent_pid or os.getppid())  # a killed runner leaves no orphans
     fd = os.open(job.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.environ[provenance.INPUTS_LOG_ENV] = str(job.inputs_log)
+    os.environ[config.ROOT_ENV] = str(config.PROJECT_ROOT)  # the kernel's project: the runner's
     state: dict[str, Any] = {"cell": None, "source": None}
 
     def on_cell(k: int, n: int, source: str) -> None:
@@ -355,7 +433,7 @@ def _execute(
             str(job.tmp_ipynb),
             parameters=job.parameters,
             engine_name=ENGINE_NAME,
-            kernel_name=KERNEL_NAME,
+            kernel_name=job.kernel_name,
             cwd=str(job.notebook.parent),
             progress_bar=False,
             request_save_on_cell_execute=False,
@@ -373,21 +451,21 @@ def _execute(
     except Exception as exc:  # kernel would not start, died, notebook unreadable...
         error = {
             "summary": f"The notebook could not be run: {type(exc).__name__}: {exc}"
-            + (
-                " (run `make setup` to register it)" if type(exc).__name__ == "NoSuchKernel" else ""
-            ),
+            + (f". {REGISTER_ADVICE}." if type(exc).__name__ == "NoSuchKernel" else ""),
             "cell": state["cell"],
             "cell_source": state["source"],
             "traceback": traceback.format_exc(),
         }
     ended = _now()
     inputs = [asdict(r) for r in provenance.read_inputs_log(job.inputs_log)]
+    folders = [asdict(r) for r in provenance.read_folders_log(job.inputs_log)]
     meta = job.meta
     meta.inputs, meta.started, meta.ended = inputs, started, ended
     result: dict[str, Any] = {
         "started": started.isoformat(),
         "ended": ended.isoformat(),
         "inputs": inputs,
+        "folders": folders,
         "warnings": [],
         "has_ipynb": job.tmp_ipynb.exists(),
     }
@@ -439,18 +517,34 @@ class _Active:
 
 
 @contextlib.contextmanager
-def _lock(folder: Path) -> Iterator[None]:
-    fh = open(folder / LOCK, "w")  # noqa: SIM115 - held for the whole run
+def _machine(doing: str, path: Path | None = None) -> Iterator[None]:
+    """Turn an ``OSError`` the machine causes (permissions, full disk) into a MachineError."""
     try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise RuntimeError(
-                f"another scrutiny run is writing {folder}; wait for it to finish"
-            ) from exc
         yield
-    finally:
-        fh.close()
+    except OSError as exc:
+        err = machine_error(exc, doing, path)
+        if err is exc:
+            raise
+        raise err from exc
+
+
+def _check_writable(folder: Path) -> None:
+    """Create and delete a file in ``folder``: fail now, before any briefing runs."""
+    probe = folder / f".write-check.{os.getpid()}.tmp"
+    with open(probe, "wb"):
+        pass
+    probe.unlink()
+
+
+def _pair_matches(out: Path, pub: Mapping[str, Any]) -> bool:
+    """Return whether the published page and notebook on disk are those ``pub`` records."""
+    for kind in ("html", "ipynb"):
+        name, digest = pub.get(kind), pub.get(f"{kind}_sha256")
+        if not name or not digest or not (out / name).is_file():
+            return False
+        if provenance.sha256_file(out / name) != digest:
+            return False
+    return True
 
 
 @contextlib.contextmanager
@@ -470,11 +564,8 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _kill(active: _Active) -> None:
-    try:
-        os.killpg(active.proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        with contextlib.suppress(ProcessLookupError):
-            active.proc.kill()
+    """End a worker, its kernel and whatever the kernel started."""
+    procs.kill_tree(active.proc.pid)
     active.proc.join(5)
 
 
@@ -488,6 +579,16 @@ class _CycleRun:
         self.progress = progress
         self.manifest = read_manifest(out / MANIFEST)
         self.entries: dict[str, dict[str, Any]] = dict(self.manifest.get("briefings", {}))
+        for e in self.entries.values():
+            # a run stopped between recording a pair as being published and recording it as
+            # published: if both files made it, they are the published pair
+            pending = e.pop("publishing", None)
+            if pending and _pair_matches(out, pending):
+                e["published"], e["status"] = pending, "ok"
+        self.run_info: dict[str, Any] = {}
+        self.notices: list[str] = []
+        self.lock_fd: int | None = None
+        self.environment: dict[str, Any] = {}
         self.prov = git_info()
         self.info = CycleInfo(
             cycle=cycle.cycle,
@@ -515,23 +616,35 @@ class _CycleRun:
         )
         return e
 
-    def write_state(self, **run: Any) -> None:
+    def notice(self, text: str) -> None:
+        self.notices.append(text)
+        self.progress.notice(text)
+
+    def write_state(self, *, index: bool = True, **run: Any) -> None:
+        """Write the manifest and (unless ``index`` is False) the index page."""
         names = [b.name for b in self.cycle.briefings]
         for b in self.cycle.briefings:
             self.entry(b)
+        self.run_info.update(run)
         manifest = {
             "schema": MANIFEST_SCHEMA,
             "cycle": self.cycle_header,
             "cycle_file": _rel(self.cycle_file),
+            "environment": self.environment,
             "updated": _now().isoformat(),
             "run": {
                 "started": self.started.isoformat(),
                 "scrutiny": self.prov.as_dict(),
-                **run,
+                **self.run_info,
             },
             "briefings": {n: self.entries[n] for n in names},
         }
-        write_manifest(self.out / MANIFEST, manifest)
+        with _machine("writing the manifest", self.out / MANIFEST):
+            write_manifest(self.out / MANIFEST, manifest)
+        if index:
+            self.write_index()
+
+    def write_index(self) -> None:
         rows = []
         for b in self.cycle.briefings:
             e = self.entries[b.name]
@@ -551,7 +664,9 @@ class _CycleRun:
                     produced=pub.get("ended"),
                 )
             )
-        atomic_write(self.out / INDEX, render_index(self.info, rows, self.prov, generated=_now()))
+        page = render_index(self.info, rows, self.prov, generated=_now())
+        with _machine("writing the index page", self.out / INDEX):
+            atomic_write(self.out / INDEX, page)
 
     # -- one briefing's result ------------------------------------------------------------
 
@@ -596,30 +711,44 @@ class _CycleRun:
         }
         html, ipynb = self.out / f"{b.name}.html", self.out / f"{b.name}.ipynb"
         if res.get("status") == "ok":
-            publish_file(job.tmp_ipynb, ipynb)
-            publish_file(job.tmp_html, html)
-            self.clear_error(b, e)
             inputs = res.get("inputs", [])
-            key = plan.key([(r["path"], r["sha256"]) for r in inputs])
-            e["status"] = "ok"
-            e["warnings"] = res.get("warnings", [])
-            e["published"] = {
+            folders = res.get("folders", [])
+            key = plan.key([(r["path"], r["sha256"]) for r in inputs], recorded_folders(folders))
+            pub = {
                 "html": html.name,
                 "ipynb": ipynb.name,
-                "title": b.title or _title_from(html) or b.name,
+                "html_sha256": provenance.sha256_file(job.tmp_html),
+                "ipynb_sha256": provenance.sha256_file(job.tmp_ipynb),
+                "title": b.title or _title_from(job.tmp_html) or b.name,
                 "classification": b.classification,
                 "notebook": b.notebook,
                 "notebook_sha256": plan.notebook_sha256,
                 "source_sha256": plan.source_sha256,
                 "parameters": plan.parameters,
                 "inputs": inputs,
+                "folders": folders,
                 "cache_key": key,
                 "started": started,
                 "ended": ended,
                 "duration_s": duration,
                 "scrutiny": self.prov.as_dict(),
+                "environment": plan.environment,
             }
-            e["title"] = e["published"]["title"]
+            # 1. the manifest names the pair about to be published (a disk that is full or
+            #    read-only stops the run here, with the published pages untouched);
+            # 2. both files are renamed into place; 3. the pair is recorded as published
+            #    (by finish(), which writes the manifest and the index)
+            e["publishing"] = pub
+            self.write_state(index=False)
+            with _machine(f"publishing {b.name}", self.out):
+                publish_file(job.tmp_ipynb, ipynb)
+                publish_file(job.tmp_html, html)
+            del e["publishing"]
+            e["published"] = pub
+            self.clear_error(b, e)
+            e["status"] = "ok"
+            e["warnings"] = res.get("warnings", [])
+            e["title"] = pub["title"]
             self.outcomes[b.name] = Outcome(b.name, "ok", duration, "", html, e["warnings"])
             self.progress.update(b.name, "done", f"in {duration:.1f} s")
             return
@@ -628,14 +757,15 @@ class _CycleRun:
             with contextlib.suppress(Exception):
                 _write_error_page(job, err)
         error_page = self.out / f"{b.name}.error.html"
-        if job.tmp_html.exists():
-            publish_file(job.tmp_html, error_page)
-        else:  # an old error page would describe another run
-            error_page.unlink(missing_ok=True)
-        if job.tmp_ipynb.exists():
-            publish_file(job.tmp_ipynb, self.out / f"{b.name}.failed.ipynb")
-        else:
-            (self.out / f"{b.name}.failed.ipynb").unlink(missing_ok=True)
+        with _machine(f"publishing the error page of {b.name}", self.out):
+            if job.tmp_html.exists():
+                publish_file(job.tmp_html, error_page)
+            else:  # an old error page would describe another run
+                error_page.unlink(missing_ok=True)
+            if job.tmp_ipynb.exists():
+                publish_file(job.tmp_ipynb, self.out / f"{b.name}.failed.ipynb")
+            else:
+                (self.out / f"{b.name}.failed.ipynb").unlink(missing_ok=True)
         e["status"] = "failed"
         e["error"] = {
             "summary": err.get("summary"),
@@ -671,8 +801,13 @@ class _Plan:
     source_sha256: str
     cycle_header: dict[str, Any]
     timeout_s: float
+    environment: dict[str, Any] = field(default_factory=dict)
 
-    def key(self, inputs: Iterable[tuple[str, str | None]]) -> str:
+    def key(
+        self,
+        inputs: Iterable[tuple[str, str | None]],
+        folders: Iterable[tuple[str, str | None]] = (),
+    ) -> str:
         return cache_key(
             notebook_sha256=self.notebook_sha256,
             parameters=self.parameters,
@@ -680,6 +815,8 @@ class _Plan:
             cycle=self.cycle_header,
             source_sha256=self.source_sha256,
             inputs=inputs,
+            folders=folders,
+            environment=self.environment,
         )
 
 
@@ -687,9 +824,12 @@ def _up_to_date(plan: _Plan, entry: Mapping[str, Any], out: Path) -> bool:
     pub = entry.get("published")
     if not pub or not pub.get("cache_key"):
         return False
-    if not (out / pub["html"]).is_file() or not (out / pub["ipynb"]).is_file():
+    if not _pair_matches(out, pub):  # e.g. a run killed between the two renames
         return False
-    return plan.key(current_inputs(pub.get("inputs", []))) == pub["cache_key"]
+    current = plan.key(
+        current_inputs(pub.get("inputs", [])), current_folders(pub.get("folders", []))
+    )
+    return current == pub["cache_key"]
 
 
 def run_cycle(
@@ -727,24 +867,61 @@ def run_cycle(
     ------
     CycleError
         The cycle file or a briefing's parameters are wrong (nothing has been run).
+    MachineError
+        The machine stops the run: the reports folder cannot be written, the disk is full,
+        no kernel, or another run holds the folder's lock.
     """
     path = Path(cycle_file)
+    # The project is the one the cycle file is in (notebooks, params and data are found
+    # there, whatever the working directory and however scrutiny was installed), unless
+    # SCRUTINY_ROOT says otherwise.
+    root = None if os.environ.get(config.ROOT_ENV) else config.project_root_for(path)
+    with config.using_root(root):
+        return _run_cycle(
+            path, only=only, jobs=jobs, force=force, reports_dir=reports_dir, progress=progress
+        )
+
+
+def _run_cycle(
+    path: Path,
+    *,
+    only: Iterable[str] | None,
+    jobs: int | None,
+    force: bool,
+    reports_dir: str | Path | None,
+    progress: Progress | None,
+) -> RunResult:
     progress = progress or _NoProgress()
     cycle = load_cycle(path)
     out = Path(reports_dir or config.REPORTS_DIR) / cycle.cycle
-    out.mkdir(parents=True, exist_ok=True)
-    with _lock(out):
+    with _machine("creating the reports folder", out):
+        out.mkdir(parents=True, exist_ok=True)
+    notices: list[str] = []
+
+    def notice(text: str) -> None:
+        notices.append(text)
+        progress.notice(text)
+
+    with lock.hold(out, notice) as lock_fd:
         memo = _InspectMemo(out / INSPECT_CACHE)
         params = check_cycle(path, cycle, inspect=memo)
-        memo.save({memo.sha(notebook_path(b)) for b in cycle.briefings})
+        with contextlib.suppress(OSError):  # only a cache
+            memo.save({memo.sha(notebook_path(b)) for b in cycle.briefings})
         names = [b.name for b in cycle.briefings]
         selected = _select(path, names, only)
         if jobs is not None and jobs < 1:
             raise CycleError([ParamsError(path, f"--jobs must be at least 1, got {jobs}")])
 
+        with _machine("checking that the reports folder can be written", out):
+            _check_writable(out)
+            remove_stale_temps(out)
+        provenance.load_hash_cache(out / HASH_CACHE)
         run = _CycleRun(path, cycle, out, progress)
-        remove_stale_temps(out)
+        run.notices = notices
+        run.lock_fd = lock_fd
         source_sha = provenance.source_tree_hash()
+        environment = environment_versions()
+        run.environment = environment
         plans: list[_Plan] = []
         for b in cycle.briefings:
             if b.name not in selected:
@@ -758,6 +935,7 @@ def run_cycle(
                 source_sha256=source_sha,
                 cycle_header=run.cycle_header,
                 timeout_s=60 * (b.timeout_minutes or cycle.timeout_minutes),
+                environment=environment,
             )
             if not force and _up_to_date(plan, run.entry(b), out):
                 run.skipped(b)
@@ -767,6 +945,7 @@ def run_cycle(
 
         workers = max(1, min(jobs or os.cpu_count() or 1, len(plans) or 1))
         run_info = {"jobs": workers, "force": force, "only": sorted(only) if only else None}
+        run.run_info.update(run_info)
         interrupted = False
         if plans:
             tmpdir = Path(tempfile.mkdtemp(prefix=f"scrutiny-{cycle.cycle}-"))
@@ -775,10 +954,12 @@ def run_cycle(
                     interrupted = _schedule(run, plans, workers, tmpdir)
             finally:
                 shutil.rmtree(tmpdir, ignore_errors=True)
-        run.write_state(ended=_now().isoformat(), interrupted=interrupted, **run_info)
+        run.write_state(ended=_now().isoformat(), interrupted=interrupted)
+        with contextlib.suppress(OSError):  # only a cache: a full disk must not fail the run
+            provenance.save_hash_cache(out / HASH_CACHE)
         order = {name: i for i, name in enumerate(names)}
         outcomes = dict(sorted(run.outcomes.items(), key=lambda kv: order[kv[0]]))
-        return RunResult(cycle, out, outcomes, interrupted)
+        return RunResult(cycle, out, outcomes, interrupted, notices)
 
 
 def _select(path: Path, names: list[str], only: Iterable[str] | None) -> set[str]:
@@ -822,11 +1003,14 @@ def _make_job(run: _CycleRun, plan: _Plan, tmpdir: Path) -> _Job:
         meta=run.meta(b, plan.parameters),
         last_good=last_good,
         executed_href=f"{b.name}.failed.ipynb",
+        parent_pid=os.getpid(),
+        lock_fd=run.lock_fd,
     )
 
 
 def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) -> bool:
     """Run the plans, at most ``workers`` at once; return True if interrupted."""
+    kernel = kernel_for_run(run.notice)
     _prepare_worker_imports()
     ctx = multiprocessing.get_context("fork")
     pending = deque(plans)
@@ -836,6 +1020,7 @@ def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) ->
 
     def start(plan: _Plan) -> None:
         job = _make_job(run, plan, tmpdir)
+        job.kernel_name = kernel
         sys.stdout.flush()  # else the child flushes the parent's buffered lines into its log
         sys.stderr.flush()
         reader, writer = ctx.Pipe(duplex=False)
@@ -880,8 +1065,12 @@ def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) ->
         a.conn.close()
         a.proc.join(5)
         del active[a.job.name]
-        run.finished(a, by_name[a.job.name])
-        run.write_state(ended=None, interrupted=False)
+        try:
+            run.finished(a, by_name[a.job.name])
+            run.write_state(ended=None, interrupted=False)
+        finally:  # published, or never to be (the run stops on a full or read-only disk)
+            a.job.tmp_html.unlink(missing_ok=True)
+            a.job.tmp_ipynb.unlink(missing_ok=True)
 
     try:
         while pending or active:
@@ -929,4 +1118,10 @@ def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) ->
                 plan.briefing.name, "interrupted", message="not started"
             )
         return True
+    except BaseException:  # e.g. the disk is full: stop every worker, leave no temporary file
+        for a in list(active.values()):
+            _kill(a)
+            a.job.tmp_html.unlink(missing_ok=True)
+            a.job.tmp_ipynb.unlink(missing_ok=True)
+        raise
     return False

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import pandas as pd
 import pytest
 import yaml
 
@@ -64,6 +65,16 @@ def test_default_cycle_runs_every_briefing(default_run):
         assert (folder / f"{name}.html").is_file()
         assert (folder / f"{name}.ipynb").is_file()
         assert entry["published"]["inputs"], f"{name} recorded no data files"
+    # The cycle's assessment is published beside the pages, as Parquet and CSV (issue 9):
+    # violence and sexual offences for the force, October 2022: 3,733, common cause.
+    kpis = pd.read_csv(folder / "assessment" / "kpis.csv")
+    vso = kpis[
+        (kpis["kpi"] == "violence_sexual_offences") & (kpis["area"] == "Leicestershire Police")
+    ]
+    assert vso["latest_value"].tolist() == [3733]
+    assert vso["point_type"].tolist() == ["common_cause"]
+    for table in ("kpis", "spc", "baselines", "comparisons", "grades", "maturity"):
+        assert (folder / "assessment" / f"{table}.parquet").is_file(), table
 
 
 @pytest.mark.browser

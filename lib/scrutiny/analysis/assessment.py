@@ -1264,11 +1264,17 @@ def for_cycle(cycle_file: str | Path, sources: DataSources | None = None) -> Ass
     cycle_file
         E.g. ``"params/cycles/2022-11.yaml"``.
     sources
-        Another force's files (default: the committed data).
+        Another force's files (default: those the cycle's ``defaults`` name, else the
+        committed data).
     """
     from scrutiny.analysis.board import load_cycle
 
     cycle = load_cycle(config.resolve(cycle_file))
+    if sources is None:
+        # The cycle's defaults may name another force or other files, as the notebooks get
+        # them: the published assessment is then the one its briefings read.
+        fields = DataSources.model_fields
+        sources = DataSources(**{k: v for k, v in cycle.defaults.items() if k in fields})
     return get(sources, data_to=cycle.data_to, method=cycle.method)
 
 

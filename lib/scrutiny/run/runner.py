@@ -77,6 +77,8 @@ from scrutiny.run.publish import (
 
 ENGINE_NAME = "scrutiny-progress"
 MANIFEST = "manifest.json"
+#: Folder of a cycle's reports holding its assessment as Parquet and CSV.
+ASSESSMENT = "assessment"
 INDEX = "index.html"
 INSPECT_CACHE = ".inspect-cache.json"
 HASH_CACHE = ".hash-cache.json"
@@ -947,6 +949,15 @@ def _run_cycle(
         run_info = {"jobs": workers, "force": force, "only": sorted(only) if only else None}
         run.run_info.update(run_info)
         interrupted = False
+        # The cycle's assessment is built beside the briefings (they wait for it on its
+        # cache lock and read it) and published to <cycle>/assessment/ for other tools.
+        # Only a cycle whose notebooks take the cycle file (and so its method) has one.
+        assessment = None
+        uses_cycle = any("cycle_file" in p.parameters for p in plans) or any(
+            "cycle_file" in params[b.name] for b in cycle.briefings
+        )
+        if uses_cycle and (plans or not (out / ASSESSMENT / "meta.json").is_file()):
+            assessment = _start_assessment(path, out)
         if plans:
             tmpdir = Path(tempfile.mkdtemp(prefix=f"scrutiny-{cycle.cycle}-"))
             try:
@@ -954,12 +965,56 @@ def _run_cycle(
                     interrupted = _schedule(run, plans, workers, tmpdir)
             finally:
                 shutil.rmtree(tmpdir, ignore_errors=True)
+                if assessment is not None and interrupted:
+                    procs.kill_tree(assessment.pid)
+        if assessment is not None and not interrupted:
+            _finish_assessment(assessment, notice, timeout_s=60 * cycle.timeout_minutes)
         run.write_state(ended=_now().isoformat(), interrupted=interrupted)
         with contextlib.suppress(OSError):  # only a cache: a full disk must not fail the run
             provenance.save_hash_cache(out / HASH_CACHE)
         order = {name: i for i, name in enumerate(names)}
         outcomes = dict(sorted(run.outcomes.items(), key=lambda kv: order[kv[0]]))
         return RunResult(cycle, out, outcomes, interrupted, notices)
+
+
+def _start_assessment(cycle_file: Path, out: Path) -> subprocess.Popen[str]:
+    """Start building and publishing the cycle's assessment in a process of its own."""
+    env = dict(os.environ)
+    env[config.ROOT_ENV] = str(config.PROJECT_ROOT)
+    env["SCRUTINY_CACHE_DIR"] = str(config.CACHE_DIR)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scrutiny.analysis.assessment",
+            str(cycle_file.resolve()),
+            "--out",
+            str(out / ASSESSMENT),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def _finish_assessment(
+    proc: subprocess.Popen[str], notice: Callable[[str], None], *, timeout_s: float
+) -> None:
+    """Wait for the assessment; say so (it does not fail the run) if it was not published."""
+    try:
+        _, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        procs.kill_tree(proc.pid)
+        proc.wait()
+        notice(
+            f"The cycle's assessment took longer than {timeout_s / 60:g} minutes: not published."
+        )
+        return
+    if proc.returncode != 0:
+        last = (err or "").strip().splitlines()[-1:] or ["no message"]
+        notice(f"The cycle's assessment was not published: {last[0]}")
 
 
 def _select(path: Path, names: list[str], only: Iterable[str] | None) -> set[str]:

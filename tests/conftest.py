@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -354,4 +356,44 @@ def testshire(street_dir: Path) -> Any:
         la_population=str(TESTSHIRE / "ons" / "la-population.csv"),
         police_grant=str(TESTSHIRE / "home-office" / "grant.csv"),
         officer_fte=str(TESTSHIRE / "home-office" / "officers.csv"),
+    )
+
+
+# -- hand-made KPIs and series ------------------------------------------------------------
+
+
+def hand_kpi(kid: str = "burglary", **kw) -> Any:
+    """A registry KPI for tests (burglary unless told otherwise)."""
+    from scrutiny.analysis.kpis import Definition, Kpi
+
+    base = {
+        "id": kid,
+        "name": kw.pop("name", "Burglary"),
+        "description": "test",
+        "definition": kw.pop("definition", Definition(police_uk_categories=["Burglary"])),
+        "direction": kw.pop("direction", "decrease"),
+    }
+    return Kpi(**base, **kw)
+
+
+def hand_series(counts, *, start="2021-01", missing=(), denominator=None) -> pd.DataFrame:
+    """A kpi_series-shaped frame (population 100,000) for hand-made counts."""
+    months = pd.date_range(f"{start}-01", periods=len(counts), freq="MS")
+    count = np.asarray(counts, dtype="int64")
+    miss = np.isin(np.arange(len(counts)), list(missing))
+    denom = (
+        np.full(len(counts), 100_000.0) if denominator is None else np.asarray(denominator, float)
+    )
+    per = 1000 if denominator is None else 100
+    return pd.DataFrame(
+        {
+            "month": months,
+            "count": count,
+            "population": 100_000,
+            "rate_per_1000": count / 100_000 * 1000,
+            "denominator": denom,
+            "rate": count / denom * per,
+            "missing": miss,
+            "synthetic": False,
+        }
     )

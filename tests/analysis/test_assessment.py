@@ -9,48 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import hand_kpi as _kpi
+from conftest import hand_series as _series
 from scrutiny import provenance
 from scrutiny.analysis import assessment
 from scrutiny.analysis import peers as peers_mod
-from scrutiny.analysis.kpis import Definition, Denominator, ExtractFilter, Kpi
+from scrutiny.analysis.kpis import Definition, Denominator, ExtractFilter
 from scrutiny.analysis.method import Method
 from scrutiny.data import DataSources
 from scrutiny.stats.compare import PeerGroup
-
-
-def _kpi(kid: str = "burglary", **kw) -> Kpi:
-    base = {
-        "id": kid,
-        "name": kw.pop("name", "Burglary"),
-        "description": "test",
-        "definition": kw.pop("definition", Definition(police_uk_categories=["Burglary"])),
-        "direction": kw.pop("direction", "decrease"),
-    }
-    return Kpi(**base, **kw)
-
-
-def _series(counts, *, start="2021-01", missing=(), denominator=None) -> pd.DataFrame:
-    """A kpi_series-shaped frame (population 100,000) for hand-made counts."""
-    months = pd.date_range(f"{start}-01", periods=len(counts), freq="MS")
-    count = np.asarray(counts, dtype="int64")
-    miss = np.isin(np.arange(len(counts)), list(missing))
-    denom = (
-        np.full(len(counts), 100_000.0) if denominator is None else np.asarray(denominator, float)
-    )
-    per = 1000 if denominator is None else 100
-    return pd.DataFrame(
-        {
-            "month": months,
-            "count": count,
-            "population": 100_000,
-            "rate_per_1000": count / 100_000 * 1000,
-            "denominator": denom,
-            "rate": count / denom * per,
-            "missing": miss,
-            "synthetic": False,
-        }
-    )
-
 
 # -------------------------------------------------------------------------------- helpers
 

@@ -7,14 +7,14 @@ import re
 from pathlib import Path
 
 import nbformat
-import numpy as np
-import pandas as pd
 import pytest
 
 from conftest import execute_notebook
+from conftest import hand_kpi as _kpi
+from conftest import hand_series as _series
 from scrutiny.analysis import assessment
 from scrutiny.analysis.assessment import Assessment
-from scrutiny.analysis.kpis import Definition, Kpi
+from scrutiny.analysis.kpis import Definition
 from scrutiny.analysis.method import Method
 from scrutiny.briefings import performance as pf
 from scrutiny.data import DataQuality, DataSources
@@ -22,40 +22,6 @@ from scrutiny.data import DataQuality, DataSources
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "performance_exceptions.ipynb"
 LANCASHIRE = REPO / "tests" / "fixtures" / "police-uk-lancashire"
-
-
-def _kpi(kid: str = "burglary", **kw) -> Kpi:
-    base = {
-        "id": kid,
-        "name": kw.pop("name", "Burglary"),
-        "description": "test",
-        "definition": kw.pop("definition", Definition(police_uk_categories=["Burglary"])),
-        "direction": kw.pop("direction", "decrease"),
-    }
-    return Kpi(**base, **kw)
-
-
-def _series(counts, *, start="2021-01", missing=(), denominator=None) -> pd.DataFrame:
-    """A kpi_series-shaped frame (population 100,000) for hand-made counts."""
-    months = pd.date_range(f"{start}-01", periods=len(counts), freq="MS")
-    count = np.asarray(counts, dtype="int64")
-    miss = np.isin(np.arange(len(counts)), list(missing))
-    denom = (
-        np.full(len(counts), 100_000.0) if denominator is None else np.asarray(denominator, float)
-    )
-    per = 1000 if denominator is None else 100
-    return pd.DataFrame(
-        {
-            "month": months,
-            "count": count,
-            "population": 100_000,
-            "rate_per_1000": count / 100_000 * 1000,
-            "denominator": denom,
-            "rate": count / denom * per,
-            "missing": miss,
-            "synthetic": False,
-        }
-    )
 
 
 # -------------------------------------------------------------------------------- a report

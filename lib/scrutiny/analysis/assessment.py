@@ -1278,6 +1278,22 @@ def for_cycle(cycle_file: str | Path, sources: DataSources | None = None) -> Ass
     return get(sources, data_to=cycle.data_to, method=cycle.method)
 
 
+def for_briefing(sources: DataSources, *, data_to: str, cycle_file: str = "") -> Assessment:
+    """The cycle's assessment as a briefing asks for it: its sources, ``data_to`` and cycle.
+
+    Parameters
+    ----------
+    sources
+        The force and its files.
+    data_to
+        Last month reported (``YYYY-MM``).
+    cycle_file
+        The cycle file whose ``method:`` block sets the SPC window, rebase month and tests
+        (empty: the default method).
+    """
+    return get(sources, data_to=data_to, method=method_of(cycle_file))
+
+
 def method_of(cycle_file: str | Path | None) -> Method:
     """The ``method:`` block of a cycle file (default settings without one)."""
     if not cycle_file:

@@ -234,7 +234,7 @@ def collect(
         The cycle file whose ``method:`` block sets the SPC window, the rebase month and
         the significance level (empty: the default method).
     """
-    a = assessment.get(sources, data_to=data_to, method=assessment.method_of(cycle_file))
+    a = assessment.for_briefing(sources, data_to=data_to, cycle_file=cycle_file)
     district = topics.resolve_area(area, sources.force, a.districts)
     result, comparison, from_assessment, notes = _reading(a, topic, district)
     wanted = rebase_for(a.method, topic.method)

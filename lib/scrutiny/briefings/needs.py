@@ -119,7 +119,7 @@ def load(sources: DataSources, *, data_to: str, cycle_file: str = "") -> NeedsDa
         The cycle file whose ``method:`` block the assessment is computed with (empty:
         the default method).
     """
-    a = assessment.get(sources, data_to=data_to, method=assessment.method_of(cycle_file))
+    a = assessment.for_briefing(sources, data_to=data_to, cycle_file=cycle_file)
     extract, eq = load_extract(sources, data_to=data_to)
     rows = calc.kpi_rows(extract, a.registry[calc.SERIOUS_VIOLENCE])
     year = pd.Period(data_to, "M").year

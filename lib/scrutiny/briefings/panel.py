@@ -35,7 +35,6 @@ from scrutiny.analysis.assessment import Assessment, KpiResult
 from scrutiny.analysis.board import Action, AgendaItem, Cycle
 from scrutiny.analysis.kpis import Kpi
 from scrutiny.briefings import common
-from scrutiny.data import DataSources
 from scrutiny.present.tables import icon_html
 
 Session = Literal["open", "all"]
@@ -113,20 +112,8 @@ def item_titles(selection: Selection, earlier: Sequence[Cycle] = ()) -> dict[str
 # -------------------------------------------------------------------------- KPI evidence
 
 
-def collect(sources: DataSources, *, data_to: str, cycle_file: str = "") -> Assessment:
-    """The cycle's assessment (computed once for every briefing, then read from the cache).
-
-    Parameters
-    ----------
-    sources
-        The force and its files.
-    data_to
-        Last month reported (``YYYY-MM``).
-    cycle_file
-        The cycle file whose ``method:`` block sets the SPC window and rebase month
-        (empty: the default method).
-    """
-    return assessment.get(sources, data_to=data_to, method=assessment.method_of(cycle_file))
+#: The cycle's assessment for these sources (computed once for every briefing, then read).
+collect = assessment.for_briefing
 
 
 def kpi_ids(selection: Selection) -> list[str]:

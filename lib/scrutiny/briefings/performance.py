@@ -35,7 +35,6 @@ from scrutiny.analysis.kpis import NATIONAL_MEASURES
 from scrutiny.analysis.narrative import join_words, lower_first, month_text
 from scrutiny.analysis.peers import HOME_OFFICE_YEAR, PEER_FEATURES
 from scrutiny.briefings import common
-from scrutiny.data import DataSources
 from scrutiny.present import charts, tables
 
 #: Table columns holding icon HTML (pass to ``tables.show_table(raw_html_columns=...)``).
@@ -53,20 +52,8 @@ NO_KPI_REASON = {
 # ------------------------------------------------------------------------------ exceptions
 
 
-def collect(sources: DataSources, *, data_to: str, cycle_file: str = "") -> Assessment:
-    """The cycle's assessment for these sources (computed once, then read from the cache).
-
-    Parameters
-    ----------
-    sources
-        The force and its files.
-    data_to
-        Last month reported (``YYYY-MM``).
-    cycle_file
-        The cycle file whose ``method:`` block sets the SPC window and rebase month
-        (empty: the default method).
-    """
-    return assessment.get(sources, data_to=data_to, method=assessment.method_of(cycle_file))
+#: The cycle's assessment for these sources (computed once for every briefing, then read).
+collect = assessment.for_briefing
 
 
 def exceptions(report: Assessment) -> list[KpiResult]:

@@ -1324,4 +1324,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run as the package's module, not as __main__, so the assessments it reads from and
+    # writes to the cache are instances of scrutiny.analysis.assessment.Assessment.
+    from scrutiny.analysis import assessment as _module
+
+    raise SystemExit(_module.main())

@@ -133,7 +133,7 @@ def test_kpi_display_withholds_small_and_asked_for_counts_and_their_changes() ->
 # -------------------------------------------------------------------------- findings
 
 
-def _findings(threshold: int | None, knife: int) -> list[str]:
+def _findings(threshold: int | None, knife: int, *, synthetic: bool = False) -> list[str]:
     # 100 offences, `knife` of them knife-enabled; 60 male and 40 female victims and
     # suspects; 30 of 50 offences with a suspect by repeat suspects (all ages), 12 of 20
     # for under-25s.
@@ -168,25 +168,51 @@ def _findings(threshold: int | None, knife: int) -> list[str]:
         sv_sentence="SV.",
         robbery_sentence="Robbery.",
         district="",
-        synthetic=True,
+        synthetic=synthetic,
         threshold=threshold,
     )
 
 
-def test_key_findings_say_synthetic_and_hold_back_shares_of_small_counts() -> None:
+def test_key_findings_from_a_real_extract_hold_back_shares_of_small_counts() -> None:
     found = _findings(threshold=10, knife=10)
+    # 10 of 100 offences: 1 in 10 (10%); 60 of 100 male; 30 of 100 night-time economy.
     assert (
-        "About 1 in 10 serious violence offences (10%) involved a knife or sharp instrument "
-        "(synthetic)." in found
+        "About 1 in 10 serious violence offences (10%) involved a knife or sharp instrument."
+        in found
     )
-    assert "60% of suspects and 60% of victims were male (synthetic)." in found
-    assert "30% of serious violence was linked to the night-time economy (synthetic)." in found
+    assert "60% of suspects and 60% of victims were male." in found
+    assert "30% of serious violence was linked to the night-time economy." in found
+    assert not any("synthetic" in f for f in found)
     # 4 knife-enabled offences: 4 is below 10, so the share would disclose it.
     small = _findings(threshold=10, knife=4)
     assert not any("knife" in f for f in small)
     assert any("knife" in f for f in _findings(threshold=None, knife=4))
     # 96 knife-enabled of 100: the 4 without a knife would be given away.
     assert not any("knife" in f for f in _findings(threshold=10, knife=96))
+
+
+def test_no_synthetic_figure_is_a_key_finding() -> None:
+    # A synthetic extract: only the police.uk robbery sentence is a finding, and one
+    # sentence says where the illustrative figures are; no number rests on the extract.
+    found = _findings(threshold=10, knife=10, synthetic=True)
+    assert found == ["Robbery.", needs.SYNTHETIC_FINDING]
+    assert not re.search(r"\d", needs.SYNTHETIC_FINDING)
+    assert needs.ILLUSTRATIVE == "Illustrative figures from the synthetic extract"
+    assert needs.level(2, synthetic=True) == 3 and needs.level(2, synthetic=False) == 2
+
+
+def test_age_sentence_from_a_synthetic_extract_states_no_ratio() -> None:
+    rates = {
+        "rate_per_1000": 7.8,
+        "rate_per_1000_under_25": 12.0,
+        "suspect_rate_under_25": 9.5,
+        "suspect_rate_25_plus": 6.0,
+        "suspect_ratio": 1.6,
+    }
+    synthetic = needs.age_sentence(rates, tag=" (synthetic)")
+    assert "1.6" not in synthetic and "times" not in synthetic
+    assert "12.0 offences per 1,000 residents aged 0-24" in synthetic
+    assert "1.6 times the rate" in needs.age_sentence(rates, tag="")
 
 
 def test_period_is_checked_before_anything_is_computed() -> None:

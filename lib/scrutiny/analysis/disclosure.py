@@ -162,13 +162,11 @@ class Ledger:
         return out
 
     def leaks(self) -> dict[str, Relation]:
-        """Small counts a reader can work out although the page withholds or never prints
-        them, each with the relation that gives it away."""
-        return {
-            k: rel
-            for k, rel in self.known().items()
-            if rel is not None and self.small(k)
-        }
+        """Small counts a reader can work out although the page withholds or never prints them.
+
+        Each comes with the relation that gives it away.
+        """
+        return {k: rel for k, rel in self.known().items() if rel is not None and self.small(k)}
 
     def protect(self) -> set[str]:
         """Withhold small counts and whatever else keeps them from being worked out.

@@ -629,7 +629,9 @@ def baseline_comparison(
             "p_value": np.nan,
         }
     ]
-    for label, s, e in comparison_windows(baseline, data_to=data_to, recent_months=recent_months)[1:]:
+    for label, s, e in comparison_windows(baseline, data_to=data_to, recent_months=recent_months)[
+        1:
+    ]:
         total, n = _sum(monthly, s, e)
         row = {
             "period": label,

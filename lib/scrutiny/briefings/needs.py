@@ -683,8 +683,10 @@ SYNTHETIC_FINDING = (
 
 
 def level(n: int, synthetic: bool) -> int:
-    """Heading level of a section resting on the extract: one down, under
-    :data:`ILLUSTRATIVE`, when the extract is synthetic."""
+    """Heading level of a section resting on the extract.
+
+    One level down, under :data:`ILLUSTRATIVE`, when the extract is synthetic.
+    """
     return n + 1 if synthetic else n
 
 

@@ -419,3 +419,60 @@ def test_with_a_real_extract_the_findings_use_it(tmp_path: Path) -> None:
     assert "synthetic" not in box.lower()
     assert needs.ILLUSTRATIVE not in html and "(synthetic)" not in html
     assert "times the rate of those aged 25 and over" in box
+
+
+def test_the_page_ledger_decides_what_the_tables_and_chart_withhold() -> None:
+    # Baseline December to February: 26, 33 and 5 (= 64, 21.3 a month); data to February
+    # 2021, latest 3 months 40, 41 and 42 (= 123), the page's serious violence total.
+    months = pd.period_range("2019-12", "2021-02", freq="M")
+    monthly = pd.Series([26, 33, 5] + [30] * 9 + [40, 41, 42], index=months, dtype=float)
+    base = calc.Baseline(pd.Period("2019-12", "M"), pd.Period("2020-02", "M"))
+    table = calc.baseline_comparison(monthly, base, data_to="2021-02", recent_months=3)
+    # Four victims of unknown sex; no total of the row is printed (2,776 + 6,055 + 4 is
+    # not the 123 offences), so Female and Male stay.
+    sexes = pd.DataFrame(
+        {"Female": [2776, 30], "Male": [6055, 58], "Unknown": [4, 35], "male_share": [68.6, 65.9]},
+        index=["Victims", "Suspects"],
+    )
+    repeats = pd.DataFrame(
+        {
+            "period": ["p", "p"],
+            "suspects": ["All ages", "Suspect under 25"],
+            "with_suspect": [15, 12],
+            "by_repeat": [0, 0],
+            "share": [0.0, 0.0],
+        }
+    )
+    flags = calc.flag_shares({"public": 118}, 123)
+    led = calc.page_ledger(
+        threshold=10,
+        sv_total=123,
+        trends_={"sv": (monthly, table)},
+        windows=calc.comparison_windows(base, data_to="2021-02", recent_months=3),
+        sexes=sexes,
+        repeats=repeats,
+        flags=flags,
+        printed={calc.period_key("sv", 2): 123},
+    )
+    chart = needs.trend_chart(
+        monthly, table, base, title="t", source="s", synthetic=True, ledger=led, series="sv"
+    )
+    assert chart.data["Offences"].tolist()[:4] == ["[c]", 33, "[c]", 30]  # 5, then 26
+    shown = needs.comparison_display(table, threshold=10, ledger=led, series="sv")
+    assert shown["Offences"].tolist() == [64, 123, 123]
+    sex = needs.sexes_display(sexes, threshold=10, ledger=led).set_index("Who")
+    assert sex.loc["Victims"].tolist() == [2776, 6055, "[c]", 68.6]
+    # 15 - 12 = 3 suspects aged 25 and over: the under-25 row's count is withheld.
+    rep = needs.repeats_display(repeats, threshold=10, ledger=led, shares=False)
+    assert rep["Offences with a suspect"].tolist() == [15, "[c]"]
+    assert "Share (%)" not in rep.columns
+    # 123 - 118 = 5 offences not in a public place: the part is withheld, the whole stays.
+    flag = needs.flags_display(flags, {"public": "Public place"}, threshold=10, ledger=led)
+    assert flag["Offences"].tolist() == ["[c]"] and flag["All serious violence"].tolist() == [123]
+    # When the baseline's total is withheld, so is its average line in the chart.
+    led.withheld.add(calc.period_key("sv", 0))
+    chart = needs.trend_chart(
+        monthly, table, base, title="t", source="s", synthetic=True, ledger=led, series="sv"
+    )
+    avg = [c for c in chart.data.columns if c.startswith("Average")][0]
+    assert chart.data[avg].isna().all()

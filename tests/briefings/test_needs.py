@@ -17,7 +17,7 @@ import pytest
 from conftest import execute_notebook
 from scrutiny.analysis import assessment
 from scrutiny.analysis import needs as calc
-from scrutiny.analysis.disclosure import disclose
+from scrutiny.analysis.disclosure import Ledger, disclose
 from scrutiny.briefings import needs
 from scrutiny.data import DataSources, load_extract
 from scrutiny.present.tables import table_html
@@ -476,3 +476,26 @@ def test_the_page_ledger_decides_what_the_tables_and_chart_withhold() -> None:
     )
     avg = [c for c in chart.data.columns if c.startswith("Average")][0]
     assert chart.data[avg].isna().all()
+
+
+def test_a_comparison_the_ledger_withholds_is_not_quoted() -> None:
+    table = pd.DataFrame(
+        {
+            "period": ["Baseline", "Latest"],
+            "months": [3, 12],
+            "offences": [60.0, 240.0],
+            "per_month": [20.0, 20.0],
+            "change_pct": [float("nan"), 0.0],
+            "verdict": ["", "no significant change"],
+        }
+    )
+    base = calc.Baseline(pd.Period("2019-12", "M"), pd.Period("2020-02", "M"))
+    said = needs.comparison_sentence("Robbery", table, base, tag="", threshold=10)
+    assert "20 offences a month" in said and "baseline of 20 a month" in said
+    led = Ledger(10)
+    led.figure(calc.period_key("robbery", 0), 60)
+    led.withheld.add(calc.period_key("robbery", 0))
+    hidden = needs.comparison_sentence(
+        "Robbery", table, base, tag="", threshold=10, ledger=led, series="robbery"
+    )
+    assert "too few offences" in hidden and "a month" not in hidden

@@ -335,12 +335,20 @@ def comparison_display(
 
 
 def comparison_sentence(
-    name: str, table: pd.DataFrame, baseline: Baseline, *, tag: str, threshold: int | None = None
+    name: str,
+    table: pd.DataFrame,
+    baseline: Baseline,
+    *,
+    tag: str,
+    threshold: int | None = None,
+    ledger: Ledger | None = None,
+    series: str = "",
 ) -> str:
     """One sentence: the latest months per month against the baseline, with the verdict.
 
     With a ``threshold``, periods holding from 1 to ``threshold - 1`` offences are not
-    quoted (their averages would give the counts away).
+    quoted (their averages would give the counts away), nor periods the page's
+    ``ledger`` withholds (the trend's ``series`` name in it).
     """
     base = table.iloc[0]
     last = table.iloc[-1]
@@ -351,8 +359,12 @@ def comparison_sentence(
         )
     if last["verdict"] == TOO_FEW:
         return f"{name}{tag}: too few offences in {baseline.label} to judge a change against it."
-    if threshold is not None and any(
-        0 < n < threshold for n in (base["offences"], last["offences"])
+    hidden = ledger is not None and any(
+        ledger.hidden(calc.period_key(series, i)) for i in (0, len(table) - 1)
+    )
+    if hidden or (
+        threshold is not None
+        and any(0 < n < threshold for n in (base["offences"], last["offences"]))
     ):
         return (
             f"{name}{tag}: too few offences in {baseline.label} or the latest months to compare "
@@ -941,10 +953,22 @@ def assess(
         hours=hours,
         days=days,
         sv_sentence=comparison_sentence(
-            "Serious violence", sv_compare, base, tag=tag, threshold=threshold
+            "Serious violence",
+            sv_compare,
+            base,
+            tag=tag,
+            threshold=threshold,
+            ledger=ledger,
+            series="sv",
         ),
         robbery_sentence=comparison_sentence(
-            f"{rob_name} (police.uk, real)", rob_compare, base, tag="", threshold=threshold
+            f"{rob_name} (police.uk, real)",
+            rob_compare,
+            base,
+            tag="",
+            threshold=threshold,
+            ledger=ledger,
+            series="robbery",
         ),
         district=district,
         synthetic=nd.synthetic,

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from scrutiny.analysis.assessment import TOO_FEW, Assessment, KpiResult
+from scrutiny.analysis.disclosure import Ledger
 from scrutiny.analysis.kpis import Kpi, kpi_series, select_rows
 from scrutiny.analysis.narrative import month_label
 from scrutiny.stats import trends
@@ -545,6 +546,31 @@ def dispersion_of(result: KpiResult) -> float:
     return float(result.baselines.attrs.get("phi", 1.0))
 
 
+def comparison_windows(
+    baseline: Baseline, *, data_to: str, recent_months: int = 12
+) -> list[tuple[str, pd.Period, pd.Period]]:
+    """The periods of :func:`baseline_comparison`, in its row order: label, first, last month.
+
+    The baseline; the same calendar months in the latest year the data cover (when the
+    baseline ended a year or more before ``data_to``); the latest ``recent_months`` months.
+
+    Examples
+    --------
+    >>> base = Baseline(pd.Period("2019-12", "M"), pd.Period("2020-02", "M"))
+    >>> [(str(s), str(e)) for _, s, e in comparison_windows(base, data_to="2022-10")]
+    [('2019-12', '2020-02'), ('2021-12', '2022-02'), ('2021-11', '2022-10')]
+    """
+    end = pd.Period(data_to, "M")
+    out = [(f"Baseline: {baseline.label}", baseline.start, baseline.end)]
+    shift = 12 * ((end - baseline.end).n // 12)
+    if shift > 0:
+        s_start, s_end = baseline.start + shift, baseline.end + shift
+        out.append((f"Same months, {Baseline(s_start, s_end).label}", s_start, s_end))
+    r_start = end - (recent_months - 1)
+    out.append((f"Latest {recent_months} months, {Baseline(r_start, end).label}", r_start, end))
+    return out
+
+
 def baseline_comparison(
     monthly: pd.Series,
     baseline: Baseline,
@@ -590,7 +616,6 @@ def baseline_comparison(
         data, ``too few to judge``; empty for the baseline row), ``rate_ratio``,
         ``p_value``.
     """
-    end = pd.Period(data_to, "M")
     b_total, b_n = _sum(monthly, baseline.start, baseline.end)
     rows = [
         {
@@ -604,14 +629,9 @@ def baseline_comparison(
             "p_value": np.nan,
         }
     ]
-    shift = 12 * ((end - baseline.end).n // 12)
-    periods = []
-    if shift > 0:
-        s_start, s_end = baseline.start + shift, baseline.end + shift
-        periods.append((f"Same months, {Baseline(s_start, s_end).label}", s_start, s_end))
-    r_start = end - (recent_months - 1)
-    periods.append((f"Latest {recent_months} months, {Baseline(r_start, end).label}", r_start, end))
-    for label, s, e in periods:
+    for label, s, e in comparison_windows(baseline, data_to=data_to, recent_months=recent_months)[
+        1:
+    ]:
         total, n = _sum(monthly, s, e)
         row = {
             "period": label,
@@ -818,3 +838,135 @@ def flag_shares(parts: Mapping[str, float], whole: float) -> pd.DataFrame:
         for label, n in parts.items()
     }
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+# -------------------------------------------------------------------------- disclosure
+
+
+def month_key(series: str, month: pd.Period | str) -> str:
+    """Ledger key of one month's count of a trend (``"sv:month:2019-12"``)."""
+    return f"{series}:month:{pd.Period(month, 'M')}"
+
+
+def period_key(series: str, row: int) -> str:
+    """Ledger key of row ``row`` of a trend's :func:`baseline_comparison`."""
+    return f"{series}:period:{row}"
+
+
+def repeat_key(period: str, suspects: str, column: str) -> str:
+    """Ledger key of a cell of :func:`repeat_periods`."""
+    return f"repeats:{period}:{suspects}:{column}"
+
+
+SV_TOTAL = "sv:total"
+
+
+def page_ledger(
+    *,
+    threshold: int | None,
+    sv_total: float,
+    trends_: Mapping[str, tuple[pd.Series, pd.DataFrame]],
+    windows: Sequence[tuple[str, pd.Period, pd.Period]],
+    sexes: pd.DataFrame,
+    repeats: pd.DataFrame,
+    flags: pd.DataFrame,
+    printed: Mapping[str, float] | None = None,
+) -> Ledger:
+    """Every count of the needs page that ties to another, protected as one system.
+
+    Parameters
+    ----------
+    threshold
+        Counts from 1 to ``threshold - 1`` are withheld; None: no disclosure control.
+    sv_total
+        Serious violence in the page's period: printed in the findings, the KPI table and
+        the flags table, so it is fixed (never withheld).
+    trends_
+        Series name (``"sv"``, ``"robbery"``) -> its monthly counts (each printed in the
+        chart's data table) and its :func:`baseline_comparison` (each period's total is
+        printed, and its average per month, which gives the total back).
+    windows
+        :func:`comparison_windows`, the months of each comparison row.
+    sexes
+        :func:`sex_split`. Female + Male + Unknown of a row is tied to a total only when the
+        page prints that total elsewhere (suspects: the repeats table's offences with a
+        suspect; victims: serious violence, when every offence has a victim sex), so an
+        Unknown below the threshold does not cost the Female and Male counts unless it
+        must.
+    repeats
+        :func:`repeat_periods`; the first period is the page's period. Nested rows
+        (suspects under 25 within all ages) and complements (offences not by a repeat
+        suspect) are counts a reader can take by difference, so they are in the ledger
+        unpublished: a small one is protected like a printed one.
+    flags
+        :func:`flag_shares` (index: KPI id): each part of serious violence, and its
+        complement (serious violence not so flagged), by difference from ``sv_total``.
+    printed
+        Ledger key -> count, for figures the page prints elsewhere whatever this ledger
+        decides (e.g. a trend's latest 12 months, which is also the board's KPI figure):
+        fixed, so never withheld, and a small count they give away is protected through
+        the other members of its sums.
+
+    Returns
+    -------
+    Ledger
+        Protected (:meth:`Ledger.protect` has run): ``ledger.hidden(key)`` says whether a
+        figure is withheld; keys from :func:`month_key`, :func:`period_key`,
+        :func:`repeat_key`, ``"sex:<row>:<column>"`` and ``"flag:<kpi>"``.
+    """
+    led = Ledger(threshold)
+    led.figure(SV_TOTAL, sv_total, fixed=True)
+    for key, n in (printed or {}).items():
+        led.figure(key, n, fixed=True)
+    for name, (monthly, table) in trends_.items():
+        for month, n in monthly.items():
+            if pd.notna(n):
+                led.figure(month_key(name, month), n)
+        for i, (_, start, end) in enumerate(windows):
+            n = table.iloc[i]["offences"]
+            if pd.isna(n):
+                continue
+            led.figure(period_key(name, i), n)
+            months = [month_key(name, m) for m in pd.period_range(start, end, freq="M")]
+            led.relate(period_key(name, i), months, f"{name} {start} to {end}")
+    first = repeats["period"].iloc[0] if len(repeats) else None
+    for period, block in repeats.groupby("period", sort=False):
+        cells = block.set_index("suspects")
+        a, b = (repeat_key(period, "All ages", c) for c in ("with_suspect", "by_repeat"))
+        c, d = (repeat_key(period, "Suspect under 25", c) for c in ("with_suspect", "by_repeat"))
+        for key, (row, col) in {
+            a: ("All ages", "with_suspect"),
+            b: ("All ages", "by_repeat"),
+            c: ("Suspect under 25", "with_suspect"),
+            d: ("Suspect under 25", "by_repeat"),
+        }.items():
+            led.figure(key, cells.loc[row, col])
+        derived = {
+            "25+ with_suspect": (a, c),
+            "25+ by_repeat": (b, d),
+            "All ages not_repeat": (a, b),
+            "Suspect under 25 not_repeat": (c, d),
+        }
+        for name, (whole, part) in derived.items():
+            key = f"repeats:{period}:{name}"
+            led.figure(key, led.values[whole] - led.values[part], published=False)
+            led.relate(whole, [part, key], f"{period}: {name}")
+    for who in sexes.index:
+        keys = [f"sex:{who}:{col}" for col in ("Female", "Male", "Unknown")]
+        for key, col in zip(keys, ("Female", "Male", "Unknown"), strict=True):
+            led.figure(key, sexes.loc[who, col])
+        total = float(sexes.loc[who, ["Female", "Male", "Unknown"]].sum())
+        printed = None
+        if who == "Suspects" and first is not None:
+            printed = repeat_key(first, "All ages", "with_suspect")
+        elif who == "Victims":
+            printed = SV_TOTAL
+        if printed is not None and led.values[printed] == total:
+            led.relate(printed, keys, f"{who} by sex")
+    for kpi, row in flags.iterrows():
+        key, rest = f"flag:{kpi}", f"flag:{kpi}:not"
+        led.figure(key, row["offences"])
+        led.figure(rest, sv_total - row["offences"], published=False)
+        led.relate(SV_TOTAL, [key, rest], f"serious violence flagged {kpi}, and not")
+    led.protect()
+    return led

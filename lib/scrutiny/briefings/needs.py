@@ -32,7 +32,7 @@ import pandas as pd
 from scrutiny.analysis import assessment
 from scrutiny.analysis import needs as calc
 from scrutiny.analysis.assessment import TOO_FEW, Assessment
-from scrutiny.analysis.disclosure import disclose, rule_sentence, withheld
+from scrutiny.analysis.disclosure import Ledger, disclose, rule_sentence, withheld
 from scrutiny.analysis.narrative import fmt_int, fmt_num, fmt_pct, month_label, month_text
 from scrutiny.analysis.needs import Baseline
 from scrutiny.data import DataQuality, DataSources, load_extract
@@ -188,11 +188,23 @@ def _counts_for_page(
     return shown, hide | missing
 
 
+def _whole(counts: pd.Series) -> pd.Series:
+    """Counts as whole numbers (object dtype), "–" where there is no data."""
+    return pd.Series(
+        ["–" if pd.isna(v) else int(round(v)) for v in counts], index=counts.index, dtype=object
+    )
+
+
 def disclosure_paragraph(threshold: int | None) -> str:
     """The disclosure rule in words, or "" without disclosure control."""
     if not threshold:
         return ""
-    return rule_sentence(threshold) + " A rate or share whose count is withheld is withheld too."
+    return rule_sentence(threshold) + (
+        " The page is checked as a whole: a count is also withheld where a sum of months, an "
+        "average, a share or the difference between two rows shown elsewhere on the page "
+        "would give away a withheld count. A rate or share whose count is withheld is "
+        "withheld too."
+    )
 
 
 # -------------------------------------------------------------------------- rates
@@ -283,14 +295,30 @@ def rates_chart(
 
 
 def comparison_display(
-    table: pd.DataFrame, *, threshold: int | None = None, alpha: float = 0.05
+    table: pd.DataFrame,
+    *,
+    threshold: int | None = None,
+    alpha: float = 0.05,
+    ledger: Ledger | None = None,
+    series: str = "",
 ) -> pd.DataFrame:
     """:func:`scrutiny.analysis.needs.baseline_comparison` for showing.
 
-    Offences are suppressed when asked (no secondary suppression: the periods overlap and
-    add up to no published total); a withheld count hides its averages too.
+    With the page's ``ledger`` (and the trend's ``series`` name in it), a period's total
+    is withheld where the ledger withholds it: each period is the sum of months the chart
+    prints, so the ledger protects both together. Without one, offences from 1 to
+    ``threshold - 1`` are withheld. A withheld count hides its averages too.
     """
     shown, hide = _counts_for_page(table[["offences"]], threshold=threshold, secondary=False)
+    if ledger is not None:
+        mask = pd.Series(
+            [ledger.hidden(calc.period_key(series, i)) for i in range(len(table))],
+            index=table.index,
+        )
+        hide = pd.DataFrame({"offences": mask | table["offences"].isna()})
+        shown = pd.DataFrame(
+            {"offences": _whole(table["offences"]).astype(object).mask(mask, MARKER)}
+        )
     out = table[["period", "months", "offences", "per_month", "change_pct", "verdict"]].copy()
     out["offences"] = shown["offences"]
     out.loc[hide["offences"].to_numpy(), ["per_month", "change_pct"]] = np.nan
@@ -307,12 +335,20 @@ def comparison_display(
 
 
 def comparison_sentence(
-    name: str, table: pd.DataFrame, baseline: Baseline, *, tag: str, threshold: int | None = None
+    name: str,
+    table: pd.DataFrame,
+    baseline: Baseline,
+    *,
+    tag: str,
+    threshold: int | None = None,
+    ledger: Ledger | None = None,
+    series: str = "",
 ) -> str:
     """One sentence: the latest months per month against the baseline, with the verdict.
 
     With a ``threshold``, periods holding from 1 to ``threshold - 1`` offences are not
-    quoted (their averages would give the counts away).
+    quoted (their averages would give the counts away), nor periods the page's
+    ``ledger`` withholds (the trend's ``series`` name in it).
     """
     base = table.iloc[0]
     last = table.iloc[-1]
@@ -323,8 +359,12 @@ def comparison_sentence(
         )
     if last["verdict"] == TOO_FEW:
         return f"{name}{tag}: too few offences in {baseline.label} to judge a change against it."
-    if threshold is not None and any(
-        0 < n < threshold for n in (base["offences"], last["offences"])
+    hidden = ledger is not None and any(
+        ledger.hidden(calc.period_key(series, i)) for i in (0, len(table) - 1)
+    )
+    if hidden or (
+        threshold is not None
+        and any(0 < n < threshold for n in (base["offences"], last["offences"]))
     ):
         return (
             f"{name}{tag}: too few offences in {baseline.label} or the latest months to compare "
@@ -359,15 +399,27 @@ def trend_chart(
     source: str,
     synthetic: bool,
     threshold: int | None = None,
+    ledger: Ledger | None = None,
+    series: str = "",
 ) -> Chart:
     """Monthly offences with the baseline's monthly average as a dashed reference line.
 
     ``comparison`` is :func:`scrutiny.analysis.needs.baseline_comparison` of ``monthly``
-    (its first row gives the baseline's average).
+    (its first row gives the baseline's average). With the page's ``ledger``, a month is
+    withheld where the ledger withholds it, and the baseline's average is left out when
+    its total is withheld (the average times its months is that total).
     """
     shown, hide = _counts_for_page(monthly.to_frame("n"), threshold=threshold)
-    plotted = monthly.astype(float).where(~hide["n"])
     b_avg = float(comparison.iloc[0]["per_month"])
+    if ledger is not None:
+        mask = pd.Series(
+            [ledger.hidden(calc.month_key(series, m)) for m in monthly.index], index=monthly.index
+        )
+        hide = pd.DataFrame({"n": mask | monthly.isna()})
+        shown = pd.DataFrame({"n": _whole(monthly).mask(mask, MARKER)})
+        if ledger.hidden(calc.period_key(series, 0)):
+            b_avg = np.nan
+    plotted = monthly.astype(float).where(~hide["n"])
     data = pd.DataFrame(
         {"Offences": plotted.to_numpy(), "Baseline monthly average": b_avg},
         index=monthly.index,
@@ -386,15 +438,23 @@ def trend_chart(
 
 
 def kpi_display(
-    kpis: pd.DataFrame, *, threshold: int | None, withhold: tuple[str, ...] = ()
+    kpis: pd.DataFrame,
+    *,
+    threshold: int | None,
+    withhold: tuple[str, ...] = (),
+    synthetic: bool | None = None,
 ) -> pd.DataFrame:
     """:func:`scrutiny.analysis.needs.rolling_12_table` for showing.
 
     Counts below the threshold are withheld (each row is a different KPI, so there is
     no total to protect); ``withhold`` names KPIs whose latest count must be withheld
     anyway (e.g. its difference from another figure on the page is small). A withheld
-    count hides the percentage change with it.
+    count hides the percentage change with it. ``synthetic`` keeps only the KPIs counted in
+    the synthetic extract (True) or only the others (False); None keeps every KPI.
     """
+    if synthetic is not None:
+        kpis = kpis[kpis["synthetic"].astype(bool) == synthetic]
+        withhold = tuple(k for k in withhold if k in kpis.index)
     counts = kpis[["current_count", "baseline_count"]]
     shown, hide = _counts_for_page(counts, threshold=threshold, secondary=False)
     for k in withhold:
@@ -468,13 +528,29 @@ def profile_chart(
 
 
 def people_display(
-    table: pd.DataFrame, count_cols: list[str], *, threshold: int | None, label: str | None = None
+    table: pd.DataFrame,
+    count_cols: list[str],
+    *,
+    threshold: int | None,
+    label: str | None = None,
+    hidden: pd.DataFrame | None = None,
+    share_of: list[str] | None = None,
 ) -> pd.DataFrame:
     """A table of counts and shares for showing: counts suppressed, shares hidden with them.
 
-    Shares (columns not in ``count_cols``) are withheld on any row with a withheld count.
+    Shares (columns not in ``count_cols``) are withheld on any row where a count in
+    ``share_of`` (default: every count column) is withheld. ``hidden`` (same shape as
+    the count columns) says which counts to withhold, as the page's ledger decided;
+    without it the table is suppressed on its own, its totals assumed known.
     """
     shown, hide = _counts_for_page(table[count_cols], threshold=threshold)
+    if hidden is not None:
+        hide = hidden.astype(bool)
+        shown = pd.DataFrame(
+            {c: _whole(table[c]).mask(hide[c].to_numpy(), MARKER) for c in count_cols},
+            index=table.index,
+        )
+    hide = hide[share_of or count_cols]
     out = shown.copy()
     out.index = table.index
     for col in table.columns:
@@ -490,18 +566,58 @@ REPEAT_COUNT_COLUMNS = ("Offences with a suspect", "By a repeat suspect")
 FLAG_COUNT_COLUMNS = ("Offences", "All serious violence")
 
 
-def sexes_display(sexes: pd.DataFrame, *, threshold: int | None) -> pd.DataFrame:
-    """Victims and suspects by sex, for a table."""
+def _ledger_mask(ledger: Ledger | None, keys: pd.DataFrame) -> pd.DataFrame | None:
+    """True where the page's ledger withholds the figure under each key (None: no ledger)."""
+    if ledger is None:
+        return None
+    return keys.map(ledger.hidden).astype(bool)
+
+
+def sexes_display(
+    sexes: pd.DataFrame,
+    *,
+    threshold: int | None,
+    ledger: Ledger | None = None,
+    shares: bool = True,
+) -> pd.DataFrame:
+    """Victims and suspects by sex, for a table.
+
+    With the page's ``ledger``, counts are withheld as it decides (an Unknown below the
+    threshold is withheld on its own unless the row's total is printed elsewhere on the
+    page); the male share goes only with a withheld Female or Male count. ``shares=False``
+    leaves the share out (a synthetic extract: the share would restate the generator's
+    input).
+    """
+    keys = pd.DataFrame(
+        {c: [f"sex:{who}:{c}" for who in sexes.index] for c in SEX_COUNT_COLUMNS},
+        index=sexes.index,
+    )
+    table = sexes.rename(columns={"male_share": "Male share of known sex (%)"})
+    if not shares:
+        table = table.drop(columns="Male share of known sex (%)")
     return people_display(
-        sexes.rename(columns={"male_share": "Male share of known sex (%)"}),
+        table,
         list(SEX_COUNT_COLUMNS),
         threshold=threshold,
         label="Who",
+        hidden=_ledger_mask(ledger, keys),
+        share_of=["Female", "Male"],
     )
 
 
-def repeats_display(repeats: pd.DataFrame, *, threshold: int | None) -> pd.DataFrame:
-    """Offences by repeat suspects in each period, for a table."""
+def repeats_display(
+    repeats: pd.DataFrame,
+    *,
+    threshold: int | None,
+    ledger: Ledger | None = None,
+    shares: bool = True,
+) -> pd.DataFrame:
+    """Offences by repeat suspects in each period, for a table.
+
+    With the page's ``ledger``, counts are withheld as it decides: the rows are nested
+    (suspects under 25 within all ages) and each holds a complement (offences not by a
+    repeat suspect), so their differences are protected too.
+    """
     table = repeats.set_index(["period", "suspects"]).rename(
         columns={
             "with_suspect": REPEAT_COUNT_COLUMNS[0],
@@ -509,14 +625,45 @@ def repeats_display(repeats: pd.DataFrame, *, threshold: int | None) -> pd.DataF
             "share": "Share (%)",
         }
     )
-    out = people_display(table, list(REPEAT_COUNT_COLUMNS), threshold=threshold)
+    if not shares:
+        table = table.drop(columns="Share (%)")
+    keys = pd.DataFrame(
+        {
+            new: [calc.repeat_key(p, w, old) for p, w in table.index]
+            for old, new in zip(("with_suspect", "by_repeat"), REPEAT_COUNT_COLUMNS, strict=True)
+        },
+        index=table.index,
+    )
+    out = people_display(
+        table,
+        list(REPEAT_COUNT_COLUMNS),
+        threshold=threshold,
+        hidden=_ledger_mask(ledger, keys),
+    )
     return out.rename(columns={"period": "Period", "suspects": "Suspects"})
 
 
 def flags_display(
-    flags: pd.DataFrame, names: dict[str, str], *, threshold: int | None
+    flags: pd.DataFrame,
+    names: dict[str, str],
+    *,
+    threshold: int | None,
+    ledger: Ledger | None = None,
+    shares: bool = True,
 ) -> pd.DataFrame:
-    """Parts of serious violence, each under its KPI's name, for a table."""
+    """Parts of serious violence, each under its KPI's name, for a table.
+
+    With the page's ``ledger``, a part is withheld when it or its complement (serious
+    violence not so flagged, all serious violence less the part) is small; all serious
+    violence is printed anyway.
+    """
+    keys = pd.DataFrame(
+        {
+            FLAG_COUNT_COLUMNS[0]: [f"flag:{k}" for k in flags.index],
+            FLAG_COUNT_COLUMNS[1]: [calc.SV_TOTAL] * len(flags),
+        },
+        index=flags.index,
+    ).rename(index=names)
     table = flags.rename(index=names).rename(
         columns={
             "offences": FLAG_COUNT_COLUMNS[0],
@@ -524,10 +671,46 @@ def flags_display(
             "share": "Share (%)",
         }
     )
-    return people_display(table, list(FLAG_COUNT_COLUMNS), threshold=threshold, label="KPI")
+    if not shares:
+        table = table.drop(columns="Share (%)")
+    return people_display(
+        table,
+        list(FLAG_COUNT_COLUMNS),
+        threshold=threshold,
+        label="KPI",
+        hidden=_ledger_mask(ledger, keys),
+    )
 
 
 # -------------------------------------------------------------------------- findings
+
+
+#: The heading under which a public page shows figures from a synthetic extract.
+ILLUSTRATIVE = "Illustrative figures from the synthetic extract"
+SYNTHETIC_FINDING = (
+    "Serious violence, its knife-enabled part, its victims, suspects, times and places are "
+    "counted in the force extract, which here is synthetic: those figures are illustrative, "
+    f"not findings, and are shown under '{ILLUSTRATIVE}'."
+)
+
+
+def level(n: int, synthetic: bool) -> int:
+    """Heading level of a section resting on the extract.
+
+    One level down, under :data:`ILLUSTRATIVE`, when the extract is synthetic.
+    """
+    return n + 1 if synthetic else n
+
+
+def illustrative_paragraph() -> str:
+    """What the illustrative section is, and why none of it is a finding."""
+    return (
+        "Everything in this section is counted in the synthetic force extract: real "
+        "police.uk crimes with offence codes, times, ages, sexes, suspects and flags drawn "
+        "from published distributions. It shows what the assessment will show with the "
+        "force's own extract; it says nothing about the force, and the shares the extract "
+        "was generated from are not restated here."
+    )
 
 
 def key_findings(
@@ -550,12 +733,17 @@ def key_findings(
     """The numbered key findings, in the order of the SNA's list (seed 004).
 
     ``rates`` is :func:`rates_for_page` (withheld rates are NaN); ``flags`` is
-    :func:`scrutiny.analysis.needs.flag_shares` indexed by KPI id. Every finding resting
-    on the extract ends "(synthetic)" when the extract is synthetic. With a disclosure
-    ``threshold``, a share whose count (or its complement) is from 1 to ``threshold - 1``
-    is not quoted, so no small count can be worked back from a finding.
+    :func:`scrutiny.analysis.needs.flag_shares` indexed by KPI id. A synthetic figure is
+    never a finding: when the extract is synthetic, only what the real police.uk data
+    support is a finding (robbery against the baseline), and one more says the rest of
+    the page is illustrative; the extract's figures stay in the body under
+    :data:`ILLUSTRATIVE`. With a real extract every finding below is made. With a
+    disclosure ``threshold``, a share whose count (or its complement) is from 1 to
+    ``threshold - 1`` is not quoted, so no small count can be worked back from a finding.
     """
-    tag = " (synthetic)" if synthetic else ""
+    if synthetic:
+        return [robbery_sentence, SYNTHETIC_FINDING]
+    tag = ""
 
     def small(*counts: float) -> bool:
         return threshold is not None and any(0 < c < threshold for c in counts)
@@ -672,6 +860,7 @@ class NeedsAssessment:
     knife_sentence: str
     test_sentence: str
     findings: list[str]
+    ledger: Ledger
 
 
 def assess(
@@ -729,6 +918,23 @@ def assess(
         {period: recent, f"all months in the data ({nd.first_month} to {nd.data_to})": nd.rows}
     )
     kpis = calc.rolling_12_table(a, BOARD_KPIS)
+    windows = calc.comparison_windows(base, data_to=nd.data_to, recent_months=period_months)
+    printed = {}
+    if period_months == 12:  # the latest 12 months are the board's KPI figures too
+        last = len(windows) - 1
+        printed[calc.period_key("robbery", last)] = kpis.loc[calc.ROBBERY, "current_count"]
+    # The latest period of serious violence is the page's serious violence total.
+    printed[calc.period_key("sv", len(windows) - 1)] = sv_compare.iloc[-1]["offences"]
+    ledger = calc.page_ledger(
+        threshold=threshold,
+        sv_total=sv_total,
+        trends_={"sv": (sv_monthly, sv_compare), "robbery": (rob_monthly, rob_compare)},
+        windows=windows,
+        sexes=sexes,
+        repeats=repeats,
+        flags=flags,
+        printed=printed,
+    )
     # The knife KPI less its part outside domestic abuse is a count too: withhold the KPI's
     # latest figure when that difference is small (the part is on the page as a share).
     knife_withheld = calc.small_difference(
@@ -747,10 +953,22 @@ def assess(
         hours=hours,
         days=days,
         sv_sentence=comparison_sentence(
-            "Serious violence", sv_compare, base, tag=tag, threshold=threshold
+            "Serious violence",
+            sv_compare,
+            base,
+            tag=tag,
+            threshold=threshold,
+            ledger=ledger,
+            series="sv",
         ),
         robbery_sentence=comparison_sentence(
-            f"{rob_name} (police.uk, real)", rob_compare, base, tag="", threshold=threshold
+            f"{rob_name} (police.uk, real)",
+            rob_compare,
+            base,
+            tag="",
+            threshold=threshold,
+            ledger=ledger,
+            series="robbery",
         ),
         district=district,
         synthetic=nd.synthetic,
@@ -786,6 +1004,7 @@ def assess(
         ),
         test_sentence=test_sentence(a),
         findings=findings,
+        ledger=ledger,
     )
 
 
@@ -825,7 +1044,19 @@ def knife_sentence(
 
 
 def age_sentence(force_rate: dict[str, float], *, tag: str) -> str:
-    """The under-25 victim rate and the 10-24 v. 25+ suspect rate ratio, in words."""
+    """The under-25 victim rate and the 10-24 v. 25+ suspect rate ratio, in words.
+
+    With a synthetic extract (``tag`` set) the ratio is not stated: the extract was
+    generated with it, so it would only restate the generator's input.
+    """
+    if tag:
+        return (
+            f"Victims under 25: {fmt_num(force_rate['rate_per_1000_under_25'], 1)} offences "
+            f"per 1,000 residents aged 0-24, against {fmt_num(force_rate['rate_per_1000'], 1)} "
+            f"per 1,000 for all ages{tag}. Suspect rates by age are not shown from a synthetic "
+            "extract: the extract was generated from the published ratio, so it would only "
+            "restate it."
+        )
     return (
         f"Victims under 25: {fmt_num(force_rate['rate_per_1000_under_25'], 1)} offences per "
         f"1,000 residents aged 0-24, against {fmt_num(force_rate['rate_per_1000'], 1)} per "

@@ -516,3 +516,36 @@ def test_a_briefing_served_from_the_shared_assessment_still_depends_on_the_folde
     )
     out = run()
     assert "computes: done" in out and "from_cache: done" in out
+
+
+@pytest.mark.slow
+def test_kill_9_also_ends_the_cycles_assessment(tmp_path):
+    """The runner builds the cycle's assessment in a process of its own (for cycles whose
+    notebooks take the cycle file); it must end with the runner too."""
+    cycle = write_cycle(
+        tmp_path,
+        [{"name": "slow", "notebook": "cycle_file", "parameters": {"sleep_seconds": 120.0}}],
+    )
+    env = {**os.environ, "SCRUTINY_CACHE_DIR": str(tmp_path / "cache")}  # cold: it takes a while
+    cmd = [SCRUTINY, "run", cycle, "--reports-dir", tmp_path / "reports", "--plain"]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    try:
+        _wait_for(proc, "slow: running")
+        deadline = time.monotonic() + 30
+        builders: list[int] = []
+        while not builders and time.monotonic() < deadline:
+            below = procs.descendants(proc.pid)
+            builders = [p for p in below if b"scrutiny.analysis.assessment" in _cmdline(p)]
+            time.sleep(0.2)
+        assert builders, "the assessment process never started"
+        below = procs.descendants(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+    deadline = time.monotonic() + 10
+    while [p for p in below if not _gone(p)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p for p in below if not _gone(p)] == []

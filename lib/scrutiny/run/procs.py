@@ -16,8 +16,10 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -126,3 +128,31 @@ def die_with_parent(parent: int, interval: float = 0.2) -> threading.Thread:
     thread = threading.Thread(target=watch, name="scrutiny-die-with-parent", daemon=True)
     thread.start()
     return thread
+
+
+def parent_death_signal(sig: int = signal.SIGKILL) -> Callable[[], None] | None:
+    """Return a ``preexec_fn`` that has a child program killed when its parent ends.
+
+    Linux's ``prctl(PR_SET_PDEATHSIG)``: the signal is sent when the *thread* that started
+    the child ends, so start it from the runner's main thread. None off Linux (use
+    :func:`die_with_parent` in a Python child there).
+
+    Parameters
+    ----------
+    sig
+        The signal the child gets (default SIGKILL).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+    pr_set_pdeathsig = 1
+
+    def preexec() -> None:
+        prctl(pr_set_pdeathsig, sig, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec

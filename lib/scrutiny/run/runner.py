@@ -958,15 +958,22 @@ def _run_cycle(
         )
         if uses_cycle and (plans or not (out / ASSESSMENT / "meta.json").is_file()):
             assessment = _start_assessment(path, out)
-        if plans:
-            tmpdir = Path(tempfile.mkdtemp(prefix=f"scrutiny-{cycle.cycle}-"))
-            try:
-                with _sigterm_as_interrupt():
-                    interrupted = _schedule(run, plans, workers, tmpdir)
-            finally:
-                shutil.rmtree(tmpdir, ignore_errors=True)
-                if assessment is not None and interrupted:
-                    procs.kill_tree(assessment.pid)
+        try:
+            if plans:
+                tmpdir = Path(tempfile.mkdtemp(prefix=f"scrutiny-{cycle.cycle}-"))
+                try:
+                    with _sigterm_as_interrupt():
+                        interrupted = _schedule(run, plans, workers, tmpdir)
+                finally:
+                    shutil.rmtree(tmpdir, ignore_errors=True)
+        except BaseException:  # e.g. a full disk: the assessment must not run on alone
+            if assessment is not None:
+                procs.kill_tree(assessment.pid)
+                assessment.wait()
+            raise
+        if assessment is not None and interrupted:
+            procs.kill_tree(assessment.pid)
+            assessment.wait()
         if assessment is not None and not interrupted:
             _finish_assessment(assessment, notice, timeout_s=60 * cycle.timeout_minutes)
         run.write_state(ended=_now().isoformat(), interrupted=interrupted)
@@ -996,6 +1003,7 @@ def _start_assessment(cycle_file: Path, out: Path) -> subprocess.Popen[str]:
         text=True,
         env=env,
         start_new_session=True,
+        preexec_fn=procs.parent_death_signal(),  # ends with the runner, even after kill -9
     )
 
 

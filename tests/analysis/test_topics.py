@@ -133,6 +133,45 @@ def test_district_funnel_is_centred_on_the_force_wide_rate():
     assert 1.5 < f.loc["A", "lower_99_8"] < 1.6 and 2.4 < f.loc["A", "upper_99_8"] < 2.5
 
 
+def _four_districts() -> pd.DataFrame:
+    return topics.district_rates(_four_districts_records(), pd.Series(100_000, index=list("ABCD")))
+
+
+def test_district_funnel_limits_allow_for_over_dispersion_as_the_verdicts_do():
+    # Four districts of 100,000, counts 200, 200, 260, 140: force-wide 2.0 per 1,000;
+    # s = sqrt(2 x 1,000 / 100,000) = 0.141421; z = 0, 0, +4.2426, -4.2426.
+    # Winsorised (10% and 90% quantiles, linear) at -/+2.96985: phi = 2 x 8.82 / 4 = 4.41;
+    # w = 50 each, sum w - sum w^2 / sum w = 200 - 50 = 150;
+    # tau^2 = (4 x 4.41 - 3) / 150 = 0.0976; spread = sqrt(0.02 + 0.0976) = 0.342929.
+    # 95% upper limit 2 + 1.959964 x 0.342929 = 2.67213; 99.8%: 2 + 3.090232 x 0.342929.
+    r = _four_districts()
+    assert r["adjusted"].all()
+    f = topics.district_funnel(r)
+    assert f["phi"].iloc[0] == pytest.approx(4.41, rel=1e-4)
+    assert f["tau2"].iloc[0] == pytest.approx(0.0976, rel=1e-4)
+    assert f.loc["C", "upper_95"] == pytest.approx(2.67213, abs=1e-4)
+    assert f.loc["C", "upper_99_8"] == pytest.approx(2 + 3.090232 * 0.342929, abs=1e-4)
+    # C (2.6) is far beyond the Poisson limits (2 + 3.09 x 0.1414 = 2.44) but within the
+    # adjusted 95% limit, and the verdict (z = 0.6 / 0.342929 = 1.75, p = 0.08) agrees.
+    assert f.loc["C", "band"] == "within 95% limits"
+    assert r.loc["C", "verdict"] == "not significantly different"
+    for name in r.index:
+        beyond = f.loc[name, "band"] != "within 95% limits"
+        assert beyond == (r.loc[name, "verdict"] != "not significantly different")
+    # the cycle's method "none": exact Poisson limits and verdicts, C beyond 99.8%
+    exact = topics.district_rates(
+        _four_districts_records(), pd.Series(100_000, index=list("ABCD")), overdispersion="none"
+    )
+    fe = topics.district_funnel(exact, overdispersion="none")
+    assert fe.loc["C", "band"] == "above 99.8% limit"
+    assert (fe["limits_method"] == "none").all()
+
+
+def _four_districts_records() -> pd.DataFrame:
+    counts = {"A": 200, "B": 200, "C": 260, "D": 140}
+    return pd.DataFrame({"district": [d for d, n in counts.items() for _ in range(n)]})
+
+
 def test_force_funnel_leaves_the_city_of_london_off_but_in_the_national_rate():
     data = pd.DataFrame(
         {"count": [100.0, 300.0, 50.0], "population": [100_000.0, 100_000.0, 10_000.0]},

@@ -8,7 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from scrutiny.present import charts, page, tables
-from scrutiny.stats import compare, spc
+from scrutiny.stats import compare, dispersion, spc
 
 MONTHS = pd.period_range("2021-01", periods=31, freq="M")
 # Same series as tests/test_spc.py SHIFT: mean exactly 10, amr = 74/30, so the process
@@ -109,6 +109,24 @@ def test_funnel_chart_alt():
         "limits. C: 10.0 per 1,000, within 95% limits."
     )
     assert c.data["Area"].tolist() == list("ABCDE")
+
+
+def test_funnel_chart_draws_the_limits_its_bands_come_from():
+    # Four areas of 100,000 around 2.0 per 1,000 (the hand-worked case in
+    # tests/analysis/test_topics.py): tau^2 = 0.0976, 95% upper limit at 100,000 people
+    # 2 + 1.959964 x sqrt(0.02 + 0.0976) = 2.67213.
+    data = pd.DataFrame(
+        {"count": [200, 200, 260, 140], "population": [100_000] * 4}, index=list("ABCD")
+    )
+    fd = dispersion.funnel_dispersion(data["count"], data["population"], 2.0)
+    f = dispersion.funnel_adjusted(data, 2.0, fd)
+    c = charts.funnel_chart(f, "Rate by district", what="districts")
+    upper = c.figure.axes[0].lines[0]  # the first curve drawn: the 95% upper limit
+    x, y = upper.get_xdata(), upper.get_ydata()
+    assert np.interp(100_000, x, y) == pytest.approx(2.67213, abs=2e-3)
+    assert "allow for the usual variation between districts" in c.alt
+    labels = [t.get_text() for t in c.figure.axes[0].get_legend().get_texts()]
+    assert "95% limits, allowing for over-dispersion" in labels
 
 
 def test_bar_chart_sorted_with_intervals_and_withheld_value():

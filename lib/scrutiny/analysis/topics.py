@@ -671,53 +671,90 @@ def district_rates(
     return out.sort_values("rate", ascending=False, kind="stable")
 
 
-def district_funnel(rates: pd.DataFrame) -> pd.DataFrame | None:
+def district_funnel(
+    rates: pd.DataFrame, *, overdispersion: str = "additive"
+) -> pd.DataFrame | None:
     """Districts on a funnel plot centred on the force-wide rate.
+
+    The limits allow for over-dispersion exactly as :func:`district_rates`' verdicts do
+    (same districts, same centre, same method), so a district beyond the 95% limit is one
+    the page calls significantly different.
 
     Parameters
     ----------
     rates
         :func:`district_rates` output.
+    overdispersion
+        ``additive``, ``multiplicative`` or ``none`` (the cycle's method, as given to
+        :func:`district_rates`).
 
     Returns
     -------
     DataFrame or None
-        :func:`scrutiny.stats.compare.funnel` output indexed by ``District``; None without
-        an offence in any district (a funnel needs a rate above 0 to centre on).
+        :func:`scrutiny.stats.dispersion.funnel_adjusted` output indexed by ``District``;
+        None without an offence in any district (a funnel needs a rate above 0 to centre on).
     """
     if rates.empty or not rates["count"].sum() > 0:
         return None
-    target = float(rates["national_rate"].iloc[0])
-    f = compare.funnel(rates[["count", "population"]], target_rate=target)
+    if not bool(rates.get("adjusted", pd.Series([False])).any()):
+        overdispersion = "none"
+    f = _funnel(rates, overdispersion)
     f.index.name = "District"
     return f
 
 
+def _funnel(
+    rates: pd.DataFrame, overdispersion: str, plot: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Funnel of ``plot`` (default ``rates``) with the over-dispersion of all of ``rates``.
+
+    Over-dispersion is estimated as :func:`scrutiny.stats.dispersion.rates_table_adjusted`
+    estimates it for the verdicts (three or more areas, around ``national_rate``).
+    """
+    target = float(rates["national_rate"].iloc[0])
+    plot = rates if plot is None else plot
+    fd = None
+    if overdispersion != "none" and len(rates) >= 3:
+        fd = dispersion.funnel_dispersion(rates["count"], rates["population"], target)
+    return dispersion.funnel_adjusted(
+        plot[["count", "population"]], target, fd, method=overdispersion
+    )
+
+
 def force_funnel(
-    comparison: Comparison, *, leave_out: Sequence[str] = FUNNEL_LEAVE_OUT
+    comparison: Comparison,
+    *,
+    leave_out: Sequence[str] = FUNNEL_LEAVE_OUT,
+    overdispersion: str = "additive",
 ) -> pd.DataFrame | None:
     """England's forces on a funnel plot centred on the national rate (Home Office table).
+
+    The limits allow for over-dispersion as the comparison's verdicts do (estimated on all
+    the forces of the table, around the national rate, with the cycle's method).
 
     Parameters
     ----------
     comparison
         The force's national comparison (:func:`scrutiny.analysis.peers.force_comparison`).
     leave_out
-        Forces left off the plot; they stay in the national rate the funnel is centred on.
+        Forces left off the plot; they stay in the national rate the funnel is centred on
+        and in the over-dispersion estimate.
+    overdispersion
+        ``additive``, ``multiplicative`` or ``none`` (the cycle's method).
 
     Returns
     -------
     DataFrame or None
-        :func:`scrutiny.stats.compare.funnel` output indexed by ``Force``; None without a
-        comparison.
+        :func:`scrutiny.stats.dispersion.funnel_adjusted` output indexed by ``Force``; None
+        without a comparison.
     """
     if not comparison.available or comparison.rates is None:
         return None
     rates = comparison.rates
+    if not bool(rates.get("adjusted", pd.Series([False])).any()):
+        overdispersion = "none"
     data = rates.drop(index=[f for f in leave_out if f in rates.index])
-    f = compare.funnel(
-        data[["count", "population"]], target_rate=float(rates["national_rate"].iloc[0])
-    )
+    f = _funnel(rates, overdispersion, data)
     f.index.name = "Force"
     return f
 

@@ -543,16 +543,16 @@ def district_sentences(dd: DeepDive) -> list[str]:
         text += " No district differs significantly from that rate."
     if bool(r["adjusted"].any()):
         text += (
-            " Districts differ by more than chance, so these verdicts allow for the usual "
-            "variation between districts (as the cycle's method does for forces); the 95% "
-            "intervals in the table and the funnel's limits allow for chance alone."
+            " Districts differ by more than chance, so these verdicts and the funnel's limits "
+            "allow for the usual variation between districts (as the cycle's method does for "
+            "forces); the 95% intervals in the table allow for chance alone."
         )
     return [text, *out]
 
 
 def district_funnel_chart(dd: DeepDive) -> charts.Chart | None:
     """Funnel plot of district rates against the force-wide rate (None without offences)."""
-    f = topics.district_funnel(dd.district_rates)
+    f = topics.district_funnel(dd.district_rates, overdispersion=dd.method.overdispersion)
     if f is None:
         return None
     chart = charts.funnel_chart(
@@ -876,7 +876,7 @@ def outcome_sentences(dd: DeepDive) -> list[str]:
 def peer_funnel_chart(dd: DeepDive) -> charts.Chart | None:
     """Funnel plot of England's forces (City of London left out) for the topic, 2017/18."""
     c = dd.comparison
-    f = topics.force_funnel(c)
+    f = topics.force_funnel(c, overdispersion=dd.method.overdispersion)
     if f is None:
         return None
     chart = charts.funnel_chart(
@@ -911,22 +911,22 @@ def _label_only(chart: charts.Chart, names: set[str | None]) -> None:
 def peer_sentences(dd: DeepDive) -> list[str]:
     """The comparison in words, labelled 2017/18, with the peer method."""
     out = dd.comparison.sentences()
-    funnel = topics.force_funnel(dd.comparison)
+    funnel = topics.force_funnel(dd.comparison, overdispersion=dd.method.overdispersion)
     if funnel is not None:
         outside = int((funnel["band"] != "within 95% limits").sum())
-        if outside > len(funnel) / 2:
+        if str(funnel["limits_method"].iloc[0]) != "none":
+            out.append(
+                "Forces differ by more than chance, so the funnel's limits allow for the usual "
+                f"variation between forces, as the verdicts above do: {outside} of the "
+                f"{len(funnel)} forces in the chart lie beyond its 95% limits. Labels show the "
+                "force and the highest and lowest; the table below lists the peers."
+            )
+        elif outside > len(funnel) / 2:
             out.append(
                 f"{outside} of the {len(funnel)} forces in the chart lie beyond its 95% "
-                "limits: forces differ by more than chance, so the funnel's limits (which "
-                "assume one underlying rate) show how large a difference is rather than "
-                "whether there is one"
-                + (
-                    "; the verdicts above allow for that variation"
-                    if bool(dd.comparison.rates.get("adjusted", pd.Series([False])).any())
-                    else ""
-                )
-                + ". Labels show the force and the highest and lowest; the table below lists "
-                "the peers."
+                "limits: the funnel's limits assume one underlying rate, so they show how "
+                "large a difference is rather than whether there is one. Labels show the "
+                "force and the highest and lowest; the table below lists the peers."
             )
     if dd.comparison.available:
         out.append(

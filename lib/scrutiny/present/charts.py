@@ -34,7 +34,7 @@ from matplotlib.ticker import FuncFormatter
 
 from scrutiny.analysis.narrative import fmt_num, fmt_value, month_label, spc_pattern, spc_status
 from scrutiny.present.tables import ICON_STYLE
-from scrutiny.stats import compare, spc
+from scrutiny.stats import compare, dispersion, spc
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -516,12 +516,16 @@ def funnel_chart(
     caption: str | None = None,
     figsize: tuple[float, float] = FIGSIZE,
 ) -> Chart:
-    """Funnel plot from :func:`scrutiny.stats.compare.funnel`.
+    """Funnel plot from :func:`scrutiny.stats.compare.funnel` or ``dispersion.funnel_adjusted``.
+
+    The curves are the limits the points' bands were read from: exact Poisson limits, or,
+    when the frame says so (``limits_method``, ``phi``, ``tau2``), the over-dispersed limits.
 
     Parameters
     ----------
     funnel
-        Output of :func:`scrutiny.stats.compare.funnel` (index: area names).
+        Output of :func:`scrutiny.stats.compare.funnel` or
+        :func:`scrutiny.stats.dispersion.funnel_adjusted` (index: area names).
     title
         Chart title.
     highlight
@@ -544,7 +548,12 @@ def funnel_chart(
     target = float(funnel["target_rate"].iloc[0])
     pop = funnel["population"].to_numpy(dtype=float)
     grid = np.geomspace(pop.min() * 0.8, pop.max() * 1.1, 200)
-    lim = compare.funnel_limits(grid, target, per=per)
+    method = str(funnel["limits_method"].iloc[0]) if "limits_method" in funnel else "none"
+    if method == "none":
+        lim = compare.funnel_limits(grid, target, per=per)
+    else:  # the same over-dispersed limits the verdicts and the points' bands use
+        fd = dispersion.dispersion_of(funnel["phi"].iloc[0], funnel["tau2"].iloc[0])
+        lim = dispersion.funnel_limits_adjusted(grid, target, fd, method=method, per=per)
     label_all = len(funnel) <= 15 if label_all is None else label_all
     styles = {
         "within 95% limits": (GREY, "o", "Within 95% limits"),
@@ -584,10 +593,11 @@ def funnel_chart(
                     fontsize=9,
                     fontweight="bold" if is_hi else "normal",
                 )
+        allowing = "" if method == "none" else ", allowing for over-dispersion"
         handles = [
             Line2D([], [], color=TEXT, linewidth=1.2, label=f"Average ({fmt_num(target)})"),
-            Line2D([], [], color=GREY, linestyle="--", label="95% limits"),
-            Line2D([], [], color=TEXT, linestyle=":", label="99.8% limits"),
+            Line2D([], [], color=GREY, linestyle="--", label=f"95% limits{allowing}"),
+            Line2D([], [], color=TEXT, linestyle=":", label=f"99.8% limits{allowing}"),
         ] + [
             Line2D([], [], color=c, marker=m, linestyle="none", markersize=7, label=lab)
             for lab, (c, m) in seen.items()
@@ -630,6 +640,11 @@ def _funnel_alt(
     within = int((funnel["band"] == "within 95% limits").sum())
     parts.append(f"{within} within the 95% limits")
     text += "; " + "; ".join(parts) + "."
+    if "limits_method" in funnel and str(funnel["limits_method"].iloc[0]) != "none":
+        text += (
+            f" The limits allow for the usual variation between {what} (over-dispersion), "
+            "as the verdicts on the page do."
+        )
     if highlight is not None and highlight in funnel.index:
         row = funnel.loc[highlight]
         text += f" {highlight}: {fmt_num(row['rate'])} per {per:,}, {row['band']}."

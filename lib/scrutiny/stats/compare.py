@@ -584,14 +584,27 @@ def funnel(
     )
     for col in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
         out[col] = lim[col]
-    band = np.full(len(out), "within 95% limits", dtype=object)
-    r = out["rate"].to_numpy()
-    band[r > out["upper_95"].to_numpy()] = "above 95% limit"
-    band[r < out["lower_95"].to_numpy()] = "below 95% limit"
-    band[r > out["upper_99_8"].to_numpy()] = "above 99.8% limit"
-    band[r < out["lower_99_8"].to_numpy()] = "below 99.8% limit"
-    out["band"] = band
+    out["band"] = funnel_bands(out)
     return out
+
+
+def funnel_bands(frame: pd.DataFrame) -> np.ndarray:
+    """Each area's band on a funnel plot from its ``rate`` and the four limit columns.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"rate": [5.0, 11.0, 20.0], "lower_95": 6.0, "upper_95": 10.0,
+    ...                   "lower_99_8": 4.0, "upper_99_8": 12.0})
+    >>> funnel_bands(f).tolist()
+    ['below 95% limit', 'above 95% limit', 'above 99.8% limit']
+    """
+    band = np.full(len(frame), "within 95% limits", dtype=object)
+    r = frame["rate"].to_numpy()
+    band[r > frame["upper_95"].to_numpy()] = "above 95% limit"
+    band[r < frame["lower_95"].to_numpy()] = "below 95% limit"
+    band[r > frame["upper_99_8"].to_numpy()] = "above 99.8% limit"
+    band[r < frame["lower_99_8"].to_numpy()] = "below 99.8% limit"
+    return band
 
 
 # ---------------------------------------------------------------- peer groups

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from scrutiny.stats.compare import RateRatio, rate_ratio_test
+from scrutiny.stats.compare import RateRatio, funnel, funnel_bands, rate_ratio_test
 
 #: d2 for moving ranges of two points: sigma = mean moving range / 1.128.
 D2 = 1.128
@@ -250,6 +250,64 @@ def funnel_limits_adjusted(
         out[f"lower_{name}"] = np.maximum(target_rate - zq * spread, 0.0)
         out[f"upper_{name}"] = target_rate + zq * spread
     return out
+
+
+def funnel_adjusted(
+    data: pd.DataFrame,
+    target_rate: float,
+    dispersion: FunnelDispersion | None,
+    *,
+    method: str = "additive",
+    count: str = "count",
+    population: str = "population",
+    per: int = 1000,
+) -> pd.DataFrame:
+    """:func:`scrutiny.stats.compare.funnel` with limits that allow for over-dispersion.
+
+    Without over-dispersion (or with ``method="none"``) this is ``compare.funnel``: exact
+    Poisson limits. Otherwise each area's limits are :func:`funnel_limits_adjusted` at its
+    population, and its band is read from them, so a point beyond the 95% limit is exactly
+    an area that :func:`rates_table_adjusted` calls significantly different at alpha 0.05.
+
+    Parameters
+    ----------
+    data
+        One row per area (index) with count and population.
+    target_rate
+        Centre of the funnel per ``per``.
+    dispersion
+        The areas' over-dispersion (:func:`funnel_dispersion`, estimated on the same areas
+        and target as the verdicts), or None.
+    method
+        ``additive``, ``multiplicative`` or ``none``.
+    count, population, per
+        As for ``compare.funnel``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of ``compare.funnel`` plus ``phi`` and ``tau2`` (both 0 when the limits
+        allow for chance alone) and ``limits_method`` (``method``, or ``"none"``), so that a
+        chart can draw the same curves.
+    """
+    out = funnel(data, count=count, population=population, target_rate=target_rate, per=per)
+    adjust = dispersion is not None and dispersion.overdispersed and method != "none"
+    if adjust:
+        lim = funnel_limits_adjusted(
+            out["population"].to_numpy(dtype=float), target_rate, dispersion, method=method, per=per
+        )
+        for col in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
+            out[col] = lim[col].to_numpy()
+        out["band"] = funnel_bands(out)
+    out["phi"] = dispersion.phi if adjust else 0.0
+    out["tau2"] = dispersion.tau2 if adjust else 0.0
+    out["limits_method"] = method if adjust else "none"
+    return out
+
+
+def dispersion_of(phi: float, tau2: float) -> FunnelDispersion:
+    """A :class:`FunnelDispersion` from its two figures (to redraw limits from a table)."""
+    return FunnelDispersion(phi=float(phi), tau2=float(tau2), n=0, z=pd.Series(dtype=float))
 
 
 # ---------------------------------------------------------------- proportions

@@ -202,6 +202,16 @@ def test_no_synthetic_figure_is_a_key_finding() -> None:
     assert needs.level(2, synthetic=True) == 3 and needs.level(2, synthetic=False) == 2
 
 
+def test_the_illustrative_section_says_its_proportions_are_the_generators_inputs() -> None:
+    # The extract draws 1 in 10 serious violence offences as knife-enabled (the published
+    # needs assessment's share): 906 of 8,893 on the page divides back to about 10%, so the
+    # page must not claim those inputs are hidden; it says what such a ratio is.
+    text = needs.illustrative_paragraph()
+    assert "not restated" not in text
+    assert "dividing one figure by another recovers those inputs" in text
+    assert "not a fact about the force" in text
+
+
 def test_age_sentence_from_a_synthetic_extract_states_no_ratio() -> None:
     rates = {
         "rate_per_1000": 7.8,

@@ -708,8 +708,11 @@ def illustrative_paragraph() -> str:
         "Everything in this section is counted in the synthetic force extract: real "
         "police.uk crimes with offence codes, times, ages, sexes, suspects and flags drawn "
         "from published distributions. It shows what the assessment will show with the "
-        "force's own extract; it says nothing about the force, and the shares the extract "
-        "was generated from are not restated here."
+        "force's own extract; it says nothing about the force. Its proportions (such as "
+        "the knife-enabled share of serious violence, or the share of victims under 25) "
+        "are, within chance, the published proportions the extract was drawn from (a "
+        "published needs assessment and ONS population estimates), so dividing one "
+        "figure by another recovers those inputs, not a fact about the force."
     )
 
 

@@ -24,6 +24,7 @@ import yaml
 from pydantic import ValidationError
 
 from scrutiny import yamlio
+from scrutiny.analysis import registers
 from scrutiny.analysis.board import CONTEXT_PARAMETERS, Action, AgendaItem, Cycle, load_cycle
 from scrutiny.config import PARAMS_DIR
 from scrutiny.errors import ParamsError
@@ -433,7 +434,7 @@ def new_cycle(
                         if b["parameters"].pop(name, None) is not None:
                             changed.append(f"{where}.{name} (now from the cycle)")
             out[key] = briefings
-        elif key in ("agenda", "actions"):
+        elif key in ("agenda", "actions", "registers"):
             continue
         else:
             out[key] = copy.deepcopy(value)
@@ -442,6 +443,18 @@ def new_cycle(
     ]
     carried = carry_forward(latest)
     out["actions"] = [a.model_dump(mode="python") for a in carried]
+    reg_note: list[str] = []
+    if "registers" in raw:
+        regs = registers.carry_forward(latest.registers)
+        out["registers"] = regs.model_dump(mode="python", exclude_none=True)
+        n_in, n_out = sum(1 for _ in latest.registers.entries()), sum(1 for _ in regs.entries())
+        done = n_in - n_out
+        reg_note = [
+            f"#  - registers: {n_out} {'entry' if n_out == 1 else 'entries'} not yet done carried"
+            f" forward ({done} done {'entry' if done == 1 else 'entries'}",
+            f"#    left in {src.name}); each risk's score is now its `previous`. After the",
+            "#    board update status, scores, evidence and dates; add new entries.",
+        ]
 
     n_done = len(latest.actions) - len(carried)
     swapped = ", ".join(c for c in changed if not c.startswith("defaults")) or "none"
@@ -456,6 +469,7 @@ def new_cycle(
         f"#  - actions: {_n(len(carried), 'open or in-progress action')} carried forward",
         f"#    unchanged ({_n(n_done, 'complete action')} left in {src.name}). After the",
         f"#    board set each status and update; add new actions as A-{new_cycle_id}-NN.",
+        *reg_note,
         f"#  - briefing parameters that named {old_cycle} or {old_data_to} now name",
         f"#    {new_cycle_id} or {data_to}: {swapped}.",
         "",

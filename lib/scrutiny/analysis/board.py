@@ -26,7 +26,9 @@ from pydantic import (
 )
 
 from scrutiny import provenance, yamlio
+from scrutiny.analysis import registers as _registers
 from scrutiny.analysis.method import Method
+from scrutiny.analysis.registers import Registers
 from scrutiny.errors import ParamsError
 
 YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -67,6 +69,9 @@ class AgendaItem(_Strict):
     response: str
     outcome: str
     kpis: list[str] = Field(default_factory=list)
+    briefing: str | None = Field(
+        default=None, description="the name of this cycle's briefing that reports on the item"
+    )
 
 
 class Action(_Strict):
@@ -96,13 +101,17 @@ class Cycle(_Strict):
     briefings: list[Briefing] = Field(default_factory=list)
     agenda: list[AgendaItem] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
+    registers: Registers = Field(
+        default_factory=Registers,
+        description="HMICFRS, risk, collaboration, project and delivery-plan registers",
+    )
 
-    @field_validator("defaults", "briefings", "agenda", "actions", mode="before")
+    @field_validator("defaults", "briefings", "agenda", "actions", "registers", mode="before")
     @classmethod
     def _empty(cls, value: Any, info: ValidationInfo) -> Any:
         """Read a key left empty in YAML (``briefings:`` with nothing under it) as empty."""
         if value is None:
-            return {} if info.field_name == "defaults" else []
+            return {} if info.field_name in ("defaults", "registers") else []
         return value
 
     def briefing(self, name: str) -> Briefing:
@@ -138,6 +147,8 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
         return lists[str(loc[0])]
     if len(loc) >= 2 and loc[0] == "method":
         return Method
+    if len(loc) >= 2 and loc[0] == "registers":
+        return _registers.model_at(loc[1:]) or Cycle
     return Cycle
 
 
@@ -162,6 +173,8 @@ def _pydantic_errors(path: Path, raw: Any, exc: ValidationError) -> list[ParamsE
     for err in exc.errors():
         loc = tuple(err["loc"])
         where = _loc_text(loc)
+        if loc and loc[0] == "registers" and isinstance(raw, dict):
+            where = _registers.where(raw.get("registers"), loc[1:])
         if err["type"] == "extra_forbidden":
             key = str(loc[-1])
             allowed = sorted(_model_at(loc).model_fields)
@@ -237,6 +250,18 @@ def load_cycle(path: str | Path) -> Cycle:
             if item.id in ids:
                 errors.append(ParamsError(p, f"{kind}[{i}].id: '{item.id}' is used twice"))
             ids.add(item.id)
+    names = [b.name for b in cycle.briefings]
+    for i, item in enumerate(cycle.agenda):
+        if item.briefing is not None and item.briefing not in names:
+            errors.append(
+                ParamsError(
+                    p,
+                    f"agenda[{i}] (id '{item.id}').briefing: '{item.briefing}' is not a briefing "
+                    f"of this cycle{suggest_key(item.briefing, names)} (expected one of: "
+                    f"{', '.join(names) or 'none'})",
+                )
+            )
+    errors += _registers.duplicate_problems(cycle.registers, file=p)
     if errors:
         raise CycleError(errors)
     # Briefings that read the agenda or actions depend on this file's content.

@@ -468,6 +468,41 @@ def action_problems(path: str | Path, cycle: Cycle) -> list[ParamsError]:
     return problems
 
 
+def register_problems(
+    path: str | Path,
+    cycle: Cycle,
+    *,
+    registry: Callable[[], Mapping[str, Any]] | None = None,
+    plan_themes: Callable[[], list[str]] | None = None,
+) -> list[ParamsError]:
+    """Delivery-plan register entries naming a theme or KPI that does not exist.
+
+    Themes are those of ``params/plan.yaml``, KPIs those of ``params/kpis.yaml``
+    (:func:`scrutiny.analysis.registers.reference_problems`); each error names the file,
+    the entry (``registers.delivery[i]`` and its id) and the key. The files are read only
+    when the cycle has delivery-plan entries.
+    """
+    if not cycle.registers.delivery:
+        return []
+    from scrutiny.analysis.registers import reference_problems
+
+    if registry is None:
+        from scrutiny.analysis.kpis import load_registry
+
+        registry = load_registry
+    if plan_themes is None:
+        from scrutiny.analysis.plan import load_plan
+
+        def plan_themes() -> list[str]:
+            return [t.id for t in load_plan().themes]
+
+    try:
+        kpi_ids, theme_ids = list(registry()), plan_themes()
+    except ParamsError as exc:
+        return [ParamsError(path, f"registers.delivery cannot be checked: {exc}")]
+    return reference_problems(cycle.registers, file=path, kpi_ids=kpi_ids, theme_ids=theme_ids)
+
+
 def _describe_months(months: list[str]) -> str:
     """Say which months are present: ``35 months, 2019-12 to 2022-10[, without ...]``."""
     first, last = months[0], months[-1]
@@ -637,6 +672,7 @@ def check_cycle(
         declared_by[b.name] = declared
     errors.extend(kpi_problems(path, cycle, out))
     errors.extend(action_problems(path, cycle))
+    errors.extend(register_problems(path, cycle))
     errors.extend(data_to_problems(path, cycle, out, declared_by))
     if errors:
         raise CycleError(errors)

@@ -156,8 +156,7 @@ def key_findings(
     open_ = flags[~flags["done"]]
     out.append(
         f"{_n(len(open_), 'register entry is', 'register entries are')} not yet done: "
-        f"{_n(len(late), 'is', 'are')} late (past its date) and "
-        f"{_n(len(at_risk), 'more is', 'more are')} at risk."
+        f"{len(late)} late (past the date set) and {len(at_risk)} more at risk."
         if len(open_)
         else "No register entry is open."
     )

@@ -23,14 +23,21 @@ cycle's ``data_to`` (same method) with this cycle's (:func:`scrutiny.analysis.pl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from html import escape
+from pathlib import Path
 
 import pandas as pd
 
+from scrutiny import config
 from scrutiny.analysis import assessment, narrative
 from scrutiny.analysis import plan as plan_mod
+from scrutiny.analysis import registers as reg
 from scrutiny.analysis.assessment import Assessment, KpiResult
+from scrutiny.analysis.board import load_cycle
 from scrutiny.analysis.kpis import Kpi
 from scrutiny.analysis.plan import NOT_GRADED
 from scrutiny.briefings import common, performance
@@ -379,4 +386,172 @@ def sources_table(report: Assessment, *, plan_file: str) -> pd.DataFrame:
         sources=report.sources,
         population_years=years,
         extra=[plan_source(plan_file)],
+    )
+
+
+# -------------------------------------------------------------------------- delivery-plan activity
+# The delivery plan's activity (the cycle file's ``registers.delivery``, see
+# :mod:`scrutiny.analysis.registers`) beside the KPI evidence, per theme. This page is
+# OFFICIAL and may be published, so only open-session activities are read: closed ones are
+# dropped by ``registers.select(..., "open")`` before anything else sees them. Whether an
+# activity is done, on track, late or at risk comes from ``registers.flags``, the one rule.
+
+
+@dataclass(frozen=True)
+class DeliveryActivity:
+    """Open-session delivery-plan activity of this cycle and the previous one."""
+
+    registers: reg.Registers
+    flags: pd.DataFrame
+    changes: pd.DataFrame
+    closed: int
+    illustrative: bool
+    meeting_date: date
+    previous_meeting: date | None
+
+
+def _previous_cycle_path(path: Path) -> Path | None:
+    earlier = sorted(
+        f
+        for f in path.parent.glob("*.yaml")
+        if re.fullmatch(r"\d{4}-\d{2}", f.stem) and f.stem < path.stem
+    )
+    return earlier[-1] if earlier else None
+
+
+def delivery_activity(cycle_file: str) -> DeliveryActivity:
+    """Read this cycle's delivery plan activity (open session only) and the previous cycle's.
+
+    The previous cycle is the latest ``YYYY-MM.yaml`` before this one in the same folder.
+    """
+    path = config.resolve(cycle_file)
+    cycle = load_cycle(path)
+    prev_path = _previous_cycle_path(path)
+    prev = load_cycle(prev_path) if prev_path is not None else None
+    only = reg.Registers(delivery=cycle.registers.delivery)
+    public = reg.select(only, "open")
+    before = (
+        reg.select(reg.Registers(delivery=prev.registers.delivery), "open")
+        if prev is not None
+        else None
+    )
+    return DeliveryActivity(
+        registers=public,
+        flags=reg.flags(public, as_at=cycle.meeting_date),
+        changes=reg.changes(public, before),
+        closed=len(only.delivery) - len(public.delivery),
+        illustrative=cycle.registers.illustrative,
+        meeting_date=cycle.meeting_date,
+        previous_meeting=prev.meeting_date if prev is not None else None,
+    )
+
+
+ACTIVITY_ILLUSTRATIVE = (
+    "Illustrative activity: the delivery plan entries are modelled on the seed papers (the "
+    "delivery plan update and the governance strategy), not the force's real working document."
+)
+
+
+def activity_intro(activity: DeliveryActivity) -> str:
+    """How progress is judged, and how many closed-session activities are not shown."""
+    d = activity.meeting_date
+    text = (
+        f"Each activity of the delivery plan, judged at the board of {d.day} "
+        f"{d.strftime('%B %Y')}: done when complete; late when its milestone has passed and "
+        "it is not complete; at risk when the force reports it at risk; otherwise on track."
+    )
+    if activity.closed:
+        n = activity.closed
+        text += (
+            f" {n} {'activity was' if n == 1 else 'activities were'} taken in closed session "
+            f"and {'is' if n == 1 else 'are'} not shown on this page."
+        )
+    return text
+
+
+def activity_sentence(activity: DeliveryActivity, theme_id: str) -> str:
+    """``"3 activities: 1 done, 1 on track, 1 late and none at risk."`` for one theme."""
+    ids = {a.id for a in activity.registers.delivery if a.theme == theme_id}
+    part = activity.flags[activity.flags["id"].isin(ids)]
+    if part.empty:
+        return "No open-session delivery plan activity is recorded for this theme."
+    counts = [
+        (int((part["progress"] == w).sum()), w) for w in ("done", "on track", "late", "at risk")
+    ]
+    words = [f"{n} {w}" if n else f"none {w}" for n, w in counts]
+    n = len(part)
+    return f"{n} {'activity' if n == 1 else 'activities'}: {', '.join(words[:-1])} and {words[-1]}."
+
+
+def theme_kpi_sentence(grades: pd.DataFrame, theme_title: str) -> str:
+    """The theme's KPI evidence in one line: how many KPIs at each grade (from the grades)."""
+    part = grades[grades["theme"] == theme_title]
+    if part.empty:
+        return "No KPI evidence is graded for this theme."
+    order = [*plan_mod.GRADES, NOT_GRADED]
+    counts = part["grade"].value_counts()
+    words = [f"{int(counts[g])} {g}" for g in order if g in counts.index]
+    n = len(part)
+    return f"KPI evidence ({n} KPI{'' if n == 1 else 's'}, graded above): {', '.join(words)}."
+
+
+def activity_table(activity: DeliveryActivity, theme_id: str) -> pd.DataFrame:
+    """One theme's activities: use ``raw_html_columns=("Progress",)``."""
+    flags = {str(r["id"]): r for _, r in activity.flags.iterrows()}
+    rows = []
+    for a in activity.registers.delivery:
+        if a.theme != theme_id:
+            continue
+        f = flags[a.id]
+        progress = escape(str(f["progress"]).capitalize())
+        if f["progress"] in ("late", "at risk"):
+            progress = f'<strong class="flag">{progress}</strong>: {escape(str(f["flag"]))}'
+        rows.append(
+            {
+                "ID": a.id,
+                "Ambition": a.ambition,
+                "Activity": a.activity,
+                "Owner": a.owner,
+                "Milestone": f"{a.milestone.day} {a.milestone.strftime('%B %Y')}",
+                "Progress": progress,
+                "Linked KPIs": ", ".join(a.kpis) or "–",
+                "Evidence": a.evidence or "–",
+            }
+        )
+    cols = [
+        "ID",
+        "Ambition",
+        "Activity",
+        "Owner",
+        "Milestone",
+        "Progress",
+        "Linked KPIs",
+        "Evidence",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def show_activity_table(activity: DeliveryActivity, theme_id: str, theme_title: str) -> None:
+    """Display :func:`activity_table` for one theme; nothing when the theme has none."""
+    from scrutiny.present.tables import show_table
+
+    table = activity_table(activity, theme_id)
+    if not table.empty:
+        show_table(
+            table,
+            caption=f"Delivery plan activity: {theme_title}",
+            raw_html_columns=("Progress",),
+        )
+
+
+def activity_changes_table(activity: DeliveryActivity) -> pd.DataFrame:
+    """Delivery-plan activity that changed since the last board, in words."""
+    c = activity.changes
+    return pd.DataFrame(
+        {
+            "ID": c["id"],
+            "Activity": c["title"],
+            "Change": [s[:1].upper() + s[1:] for s in c["change"]],
+        },
+        columns=["ID", "Activity", "Change"],
     )

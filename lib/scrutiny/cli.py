@@ -410,5 +410,60 @@ def new_cycle(
     )
 
 
+budget_app = typer.Typer(
+    help="Budget parameters (params/budget/): roll the plan forward one year.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(budget_app, name="budget")
+
+
+@budget_app.command("roll", epilog=EXIT_HELP)
+def budget_roll(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="The budget parameters to roll, e.g. params/budget/mtfp-2022-23.yaml.",
+            show_default=False,
+        ),
+    ],
+    option: Annotated[
+        str | None,
+        typer.Option(
+            "--option",
+            help="The option that was decided; default the file's decided_option.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write; default mtfp-<new base year>.yaml beside the source.",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
+    ] = False,
+) -> None:
+    """Roll the budget plan forward one year: the decided option becomes the base.
+
+    Writes a new parameters file (never overwrites) whose header says what to type in: the
+    new year's referendum limit, published figures, the options to compare.
+    """
+    _DEBUG["on"] |= debug
+    with _user_errors(f"rolling {source} forward"):
+        from scrutiny.analysis import budget
+
+        path = budget.write_roll(source, option_id=option, out=out)
+    _console().print(
+        f"Wrote {path} from {source}. Type in the new year's referendum limit and the options "
+        "(the comments at the top say what), then point a briefing's budget_file at it.",
+        soft_wrap=True,
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover - `python -m scrutiny.cli`
     sys.exit(app())

@@ -224,6 +224,12 @@ class BudgetParams(_Strict):
     decided_option: str | None = None
     decision: str | None = None
     decision_citation: str | None = None
+    sources: str | None = Field(
+        default=None, description="the source line under the charts (default: the 2022-23 papers)"
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="caveats the page must show, e.g. on dates"
+    )
     constants: Constants
     lines: Lines
     growth: dict[str, list[Series]] = Field(default_factory=dict)
@@ -1165,3 +1171,338 @@ def budget_file_label(path: str | os.PathLike[str]) -> str:
         return str(p.relative_to(config.PROJECT_ROOT))
     except ValueError:
         return str(p)
+
+
+# --------------------------------------------------------------------------------------------
+# Rolling the plan forward one year
+# --------------------------------------------------------------------------------------------
+
+#: Rounding of rolled money and rates (GBP m to 1/10,000 of a million, i.e. £100).
+ROLL_DECIMALS = 4
+
+
+def _r(x: float) -> float:
+    return round(float(x) + 0.0, ROLL_DECIMALS) + 0.0
+
+
+def _segment_at(segs: list[Series], year: str) -> Series | None:
+    for s in segs:
+        if year in s.values:
+            return s
+    return None
+
+
+def _line_segments(p: BudgetParams, opt: Option, line: str) -> dict[str, tuple[float, Series]]:
+    """Year -> (value, the segment it came from) for a line, the option's changes applied."""
+    base = getattr(p.lines, line) if line in Lines.model_fields else []
+    out: dict[str, tuple[float, Series]] = {}
+    for s in base:
+        out.update({y: (v, s) for y, v in s.values.items()})
+    for s in opt.changes.get(line, []):
+        out.update({y: (v, s) for y, v in s.values.items()})
+    return out
+
+
+def _group(items: dict[str, tuple[float, Series]], years: list[str]) -> list[dict[str, Any]]:
+    """Series mappings for ``years``, one per source segment, in year order."""
+    groups: list[tuple[Series, dict[str, float]]] = []
+    for y in years:
+        if y not in items:
+            continue
+        v, seg = items[y]
+        if groups and groups[-1][0] is seg:
+            groups[-1][1][y] = _r(v)
+        else:
+            groups.append((seg, {y: _r(v)}))
+    out = []
+    for seg, vals in groups:
+        d: dict[str, Any] = {"values": vals, "source": seg.source}
+        if seg.citation:
+            d["citation"] = seg.citation
+        if seg.note:
+            d["note"] = seg.note
+        out.append(d)
+    return out
+
+
+def _repeat(line_items: dict[str, tuple[float, Series]], last: str, new: str) -> dict[str, Any]:
+    value = line_items[last][0]
+    return {
+        "values": {new: _r(value)},
+        "source": "illustrative",
+        "note": f"{new}: the {last} value repeated by `scrutiny budget roll`; replace it.",
+    }
+
+
+def roll_forward(params: BudgetParams, option_id: str | None = None) -> dict[str, Any]:
+    """The next year's budget parameters, as a mapping ready to write as YAML.
+
+    The plan moves on one year: the first plan year becomes the base year and a new last
+    year is added. The option decided (``option_id``, else the file's ``decided_option``)
+    becomes the plan: its changes are folded into the lines. Then:
+
+    * ``band_d_base``: the base Band D plus the decided first-year increase (published when
+      both are, with both citations);
+    * ``pay_base`` and ``non_pay_base``: the model's first-year pay and non-pay costs;
+      recurring growth and savings started by then are carried as one growth and one
+      savings item starting in the new first plan year, at the prices they started at, so
+      the rolled plan's net revenue expenditure equals the old plan's in the years both
+      cover;
+    * ``opening_cfr``: the model's capital financing requirement at the end of the old base
+      year. The rolled plan repays it all over ``existing_debt_life_years``: an
+      approximation, as the old plan repaid the old base year's borrowing over the (shorter)
+      asset life, so debt charges differ slightly from the old plan's;
+    * reserves: each reserve's balance at the end of the first plan year under the decided
+      option;
+    * yearly lines: the years still in the plan keep their values and sources; the new last
+      year repeats the old last year's value, labelled illustrative (replace it);
+    * options: one, the plan carried forward with no change. Add the options to compare;
+      the published results, the decision and the first-year referendum limit are for the
+      analyst to type in with their citations.
+
+    Money is rounded to :data:`ROLL_DECIMALS` decimal places.
+
+    Raises
+    ------
+    ValueError
+        No option is given and the file names no decided option.
+    KeyError
+        ``option_id`` is not an option of the file.
+    """
+    opt_id = option_id or params.decided_option
+    if not opt_id:
+        raise ValueError(
+            "give the option that was decided (--option): the budget parameters name no "
+            "decided_option"
+        )
+    opt = params.option(opt_id)
+    r = project(params, opt_id)
+    y1 = params.years[0]
+    new_years = [*params.years[1:], next_year(params.years[-1])]
+    new_all = [y1, *new_years]
+    old_last, new_last = params.years[-1], new_years[-1]
+    c = params.constants
+
+    inc_seg = _line_segments(params, opt, "band_d_increase")[y1][1]
+    band_d = float(r.at[y1, "band_d"])
+    increase = float(r.at[y1, "band_d_increase"])
+    published = c.band_d_base.source == "published" and inc_seg.source == "published"
+    band: dict[str, Any] = {
+        "value": _r(band_d),
+        "source": "published" if published else "illustrative",
+    }
+    how = (
+        f"{y1} Band D = {params.base_year} £{c.band_d_base.value:,.2f} + the {y1} increase "
+        f"£{increase:,.2f} ({opt.name})"
+    )
+    if published:
+        band["citation"] = f"{how}: {c.band_d_base.citation}; {inc_seg.citation}"
+    else:
+        band["note"] = f"{how}; rolled by `scrutiny budget roll`"
+    rolled = "rolled forward by `scrutiny budget roll`"
+    constants: dict[str, Any] = {
+        "band_d_base": band,
+        "pay_base": {
+            "value": _r(r.at[y1, "pay"]),
+            "source": "illustrative",
+            "note": f"{y1} pay costs in the model ({rolled}).",
+        },
+        "non_pay_base": {
+            "value": _r(r.at[y1, "non_pay"]),
+            "source": "illustrative",
+            "note": f"{y1} non-pay costs in the model ({rolled}).",
+        },
+        "opening_cfr": {
+            "value": _r(r.at[params.base_year, "cfr"]),
+            "source": "illustrative",
+            "note": f"Capital financing requirement at the end of {params.base_year} in the "
+            f"model ({rolled}); repaid over existing_debt_life_years.",
+        },
+        "existing_debt_life_years": c.existing_debt_life_years.model_dump(exclude_none=True),
+        "asset_life_years": c.asset_life_years.model_dump(exclude_none=True),
+    }
+
+    lines: dict[str, Any] = {}
+    for line, rule in _LINE_YEARS.items():
+        items = _line_segments(params, opt, line)
+        if line == "tax_base":
+            known = {y: v for y, v in items.items() if y in new_all}
+            segs = _group(known, new_all)
+            if y1 not in known:
+                segs.insert(
+                    0,
+                    {
+                        "values": {y1: _r(r.at[y1, "tax_base"])},
+                        "source": "illustrative",
+                        "note": f"{y1} tax base in the model ({rolled}).",
+                    },
+                )
+            lines[line] = segs
+            continue
+        if line == "tax_base_growth_pct":
+            given = {y for s in lines["tax_base"] for y in s["values"]}
+            segs = _group(items, [y for y in new_years if y not in given])
+            if new_last not in given:
+                last_growth = old_last if old_last in items else None
+                segs.append(
+                    _repeat(items, old_last, new_last)
+                    if last_growth
+                    else {
+                        "values": {new_last: 0.0},
+                        "source": "illustrative",
+                        "note": f"{new_last}: no growth assumed by `scrutiny budget roll`.",
+                    }
+                )
+            lines[line] = segs
+            continue
+        years = new_years if rule == "plan" else new_all
+        segs = _group(items, years)
+        if rule in ("plan", "all"):
+            segs.append(_repeat(items, old_last, new_last))
+        if segs:
+            lines[line] = segs
+
+    def _items(kind: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, segs in getattr(params, kind).items():
+            kept = [
+                {
+                    **s.model_dump(exclude_none=True),
+                    "values": {y: v for y, v in s.values.items() if y in new_years},
+                }
+                for s in segs
+            ]
+            kept = [s for s in kept if s["values"]]
+            if kept:
+                out[name] = kept
+        started = float(r.at[y1, "growth" if kind == "growth" else "savings"])
+        if abs(started) > 1e-12:
+            names = ", ".join(
+                n
+                for n, segs in getattr(params, kind).items()
+                if any(y <= y1 for x in segs for y in x.values)
+            )
+            out[f"carried_from_{y1.replace('-', '_')}"] = [
+                {
+                    "values": {new_years[0]: _r(started)},
+                    "source": "illustrative",
+                    "note": f"Recurring {kind} started by {y1} ({names}), carried at the prices "
+                    f"it started at ({rolled}).",
+                }
+            ]
+        return out
+
+    use = _planned_use(params)
+    res = reserves_path(
+        {k: v.value for k, v in params.reserves.opening.items()},
+        use,
+        r.loc[params.years, "surplus"],
+        params.reserves.surplus_to,
+    )
+    reserves = {
+        "surplus_to": params.reserves.surplus_to,
+        "opening": {
+            name: {
+                "value": _r(res.at[y1, name]),
+                "source": "illustrative",
+                "note": f"Balance at the end of {y1} under {opt.name} in the model ({rolled}).",
+            }
+            for name in params.reserves.opening
+        },
+        "planned_use": {
+            name: kept
+            for name, segs in params.reserves.planned_use.items()
+            if (
+                kept := [
+                    {
+                        **s.model_dump(exclude_none=True),
+                        "values": {y: v for y, v in s.values.items() if y in new_years},
+                    }
+                    for s in segs
+                    if any(y in new_years for y in s.values)
+                ]
+            )
+        },
+    }
+
+    return {
+        "title": f"Precept {new_years[0]} and the Medium Term Financial Plan to {new_last}",
+        "base_year": y1,
+        "years": new_years,
+        "constants": constants,
+        "lines": lines,
+        "growth": _items("growth"),
+        "savings": _items("savings"),
+        "reserves": reserves,
+        "options": [
+            {
+                "id": "carried",
+                "name": "The plan carried forward",
+                "colour": "grey",
+                "summary": f"The {y1} decision ({opt.name}) carried forward with no change; "
+                f"add the options for {new_years[0]} to compare.",
+            }
+        ],
+        "sensitivity": params.sensitivity.model_dump(),
+    }
+
+
+def roll_text(
+    params: BudgetParams, source: str | os.PathLike[str], option_id: str | None = None
+) -> str:
+    """:func:`roll_forward` as YAML text with a header saying what to edit; it validates."""
+    import yaml
+
+    out = roll_forward(params, option_id)
+    # The rolled file must load: fail here rather than when the analyst runs it.
+    parse_budget(out, file="(rolled budget parameters)")
+    first = out["years"][0]
+    header = [
+        f"# Budget parameters for the precept {first} and the MTFP {first} to {out['years'][-1]}:",
+        f"# made by `scrutiny budget roll` from {Path(source).name}. Edit before using it:",
+        f"#  - lines.referendum_limit {first}: type in the limit the Home Office sets, with its",
+        "#    citation;",
+        "#  - replace every value `budget roll` repeated or derived (their notes say so) with the",
+        "#    papers' figures where published (source: published, citation: ...);",
+        f"#  - options: add the options the board compares for {first}; decided_option and",
+        "#    decision once the Commissioner has decided.",
+        "",
+    ]
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = '"' if _YEAR_RE.match(value) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, _str)
+    body = yaml.dump(out, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return "\n".join(header) + body
+
+
+def write_roll(
+    source: str | os.PathLike[str],
+    *,
+    option_id: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Roll ``source`` forward one year into ``out`` (default ``mtfp-<new base>.yaml`` beside it).
+
+    Never overwrites: an existing target is a :class:`~scrutiny.errors.ParamsError`.
+    """
+    src = config.resolve(source)
+    params = load_budget(src, record=False)
+    try:
+        text = roll_text(params, src, option_id)
+    except (KeyError, ValueError) as exc:
+        raise ParamsError(src, str(exc).strip("'\"")) from None
+    target = Path(out) if out is not None else src.parent / f"mtfp-{params.years[0]}.yaml"
+    try:
+        with target.open("x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise ParamsError(
+            target, "already exists; budget roll never overwrites a parameters file"
+        ) from None
+    return target

@@ -189,11 +189,12 @@ def referendum_messages(params: BudgetParams) -> list[tuple[str, str]]:
     list of (text, kind)
         ``kind`` is ``"warning"`` for each breach, or one ``"note"`` when all are within it.
     """
+    notes: list[tuple[str, str]] = [(n, "note") for n in params.notes]
     breaches = budget.referendum_breaches(params)
     if breaches.empty:
         limits = budget.project(params, params.options[0].id).loc[params.years, "referendum_limit"]
         first = params.years[0]
-        return [
+        return notes + [
             (
                 f"All {len(params.options)} options are within the referendum limit: no option "
                 f"raises Band D by more than {pounds(limits[first])} in {first}, "
@@ -201,7 +202,7 @@ def referendum_messages(params: BudgetParams) -> list[tuple[str, str]]:
                 "note",
             )
         ]
-    return [
+    return notes + [
         (
             f"{row.name} raises Band D by {pounds(row.band_d_increase)} in {row.year}, above the "
             f"referendum limit of {pounds(row.referendum_limit)}: this increase could only be "
@@ -303,6 +304,28 @@ ILLUSTRATIVE_NOTE = (
 )
 
 
+def illustrative_note(params: BudgetParams) -> str:
+    """The note on illustrative lines: :data:`ILLUSTRATIVE_NOTE`, or one for an unchecked plan.
+
+    :data:`ILLUSTRATIVE_NOTE` when the file checks the model against published results, else
+    a note that the yearly lines are illustrative and nothing published is reproduced.
+    """
+    if not budget.reproduction(params).empty:
+        return ILLUSTRATIVE_NOTE
+    return (
+        "No option result is published for this plan yet, so the model is not checked against "
+        "one. Inputs marked published in the assumptions table are from the cited papers; every "
+        "other yearly line is illustrative (many rolled forward from the previous year's plan by "
+        "`scrutiny budget roll`). Read the options as a comparison on these assumptions, not as "
+        "the force's budget."
+    )
+
+
+def source_text(params: BudgetParams) -> str:
+    """The source line under the charts: the file's ``sources``, else :data:`SOURCE`."""
+    return params.sources or SOURCE
+
+
 def referendum_table(params: BudgetParams) -> pd.DataFrame:
     """The referendum check by plan year: the limit and each option's Band D increase (pounds)."""
     rows = []
@@ -331,14 +354,18 @@ def key_findings(params: BudgetParams, option_id: str) -> list[str]:
     no_rcco = cmp[cmp["rcco_total"] == 0]
     if option_id == params.decided_option:
         lead = f"The Commissioner's decision is {d.option_name}:"
+    elif params.decided_option is None:
+        lead = f"No option is decided yet; this briefing centres on {d.option_name}:"
     else:
         lead = f"This briefing centres on {d.option_name} (not the decided option):"
     findings = [
+        *params.notes,
         f"{lead} Band D rises {pounds(d.increase)} ({d.increase_pct:.2f}%) to "
         f"{pounds(d.band_d_after)} in {d.year}, {pence(d.weekly_increase)} a week for a Band D "
         f"household, raising {money(d.precept_after - d.precept_before)} more precept than "
         f"{base}.",
-        f"Over the MTFP it gives {position_phrase(d.mtfp_position)}; the five options range from "
+        f"Over the MTFP it gives {position_phrase(d.mtfp_position)}; the "
+        f"{len(cmp)} options range from "
         f"{position_phrase(cmp['mtfp_position'].min())} under {cmp['mtfp_position'].idxmin()} "
         f"to {position_phrase(cmp['mtfp_position'].max())} under {cmp['mtfp_position'].idxmax()}.",
     ]

@@ -814,3 +814,61 @@ def test_the_manifest_records_the_environment_and_an_upgrade_reruns(published_su
     assert "summary: done" in res.stdout
     pub = read_json(s.out / "manifest.json")["briefings"]["summary"]["published"]
     assert pub["environment"]["packages"]["statsmodels"] == "99.0"
+
+
+# ---------------------------------------------------------------- registers and budget roll
+
+
+def test_register_entry_refused_naming_the_entry_and_key(tmp_path):
+    cycle = summary_cycle(tmp_path)
+    with cycle.open("a", encoding="utf-8") as fh:
+        fh.write(
+            "registers:\n  delivery:\n  - {id: D-9, ambition: a, theme: vawgg, activity: x, "
+            "owner: o,\n     milestone: 2023-01-31, status: in progress, kpis: [rape, rapes]}\n"
+            "  risks:\n  - {id: R-9, title: t, owner: o, likelihood: 6, impact: 2, controls: c,\n"
+            "     review_due: 2023-01-31}\n"
+        )
+    # Both the model error and (once fixed) the cross-references are named.
+    refused(tmp_path, cycle, f"{cycle}: registers.risks[0] (id 'R-9').likelihood")
+    text = cycle.read_text(encoding="utf-8").replace("likelihood: 6", "likelihood: 5")
+    cycle.write_text(text, encoding="utf-8")
+    refused(
+        tmp_path,
+        cycle,
+        f"{cycle}: registers.delivery[0] (id 'D-9').theme: 'vawgg' is not a theme of "
+        "params/plan.yaml; did you mean 'vawg'?",
+        f"{cycle}: registers.delivery[0] (id 'D-9').kpis[1]: KPI 'rapes' is not in the KPI "
+        "registry",
+    )
+
+
+def test_new_cycle_carries_registers_through_the_cli(tmp_path):
+    src = tmp_path / "2022-11.yaml"
+    src.write_text((REPO / "params" / "cycles" / "2022-11.yaml").read_text(encoding="utf-8"))
+    res = CliRunner().invoke(app, ["new-cycle", "2023-01", "--from", str(src)])
+    assert res.exit_code == 0, res.output
+    from scrutiny.analysis.board import load_cycle
+
+    new = load_cycle(tmp_path / "2023-01.yaml")
+    # D-03 and D-07 were complete in November: left behind; the other 21 entries move on
+    assert "D-03" not in {a.id for a in new.registers.delivery}
+    assert sum(1 for _ in new.registers.entries()) == 21
+    r1 = next(r for r in new.registers.risks if r.id == "R-01")
+    assert (r1.previous.likelihood, r1.previous.impact) == (4, 4)  # November's 4 x 4
+
+
+def test_budget_roll_command(tmp_path):
+    src = tmp_path / "mtfp-2022-23.yaml"
+    src.write_text((REPO / "params" / "budget" / "mtfp-2022-23.yaml").read_text("utf-8"))
+    res = CliRunner().invoke(app, ["budget", "roll", str(src)])
+    assert res.exit_code == 0, res.output
+    from scrutiny.analysis import budget
+
+    rolled = budget.load_budget(tmp_path / "mtfp-2023-24.yaml", record=False)
+    assert rolled.constants.band_d_base.value == 258.23  # 248.23 + the decided £10
+    again = CliRunner().invoke(app, ["budget", "roll", str(src)])
+    assert again.exit_code == 2 and "already exists" in again.output
+    wrong = CliRunner().invoke(
+        app, ["budget", "roll", str(src), "--option", "9-pink", "--out", str(tmp_path / "x.yaml")]
+    )
+    assert wrong.exit_code == 2 and "no option '9-pink'" in wrong.output

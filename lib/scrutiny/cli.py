@@ -440,7 +440,7 @@ def budget_roll(
         Path | None,
         typer.Option(
             "--out",
-            help="Where to write; default mtfp-<new base year>.yaml beside the source.",
+            help="Where to write; default mtfp-<first new plan year>.yaml beside the source.",
             show_default=False,
         ),
     ] = None,

@@ -496,3 +496,139 @@ def test_unknown_option_id_lists_the_options():
     p = budget.parse_budget(tiny())
     with pytest.raises(KeyError, match="options: a, b"):
         budget.project(p, "c")
+
+
+# ---------------------------------------------------------------- rolling forward one year
+
+
+def test_roll_forward_tiny_by_hand():
+    p = budget.parse_budget(tiny())
+    out = budget.roll_forward(p)  # decided option "a"
+    new = budget.parse_budget(out)  # the rolled file validates
+    assert (new.base_year, new.years) == ("2022-23", ["2023-24", "2024-25"])
+    assert new.decided_option is None and [o.id for o in new.options] == ["carried"]
+    c = new.constants
+    # Band D 100 + the 2022-23 increase 5 = 105; illustrative, since the increase is
+    assert c.band_d_base.value == 105.0 and c.band_d_base.source == "illustrative"
+    # Pay 100 x 1.10 = 110; non-pay 50 x 1.00 = 50 (growth carried separately, below)
+    assert (c.pay_base.value, c.non_pay_base.value) == (110.0, 50.0)
+    # CFR at the end of 2021-22: 10 + 0 borrowing - 10/10 MRP = 9
+    assert c.opening_cfr.value == 9.0
+    # Growth "posts" 2.0 started in 2022-23: carried as one item from 2023-24
+    assert {k: [s.values for s in v] for k, v in new.growth.items()} == {
+        "carried_from_2022_23": [{"2023-24": 2.0}]
+    }
+    # Savings "efficiency" starts in 2023-24: kept as it was
+    assert {k: [s.values for s in v] for k, v in new.savings.items()} == {
+        "efficiency": [{"2023-24": 1.0}]
+    }
+    # Reserves at the end of 2022-23: general 10 - 1 = 9; ber 20 - 5.05 (the deficit) = 14.95
+    assert {k: v.value for k, v in new.reserves.opening.items()} == {"general": 9.0, "ber": 14.95}
+    assert new.reserves.planned_use == {}  # the only planned use was in 2022-23
+    # Lines: 2023-24 kept, 2024-25 repeats 2023-24 and says so
+    inc = new.lines.band_d_increase
+    assert [s.values for s in inc] == [{"2023-24": 5.0}, {"2024-25": 5.0}]
+    assert inc[1].source == "illustrative" and "repeated by `scrutiny budget roll`" in inc[1].note
+    assert [s.values for s in new.lines.capital_programme] == [
+        {"2022-23": 4.0, "2023-24": 0.0},
+        {"2024-25": 0.0},
+    ]
+    assert [s.values for s in new.lines.tax_base] == [{"2022-23": 1_000_000}]
+    assert [s.values for s in new.lines.tax_base_growth_pct] == [
+        {"2023-24": 10.0},
+        {"2024-25": 10.0},
+    ]
+    # The rolled plan gives the same net revenue expenditure in 2023-24 as the old one:
+    # pay 110 x 1.00 + non-pay 50 x 1.10 + growth 2 - savings 1 = 166 (test_project_by_hand)
+    r = budget.project(new, "carried")
+    assert r.at["2023-24", "net_revenue_expenditure"] == pytest.approx(166.0)
+    # ... and the same precept: 1,000,000 x 1.10 x (105 + 5) = £121.0m
+    assert r.at["2023-24", "precept_income"] == pytest.approx(121.0)
+
+
+def test_roll_forward_folds_the_decided_option_in():
+    p = budget.parse_budget(tiny())
+    out = budget.parse_budget(budget.roll_forward(p, "b"))
+    # Option B: £6 in 2022-23 -> Band D 106; its £2m contribution in 2022-23 stays in the
+    # base year's line (the new base year is 2022-23)
+    assert out.constants.band_d_base.value == 106.0
+    assert [s.values for s in out.lines.revenue_contribution_to_capital] == [{"2022-23": 2.0}]
+    # Reserves after B's 2022-23 deficit of 5.95 (test_option_changes...): ber 20 - 5.95
+    assert out.reserves.opening["ber"].value == pytest.approx(14.05)
+
+
+def test_roll_forward_needs_a_decided_option():
+    raw = tiny()
+    del raw["decided_option"]
+    with pytest.raises(ValueError, match="give the option that was decided"):
+        budget.roll_forward(budget.parse_budget(raw))
+    with pytest.raises(KeyError, match="no option 'z'"):
+        budget.roll_forward(budget.parse_budget(tiny()), "z")
+
+
+def test_roll_the_2022_23_plan_by_hand():
+    p = budget.load_budget(DEFAULT, record=False)
+    new = budget.parse_budget(budget.roll_forward(p))  # Option 1 (orange), as decided
+    assert new.years == ["2023-24", "2024-25", "2025-26", "2026-27"]
+    c = new.constants
+    # £248.23 + £10.00 = £258.23, both published: the PCP's 2022-23 Band D
+    assert c.band_d_base.value == 258.23 and c.band_d_base.source == "published"
+    assert (
+        "PCP minute 76" in c.band_d_base.citation and "CGB s.2 option b" in c.band_d_base.citation
+    )
+    # Pay 160 x 1.04 = 166.40; non-pay 44 x 1.03 = 45.32
+    assert (c.pay_base.value, c.non_pay_base.value) == (166.4, 45.32)
+    # CFR end of 2021-22: 39.3 + (10.0 - 7.83) - 39.3 / 15 = 39.3 + 2.17 - 2.62 = 38.85
+    assert c.opening_cfr.value == 38.85
+    # Growth started in 2022-23: 1.4 (job evaluation) + 0.14 (other) = 1.54; savings 0.5
+    assert new.growth["carried_from_2022_23"][0].values == {"2023-24": 1.54}
+    assert new.savings["carried_from_2022_23"][0].values == {"2023-24": 0.5}
+    # The tax base 334,807 (2022-23) stays published; orange's contributions are kept (2022-23,
+    # now the base year, sets the debt the plan starts from)
+    assert new.lines.tax_base[0].values == {"2022-23": 334807} and (
+        new.lines.tax_base[0].source == "published"
+    )
+    rcco = {y: v for s in new.lines.revenue_contribution_to_capital for y, v in s.values.items()}
+    assert rcco == {"2022-23": 4.11, "2023-24": 3.04}
+
+
+def test_shipped_2023_24_file_against_the_15_pound_limit():
+    p = budget.load_budget(config.PROJECT_ROOT / "params" / "budget" / "mtfp-2023-24.yaml")
+    limit = p.lines.referendum_limit[0]
+    assert limit.values == {"2023-24": 15.0} and limit.source == "published"
+    assert "14 December 2022" in limit.citation and "hansard.parliament.uk" in limit.citation
+    assert p.base_year == "2022-23" and p.years[-1] == "2026-27"
+    assert p.constants.band_d_base.value == 258.23
+    # Each option's Band D 2023-24: 258.23 + 15 / 10 / 5 / 0
+    cmp = budget.compare_options(p).set_index("id")
+    assert cmp["band_d"].to_dict() == pytest.approx(
+        {"a-15": 273.23, "b-10": 268.23, "c-5": 263.23, "d-0": 258.23}
+    )
+    assert budget.referendum_breaches(p).empty  # all within £15
+    # A and B differ only by £5 on the 2023-24 Band D: £5 x the 2023-24 tax base
+    # (334,807 x 1.01 = 338,155.07) = £1.6908m a year, in every year (the base carries it)
+    r_a, r_b = budget.project(p, "a-15"), budget.project(p, "b-10")
+    assert (r_a.at["2023-24", "surplus"] - r_b.at["2023-24", "surplus"]) == pytest.approx(
+        5 * 338_155.07 / 1e6, abs=1e-6
+    )
+    # The page must say the limit came after the board (23 November 2022)
+    assert "23 November 2022" in p.notes[0] and "14 December 2022" in p.notes[0]
+
+
+def test_write_roll_never_overwrites(tmp_path):
+    src = tmp_path / "mtfp-2022-23.yaml"
+    src.write_text(DEFAULT.read_text(encoding="utf-8"), encoding="utf-8")
+    target = budget.write_roll(src)
+    assert target == tmp_path / "mtfp-2023-24.yaml"
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# Budget parameters for the precept 2023-24")
+    assert '"2023-24"' in text  # years quoted, as in the hand-written files
+    assert budget.load_budget(target, record=False).base_year == "2022-23"
+    with pytest.raises(ParamsError, match="already exists"):
+        budget.write_roll(src)
+    raw = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
+    del raw["decided_option"]
+    undecided = tmp_path / "undecided.yaml"
+    undecided.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ParamsError, match="undecided.yaml: give the option that was decided"):
+        budget.write_roll(undecided, out=tmp_path / "x.yaml")

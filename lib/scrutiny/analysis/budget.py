@@ -1487,7 +1487,10 @@ def write_roll(
     option_id: str | None = None,
     out: str | os.PathLike[str] | None = None,
 ) -> Path:
-    """Roll ``source`` forward one year into ``out`` (default ``mtfp-<new base>.yaml`` beside it).
+    """Roll ``source`` forward one year into ``out`` (default ``mtfp-<first new year>.yaml``).
+
+    The default file is beside ``source``, named after the rolled plan's first year, as
+    ``mtfp-2022-23.yaml`` is named after its own (so 2022-23 rolls to ``mtfp-2023-24.yaml``).
 
     Never overwrites: an existing target is a :class:`~scrutiny.errors.ParamsError`.
     """
@@ -1497,7 +1500,8 @@ def write_roll(
         text = roll_text(params, src, option_id)
     except (KeyError, ValueError) as exc:
         raise ParamsError(src, str(exc).strip("'\"")) from None
-    target = Path(out) if out is not None else src.parent / f"mtfp-{params.years[0]}.yaml"
+    first = params.years[1] if len(params.years) > 1 else next_year(params.years[0])
+    target = Path(out) if out is not None else src.parent / f"mtfp-{first}.yaml"
     try:
         with target.open("x", encoding="utf-8") as fh:
             fh.write(text)

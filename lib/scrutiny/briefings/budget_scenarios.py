@@ -437,7 +437,8 @@ def options_table(params: BudgetParams, option_id: str | None = None) -> pd.Data
         }
     )
     if option_id is not None:
-        out.insert(1, "Decision", np.where(cmp["id"] == option_id, "Chosen", ""))
+        mark = "Chosen" if option_id == params.decided_option else "Centred on (not decided)"
+        out.insert(1, "Decision", np.where(cmp["id"] == option_id, mark, ""))
     return _tidy(out)
 
 

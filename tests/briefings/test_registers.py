@@ -1,6 +1,7 @@
 """The registers briefing (scrutiny.briefings.registers), the plan delivery page's activity
 section, and, end to end (slow), both cycles rendered with the browser and axe checks and
-the public pages scanned for closed-session register entries."""
+the public pages scanned for closed-session register entries; the November 2022 budget page
+for 2023-24 with its caveat on the referendum limit."""
 
 from __future__ import annotations
 
@@ -126,6 +127,14 @@ def test_summary_and_findings_for_the_november_board():
     assert projects.loc["P-02", "Against budget"] == "£0.10m over"  # 2.60 - 2.50
 
 
+def test_the_first_board_has_no_previous_board():
+    # The notebook's default previous_cycle is 2022-09: for 2022-09 itself it must not
+    # compare the cycle with itself.
+    boards = rb.load(CYCLES / "2022-09.yaml", "2022-09", "all")
+    assert boards.previous is None and boards.previous_cycle is None
+    assert rb.load(CYCLES / "2022-11.yaml", "", "all").previous is None
+
+
 def test_open_session_load_drops_closed_entries():
     boards = rb.load(CYCLES / "2022-11.yaml", "2022-09", "open")
     ids = {e.id for _, e in boards.registers.entries()}
@@ -189,7 +198,7 @@ def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     runs = {}
     for cycle, only in (
-        ("2022-11", ["registers", "plan_delivery", "panel_summary_public"]),
+        ("2022-11", ["registers", "plan_delivery", "panel_summary_public", "budget_mtfp_2023_24"]),
         ("2022-09", ["registers"]),
     ):
         args = [a for name in only for a in ("--only", name)]
@@ -227,6 +236,8 @@ def test_registers_page_in_browser(rendered, check_report, axe_violations, cycle
     if cycle == "2022-11":
         assert "Changes since the board of 21 September 2022" in text
         assert "Score 12 to 16" in text
+    else:
+        assert "There is no previous cycle file to compare with." in text
 
 
 @pytest.mark.slow
@@ -240,3 +251,18 @@ def test_public_pages_hold_no_closed_register_entry(rendered):
     plan_page = html_mod.unescape((rendered["2022-11"] / "plan_delivery.html").read_text("utf-8"))
     assert "Attend every home burglary and record the attendance" in plan_page  # open: shown
     assert "Illustrative activity" in plan_page
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_budget_2023_24_page(rendered, check_report, axe_violations):
+    path = rendered["2022-11"] / "budget_mtfp_2023_24.html"
+    assert not report_problems(check_report(path), classification="OFFICIAL")
+    assert not axe_violations(path)
+    text = html_mod.unescape(path.read_text(encoding="utf-8"))
+    # The limit and its date, and that the board met before it
+    assert "The board met on 23 November 2022, before the 2023-24 referendum limit" in text
+    assert "provisional police funding settlement of 14 December 2022" in text
+    assert "Within referendum limit" in text and "£273.23" in text  # 258.23 + 15
+    assert "No option is decided yet" in text
+    assert "hansard.parliament.uk" in text  # the citation, in the assumptions table

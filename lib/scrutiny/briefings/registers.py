@@ -92,9 +92,15 @@ def previous_file(cycle_file: str | Path, previous_cycle: str) -> Path | None:
 
 
 def load(cycle_file: str | Path, previous_cycle: str, session: Session) -> Boards:
-    """Read this cycle and the previous one, keeping only what ``session`` allows."""
+    """Read this cycle and the previous one, keeping only what ``session`` allows.
+
+    ``previous_cycle`` is ignored unless it is earlier than the cycle (the first board has
+    no previous one, whatever the notebook's default says).
+    """
     cycle = load_cycle(config.resolve(cycle_file))
-    prev_path = previous_file(cycle_file, previous_cycle)
+    # The notebook's default names 2022-09: for 2022-09 itself (no earlier board) it is none.
+    earlier = previous_cycle if previous_cycle and previous_cycle < cycle.cycle else ""
+    prev_path = previous_file(cycle_file, earlier)
     prev = load_cycle(prev_path) if prev_path is not None else None
     return Boards(
         cycle=cycle,

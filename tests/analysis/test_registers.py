@@ -447,26 +447,6 @@ def test_duplicate_ids_within_a_register(tmp_path):
     assert errs == [f"{tmp_path / '2022-11.yaml'}: registers.risks[1] (id 'R-01').id: used twice"]
 
 
-def test_agenda_briefing_hint_must_name_a_briefing(tmp_path):
-    item = {
-        "id": "hmicfrs",
-        "title": "HMICFRS",
-        "session": "closed",
-        "theme": "HMICFRS",
-        "request": "r",
-        "response": "r",
-        "outcome": "o",
-        "briefing": "registres",
-    }
-    brief = [{"name": "registers", "notebook": "notebooks/registers.ipynb"}]
-    errs = problems(tmp_path, None, agenda=[item], briefings=brief)
-    assert (
-        "agenda[0] (id 'hmicfrs').briefing: 'registres' is not a briefing of this cycle; "
-        in (errs[0])
-    )
-    assert "did you mean 'registers'?" in errs[0]
-
-
 def test_delivery_themes_and_kpis_are_checked_against_the_plan_and_registry(tmp_path):
     a = {
         "id": "D-01",

@@ -69,9 +69,6 @@ class AgendaItem(_Strict):
     response: str
     outcome: str
     kpis: list[str] = Field(default_factory=list)
-    briefing: str | None = Field(
-        default=None, description="the name of this cycle's briefing that reports on the item"
-    )
 
 
 class Action(_Strict):
@@ -250,17 +247,6 @@ def load_cycle(path: str | Path) -> Cycle:
             if item.id in ids:
                 errors.append(ParamsError(p, f"{kind}[{i}].id: '{item.id}' is used twice"))
             ids.add(item.id)
-    names = [b.name for b in cycle.briefings]
-    for i, item in enumerate(cycle.agenda):
-        if item.briefing is not None and item.briefing not in names:
-            errors.append(
-                ParamsError(
-                    p,
-                    f"agenda[{i}] (id '{item.id}').briefing: '{item.briefing}' is not a briefing "
-                    f"of this cycle{suggest_key(item.briefing, names)} (expected one of: "
-                    f"{', '.join(names) or 'none'})",
-                )
-            )
     errors += _registers.duplicate_problems(cycle.registers, file=p)
     if errors:
         raise CycleError(errors)

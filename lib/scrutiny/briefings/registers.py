@@ -198,8 +198,12 @@ def key_findings(
 
 
 def agenda_note(cycle: Cycle, briefing_name: str) -> str | None:
-    """Which agenda items this briefing reports on (those whose ``briefing`` names it)."""
-    items = [i for i in cycle.agenda if i.briefing == briefing_name]
+    """Which agenda items this briefing is the evidence for, if the cycle file says.
+
+    Reads an agenda item's ``briefings`` (the list of briefings that are its evidence) when
+    the cycle file's model has that key; None when no item names this briefing.
+    """
+    items = [i for i in cycle.agenda if briefing_name in (getattr(i, "briefings", None) or [])]
     if not items:
         return None
     names = narrative.join_words([f"'{i.title}'" for i in items])

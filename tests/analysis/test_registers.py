@@ -476,3 +476,46 @@ def test_shipped_registers_reference_real_themes_and_kpis():
     for c in ("2022-09", "2022-11"):
         path = PARAMS_DIR / "cycles" / f"{c}.yaml"
         assert register_problems(path, load_cycle(path)) == []
+
+
+def test_previous_risk_score_must_be_the_last_boards(tmp_path):
+    sept = Registers(risks=[risk("R1", 3, 4), risk("R2", 2, 2), risk("R3", 1, 1)])
+    nov = Registers(
+        risks=[
+            risk("R1", 4, 4, prev=(3, 4)),  # right
+            risk("R2", 2, 3, prev=(3, 2)),  # wrong way round
+            risk("R3", 1, 1),  # was there, previous missing
+            risk("R4", 2, 2),  # new: anything goes
+        ]
+    )
+    errs = [
+        str(e) for e in reg.previous_problems(nov, sept, file="c.yaml", previous_cycle="2022-09")
+    ]
+    assert errs == [
+        "c.yaml: registers.risks[1] (id 'R2').previous: likelihood 3 x impact 2 is not the "
+        "2022-09 register's likelihood 2 x impact 2",
+        "c.yaml: registers.risks[2] (id 'R3').previous: missing; the risk was on the 2022-09 "
+        "register (likelihood 1 x impact 1), so movement needs that score",
+    ]
+
+
+def test_runner_checks_previous_scores_against_the_earlier_cycle_file(tmp_path):
+    r = {**RISK, "previous": {"likelihood": 3, "impact": 4}}
+    (tmp_path / "2022-09.yaml").write_text(
+        yaml.safe_dump(
+            {
+                **GOOD,
+                "cycle": "2022-09",
+                "meeting_date": "2022-09-21",
+                "data_to": "2022-08",
+                "registers": {"risks": [{**RISK, "likelihood": 2}]},
+            }
+        ),
+        encoding="utf-8",
+    )
+    path = write(tmp_path, {"risks": [r]})
+    errs = register_problems(path, load_cycle(path))
+    assert [str(e) for e in errs] == [
+        f"{path}: registers.risks[0] (id 'R-01').previous: likelihood 3 x impact 4 is not the "
+        "2022-09 register's likelihood 2 x impact 4"
+    ]

@@ -341,6 +341,42 @@ def reference_problems(
     return problems
 
 
+def previous_problems(
+    registers: Registers, previous: Registers, *, file: Any, previous_cycle: str
+) -> list[ParamsError]:
+    """Risks whose ``previous`` score is not their score at the previous board.
+
+    ``previous`` is what movement is measured from, so it must be the likelihood and impact
+    the risk had in the previous cycle file (``scrutiny new-cycle`` copies them). A risk
+    that was not on the previous register may have any ``previous`` or none.
+    """
+    before = {r.id: r for r in previous.risks}
+    problems = []
+    for i, r in enumerate(registers.risks):
+        old = before.get(r.id)
+        if old is None:
+            continue
+        was = f"likelihood {old.likelihood} x impact {old.impact}"
+        if r.previous is None:
+            problems.append(
+                ParamsError(
+                    file,
+                    f"registers.risks[{i}] (id '{r.id}').previous: missing; the risk was on the "
+                    f"{previous_cycle} register ({was}), so movement needs that score",
+                )
+            )
+        elif (r.previous.likelihood, r.previous.impact) != (old.likelihood, old.impact):
+            problems.append(
+                ParamsError(
+                    file,
+                    f"registers.risks[{i}] (id '{r.id}').previous: likelihood "
+                    f"{r.previous.likelihood} x impact {r.previous.impact} is not the "
+                    f"{previous_cycle} register's {was}",
+                )
+            )
+    return problems
+
+
 # --------------------------------------------------------------------------- selection
 
 

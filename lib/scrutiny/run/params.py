@@ -475,16 +475,37 @@ def register_problems(
     registry: Callable[[], Mapping[str, Any]] | None = None,
     plan_themes: Callable[[], list[str]] | None = None,
 ) -> list[ParamsError]:
-    """Delivery-plan register entries naming a theme or KPI that does not exist.
+    """Register entries that do not agree with the plan, the KPI registry or the last board.
 
-    Themes are those of ``params/plan.yaml``, KPIs those of ``params/kpis.yaml``
-    (:func:`scrutiny.analysis.registers.reference_problems`); each error names the file,
-    the entry (``registers.delivery[i]`` and its id) and the key. The files are read only
-    when the cycle has delivery-plan entries.
+    Delivery-plan activities must name themes of ``params/plan.yaml`` and KPIs of
+    ``params/kpis.yaml`` (:func:`scrutiny.analysis.registers.reference_problems`); a risk
+    that was on the previous cycle's register (the latest ``YYYY-MM.yaml`` before this one
+    in the same folder) must carry that score as its ``previous``
+    (:func:`scrutiny.analysis.registers.previous_problems`). Each error names the file, the
+    entry (index and id) and the key. The plan and registry are read only when the cycle
+    has delivery-plan entries.
     """
+    from scrutiny.analysis.registers import previous_problems, reference_problems
+
+    problems: list[ParamsError] = []
+    if cycle.registers.risks:
+        p = Path(path)
+        earlier = sorted(
+            f
+            for f in p.parent.glob("*.yaml")
+            if _MONTH.match(f.stem) and f.stem < cycle.cycle and f.resolve() != p.resolve()
+        )
+        if earlier:
+            try:
+                prev = load_cycle(earlier[-1])
+            except CycleError:
+                prev = None  # reported when that file is run; not this file's problem
+            if prev is not None:
+                problems += previous_problems(
+                    cycle.registers, prev.registers, file=path, previous_cycle=prev.cycle
+                )
     if not cycle.registers.delivery:
-        return []
-    from scrutiny.analysis.registers import reference_problems
+        return problems
 
     if registry is None:
         from scrutiny.analysis.kpis import load_registry
@@ -499,8 +520,10 @@ def register_problems(
     try:
         kpi_ids, theme_ids = list(registry()), plan_themes()
     except ParamsError as exc:
-        return [ParamsError(path, f"registers.delivery cannot be checked: {exc}")]
-    return reference_problems(cycle.registers, file=path, kpi_ids=kpi_ids, theme_ids=theme_ids)
+        return [*problems, ParamsError(path, f"registers.delivery cannot be checked: {exc}")]
+    return problems + reference_problems(
+        cycle.registers, file=path, kpi_ids=kpi_ids, theme_ids=theme_ids
+    )
 
 
 def _describe_months(months: list[str]) -> str:

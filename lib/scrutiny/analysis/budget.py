@@ -1318,7 +1318,11 @@ def roll_forward(params: BudgetParams, option_id: str | None = None) -> dict[str
             "note": f"Capital financing requirement at the end of {params.base_year} in the "
             f"model ({rolled}); repaid over existing_debt_life_years.",
         },
-        "existing_debt_life_years": c.existing_debt_life_years.model_dump(exclude_none=True),
+        "existing_debt_life_years": {
+            **c.existing_debt_life_years.model_dump(exclude_none=True),
+            "note": f"Years over which the debt held at the start of {y1} is repaid (equal "
+            f"instalments), as in the {params.years[0]} plan ({rolled}).",
+        },
         "asset_life_years": c.asset_life_years.model_dump(exclude_none=True),
     }
 

@@ -278,3 +278,10 @@ def test_budget_2023_24_page(rendered, check_report, axe_violations):
     assert "Within referendum limit" in text and "£273.23" in text  # 258.23 + 15
     assert "No option is decided yet" in text
     assert "hansard.parliament.uk" in text  # the citation, in the assumptions table
+
+
+def test_progress_cell_writes_the_flag_out():
+    assert rb.progress_html("on track", "") == "On track"
+    cell = rb.progress_html("late", "overdue by 7 days (due 16 November 2022)")
+    assert cell.startswith('<span class="flag"') and ">Late</span>: overdue by 7 days" in cell
+    assert "&lt;" in rb.progress_html("at risk", "<b>")  # the flag text is escaped

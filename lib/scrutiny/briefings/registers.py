@@ -214,7 +214,7 @@ def progress_html(progress: str, flag: str) -> str:
     """A progress cell: late and at-risk entries are written out in a marked box."""
     if progress in ("late", "at risk"):
         return (
-            f'<span class="flag" style="{FLAG_STYLE}">{escape(progress.capitalize())}</span> '
+            f'<span class="flag" style="{FLAG_STYLE}">{escape(progress.capitalize())}</span>: '
             f"{escape(flag)}"
         )
     return escape(progress.capitalize())

@@ -306,3 +306,32 @@ def test_notebook_warns_prominently_above_the_referendum_limit(tmp_path):
     assert text.index(warning) < text.index("<h2>The decision</h2>")
     assert text.count(warning) == 2
     assert "Above the referendum limit: Option 2 (yellow)." in text
+
+
+# ---------------------------------------------------------------- a plan with no decision yet
+
+
+def test_undecided_plan_notes_and_wording():
+    raw = tiny()
+    del raw["decided_option"]
+    raw["notes"] = ["The limit was announced after the board met."]
+    raw["sources"] = "Source: test papers."
+    p = budget.parse_budget(raw)
+    findings = budget_scenarios.key_findings(p, "a")
+    assert findings[0] == "The limit was announced after the board met."
+    assert findings[1].startswith("No option is decided yet; this briefing centres on Option A:")
+    assert "the 2 options range from" in findings[2]  # the count, not "five"
+    messages = budget_scenarios.referendum_messages(p)
+    assert messages[0] == ("The limit was announced after the board met.", "note")
+    table = budget_scenarios.options_table(p, "a")
+    assert table["Decision"].tolist() == ["Centred on (not decided)", ""]
+    assert budget_scenarios.source_text(p) == "Source: test papers."
+    # Nothing published to check against: the note says so
+    assert budget_scenarios.illustrative_note(p).startswith("No option result is published")
+
+
+def test_decided_plan_keeps_its_wording(plan):
+    assert budget_scenarios.illustrative_note(plan) == budget_scenarios.ILLUSTRATIVE_NOTE
+    assert budget_scenarios.source_text(plan) == budget_scenarios.SOURCE
+    table = budget_scenarios.options_table(plan, "1-orange")
+    assert "Chosen" in table["Decision"].tolist()

@@ -157,6 +157,11 @@ def key_findings(
 ) -> list[str]:
     """The opening sentences: late and at-risk entries, high risks, movement, cost."""
     out = []
+    if boards.cycle.registers.illustrative:
+        out.append(
+            "Illustrative: the register entries on this page are modelled on the seed papers, "
+            "not the force's registers; nothing here is a finding about the force."
+        )
     late = flags[flags["progress"] == "late"]
     at_risk = flags[flags["progress"] == "at risk"]
     open_ = flags[~flags["done"]]

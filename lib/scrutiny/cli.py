@@ -410,6 +410,57 @@ def new_cycle(
     )
 
 
+@app.command("national-counts", epilog=EXIT_HELP)
+def national_counts(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A folder or zip in police.uk's archive layout "
+            "(YYYY-MM/YYYY-MM-<force>-street.csv.gz).",
+            show_default=False,
+            metavar="PATH",
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="The file to write: .csv or .parquet.", show_default=False),
+    ],
+    outcome: Annotated[
+        bool, typer.Option("--outcome", help="Count by last outcome category as well.")
+    ] = False,
+    force: Annotated[
+        list[str] | None,
+        typer.Option("--force", help="Only this force (its file-name slug); repeatable."),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
+    ] = False,
+) -> None:
+    """Count police.uk street files by month, force and crime type (DuckDB, no pandas rows).
+
+    Columns month, force (the files' Falls within), crime_type[, last_outcome], count. A
+    file name not in the layout, a missing column or an unreadable gzip stops with exit 2,
+    naming the file.
+    """
+    _DEBUG["on"] |= debug
+    with _user_errors(f"counting {path}"):
+        from scrutiny.data import national
+
+        if out.suffix.lower() not in {".csv", ".parquet"}:
+            from scrutiny.errors import ParamsError
+
+            raise ParamsError(str(out), "--out must end .csv or .parquet")
+        counts = national.national_counts(path, outcome=outcome, forces=force or None)
+        written = national.write_counts(counts, out)
+    _console().print(
+        f"Wrote {written}: {len(counts):,} rows, {int(counts['count'].sum()):,} crimes and "
+        f"incidents, {counts['force'].nunique()} forces, months "
+        f"{counts['month'].min()} to {counts['month'].max()}.",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
 budget_app = typer.Typer(
     help="Budget parameters (params/budget/): roll the plan forward one year.",
     no_args_is_help=True,

@@ -248,3 +248,58 @@ def test_outcome_counts_equal_published() -> None:
     want = {(r["month"], r["crime_type"], r[out_col]): int(r["count"]) for _, r in pub.iterrows()}
     have = {(r.month, r.crime_type, r.last_outcome): int(r.count) for r in got.itertuples()}
     assert have == want
+
+
+# ---------------------------------------------------------------------------------------
+# Districts for LSOAs of any vintage
+
+
+def test_place_lsoas_lookup_first_then_name_and_quality_flags() -> None:
+    from scrutiny.data.geography import place_lsoas
+    from scrutiny.data.quality import DataQuality
+
+    lsoas = pd.DataFrame(
+        {
+            "lsoa_code": ["E01000001", "E01035000", "E01035001", "", "E01035002"],
+            "lsoa_name": ["Charnwood 012A", "Hinckley and Bosworth 001E", "Melton 004F", "", "odd"],
+        }
+    )
+    lookup = pd.DataFrame({"lsoa_code": ["E01000001"], "district": ["From lookup"]})
+    q = DataQuality()
+    got = place_lsoas(lsoas, lookup, q)
+    assert got["district"].tolist() == [
+        "From lookup",
+        "Hinckley and Bosworth",
+        "Melton",
+        None,
+        None,
+    ]
+    assert got["district_from"].tolist() == ["lookup", "LSOA name", "LSOA name", None, None]
+    checks = {i.check: i.rows for i in q.issues}
+    assert checks == {"district taken from the LSOA name": 2, "LSOA with no district": 1}
+    # Without a lookup every named LSOA is placed by its name.
+    assert place_lsoas(lsoas)["district"].tolist()[0] == "Charnwood"
+
+
+def test_every_committed_leicestershire_lsoa_name_gives_a_district() -> None:
+    from scrutiny.data.geography import place_lsoas
+
+    rows = []
+    for f in sorted(RAW.rglob("*-leicestershire-street.csv.gz")):
+        with gzip.open(f, "rt", newline="", encoding="utf-8") as fh:
+            rows += [(r["LSOA code"], r["LSOA name"]) for r in csv.DictReader(fh)]
+    df = pd.DataFrame(rows, columns=["lsoa_code", "lsoa_name"]).drop_duplicates()
+    placed = place_lsoas(df[df["lsoa_code"] != ""])
+    assert placed["district"].notna().all()
+    mine = {
+        "Blaby",
+        "Charnwood",
+        "Harborough",
+        "Hinckley and Bosworth",
+        "Leicester",
+        "Melton",
+        "North West Leicestershire",
+        "Oadby and Wigston",
+        "Rutland",
+    }
+    assert mine <= set(placed["district"])

@@ -302,3 +302,89 @@ def _force_geography(
     return ForceGeography(
         force=str(mine["force"].iloc[0]), lsoas=lsoas, districts=districts, lookup=lookup
     )
+
+
+#: A police.uk LSOA name: the local authority's name, a space, three digits and a letter.
+LSOA_NAME = re.compile(r"^(?P<la>.*\S)\s+\d{3}[A-Z]$")
+
+
+def district_from_lsoa_name(name: object) -> str | None:
+    """The local authority an LSOA name begins with, or None when it has no such form.
+
+    Every LSOA name police.uk publishes (2011 or 2021 vintage) is the name of the local
+    authority the LSOA lay in when the names were set, then a number and a letter, so the
+    district needs no lookup of the right vintage.
+
+    Examples
+    --------
+    >>> district_from_lsoa_name("Charnwood 012A")
+    'Charnwood'
+    >>> district_from_lsoa_name("Hinckley and Bosworth 001E")
+    'Hinckley and Bosworth'
+    >>> district_from_lsoa_name("") is None
+    True
+    """
+    if not isinstance(name, str):
+        return None
+    m = LSOA_NAME.match(name.strip())
+    return m["la"] if m else None
+
+
+def place_lsoas(
+    lsoas: pd.DataFrame,
+    lookup: pd.DataFrame | None = None,
+    quality: DataQuality | None = None,
+) -> pd.DataFrame:
+    """Districts for LSOAs of any vintage: from a lookup when given, else from the name.
+
+    Parameters
+    ----------
+    lsoas
+        ``lsoa_code`` and ``lsoa_name`` (one row per LSOA, or per crime).
+    lookup
+        A lookup of the *same* vintage (``lsoa_code``, ``district``), e.g. a 2021 LSOA to
+        local authority lookup; None when none is held. Codes it lacks fall back to names.
+    quality
+        Where to record how many LSOAs were placed by name (a note) and how many could
+        not be placed (a warning).
+
+    Returns
+    -------
+    DataFrame
+        ``lsoa_code, lsoa_name, district, district_from`` (``"lookup"``, ``"LSOA name"``
+        or None when neither places it; rows without an LSOA are never placed).
+    """
+    out = lsoas[["lsoa_code", "lsoa_name"]].copy()
+    out["district"] = None
+    out["district_from"] = None
+    if lookup is not None:
+        known = lookup.drop_duplicates("lsoa_code").set_index("lsoa_code")["district"]
+        d = out["lsoa_code"].map(known)
+        out.loc[d.notna(), "district"] = d[d.notna()]
+        out.loc[d.notna(), "district_from"] = "lookup"
+    todo = out["district"].isna()
+    named = out.loc[todo, "lsoa_name"].map(district_from_lsoa_name)
+    hit = named.notna()
+    out.loc[named.index[hit], "district"] = named[hit]
+    out.loc[named.index[hit], "district_from"] = "LSOA name"
+    if quality is not None:
+        by_name = out.loc[out["district_from"] == "LSOA name", "lsoa_code"].nunique()
+        quality.warn(
+            "district taken from the LSOA name",
+            by_name,
+            "LSOAs placed in the local authority their police.uk name begins with "
+            "(e.g. 'Charnwood 012A' -> Charnwood)"
+            + (
+                " because the lookup given does not hold them"
+                if lookup is not None
+                else " because no lookup of their vintage (2021) is held"
+            ),
+            severity="note",
+        )
+        lost = out["district"].isna() & out["lsoa_code"].notna() & (out["lsoa_code"] != "")
+        quality.warn(
+            "LSOA with no district",
+            int(lost.sum()),
+            "rows whose LSOA is in no lookup given and whose name is not '<authority> 012A'",
+        )
+    return out

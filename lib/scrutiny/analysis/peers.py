@@ -584,6 +584,8 @@ class NationalBenchmark:
     configured: bool
     average: str
     annualise: bool
+    counts_span: tuple[str, str] = ("", "")
+    #: (first, last) month in the counts given (before ``data_to`` is applied).
     population_note: str = (
         "Rates are per 1,000 residents at the 2011 Census (the force's 2011 LSOAs), the only "
         "population held for every English force."
@@ -693,11 +695,17 @@ def national_benchmark(
         use[by_key[key]] = (key, have, [m for m in previous if m in got])
     for name in profiles.index:
         if _fk(str(name)) not in held.index and _fk(str(name)) != "cityoflondon":
-            left.append((str(name), "publishes no police.uk street files for this period"))
+            left.append(
+                (
+                    str(name),
+                    f"no police.uk counts held for {narrative.month_text(months[0])} to "
+                    f"{narrative.month_text(months[-1])}",
+                )
+            )
     fname = _profile_name(list(profiles.index), force)
     group, reason = most_similar_forces(profiles, force, k=k, peers=peers)
     out = []
-    for kpi in kpis:
+    for kpi in kpis if use else []:
         cats = list(kpi.definition.police_uk_categories or [])
         sel = c[c["crime_type"].isin(cats)]
         rows = []
@@ -774,4 +782,7 @@ def national_benchmark(
         configured=bool(peers),
         average=average,
         annualise=annualise,
+        counts_span=(str(counts["month"].min()), str(counts["month"].max()))
+        if len(counts)
+        else ("", ""),
     )

@@ -295,7 +295,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _connect(memory_limit: str = "1GB") -> object:
+def _connect(memory_limit: str = "500MB") -> object:
     import duckdb
 
     con = duckdb.connect(":memory:")

@@ -157,3 +157,20 @@ def test_2026_01_cycle_renders_and_passes_browser_checks(
     html = page.read_text(encoding="utf-8")
     assert "January 2025 to December 2025" in html
     assert "Who the peers are and why" in html
+
+
+def test_says_the_force_series_is_too_short_for_settled_spc_limits(
+    report: nb.NationalReport,
+) -> None:
+    assert report.force_months == 12  # the 12 committed 2025 files
+    limits = " ".join(nb.cannot_say(report))
+    assert "12 months up to December 2025" in limits and "trial limits" in limits
+
+
+def test_street_files_outside_the_window_give_a_reason_not_an_error() -> None:
+    r = nb.collect(DataSources(), data_to="2022-10", counts=str(COUNTS), street=str(STREET))
+    assert r.districts is None
+    assert r.district_reason.startswith("no street files of the force are held")
+    assert r.force_months == 0
+    assert r.bench.kpis == []
+    assert "none of those months" in nb.key_findings(r)[0]

@@ -51,6 +51,7 @@ class NationalReport:
     quality: DataQuality
     counts_label: str
     latest_month: str
+    force_months: int | None = None
     extra_sources: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -138,9 +139,9 @@ def collect(
         annualise=annualise,
     )
     bench.not_compared = peers.police_uk_kpis(registry)[1]
-    districts, why = None, "no street files of the force's own were given"
+    districts, why, held = None, "no street files of the force's own were given", None
     if street:
-        districts, why = _districts(sources, street, bench.months, q)
+        districts, why, held = _districts(sources, street, bench.months, data_to, q)
     return NationalReport(
         sources=sources,
         data_to=data_to,
@@ -151,12 +152,13 @@ def collect(
         quality=q,
         counts_label=str(counts),
         latest_month=str(c.loc[c["month"] <= data_to, "month"].max()),
+        force_months=held,
     )
 
 
 def _districts(
-    sources: DataSources, street: str, months: list[str], q: DataQuality
-) -> tuple[pd.DataFrame | None, str]:
+    sources: DataSources, street: str, months: list[str], data_to: str, q: DataQuality
+) -> tuple[pd.DataFrame | None, str, int | None]:
     """Crimes and ASB of the force by district (from the LSOA names), latest 12 months.
 
     A district is one of the force's local authorities (their names from the 2011 lookup);
@@ -165,7 +167,7 @@ def _districts(
     """
     force = sources.force
     if force_key(force) in {force_key(w) for w in WELSH_FORCES}:
-        return None, "the force's local authorities are not in the England-only lookup held"
+        return None, "the force's local authorities are not in the England-only lookup held", None
     own = set(force_geography(sources).district_names)
     root = Path(config.PROJECT_ROOT)
     path = Path(street) if Path(street).is_absolute() else root / street
@@ -173,11 +175,19 @@ def _districts(
     try:
         store = national.build_store(path, forces=[slug])
     except DataError as exc:
-        return None, f"the force's street files could not be read: {exc}"
+        return None, f"the force's street files could not be read: {exc}", None
+    held_all = national.store_files(store)["month"]
+    n_held = int((held_all <= data_to).sum())
+    window = [m for m in months if m in set(held_all)]
+    if not window:
+        return (
+            None,
+            f"no street files of the force are held for {months[0]} to {months[-1]}",
+            n_held,
+        )
     rows = national.read_force(
-        store, slug, months=None, columns=["lsoa_code", "lsoa_name", "crime_type"]
+        store, slug, months=window, columns=["lsoa_code", "lsoa_name", "crime_type"]
     )
-    rows = rows[rows["month"].isin(months)]
     held = sorted(rows["month"].unique())
     q.add_source(
         SourceUsed(
@@ -188,7 +198,11 @@ def _districts(
         )
     )
     if len(held) < 12:
-        return None, f"only {len(held)} of the 12 months of the force's street files are held"
+        return (
+            None,
+            f"only {len(held)} of the 12 months of the force's street files are held",
+            n_held,
+        )
     lsoas = rows[["lsoa_code", "lsoa_name"]].drop_duplicates()
     placed = place_lsoas(lsoas[lsoas["lsoa_code"].fillna("") != ""], None, q)
     rows = rows.merge(placed[["lsoa_code", "district"]], on="lsoa_code", how="left")
@@ -209,7 +223,7 @@ def _districts(
     out = out.loc[order]
     out["Share of crimes (%)"] = out["Crimes"] / out["Crimes"].sum() * 100
     out.index.name = "District (from the LSOA name)"
-    return out.reset_index(), ""
+    return out.reset_index(), "", n_held
 
 
 # ---------------------------------------------------------------------------------------
@@ -328,7 +342,13 @@ def cannot_say(r: NationalReport) -> list[str]:
         "Street-level counts are what each force published to police.uk; forces record "
         "differently, and anti-social behaviour especially.",
     ]
-    if not any(k.previous_held for k in r.bench.kpis):
+    if r.force_months and r.force_months < 20:
+        out.append(
+            f"The force's own street files held run to {r.force_months} months up to "
+            f"{narrative.month_text(r.data_to)}: SPC limits from fewer than 20 months are "
+            "trial limits only, so the force's own monthly charts are not drawn from them."
+        )
+    if r.bench.kpis and not any(k.previous_held for k in r.bench.kpis):
         out.append(
             "Only one year of national counts is held, so there is no change on the previous "
             "12 months and no national trend."

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import hashlib
 import json
 import os
 import re
@@ -38,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from scrutiny import provenance
 from scrutiny.data.csvio import display_path, expansion_problem, looks_like_zip
 from scrutiny.data.police_uk import STREET_COLUMNS, STREET_TIDY
 from scrutiny.data.store import _lock, cache_dir, cache_key
@@ -229,7 +229,12 @@ def archive_files(
                 if (keep_f and force not in keep_f) or (keep_m and month not in keep_m):
                     continue
                 found.append(ArchiveFile(f, display_path(f), month, force))
+            # a file added to or removed from the folder re-runs the briefings
+            provenance.record_folder(
+                p, re.compile(r"-street\.csv(\.gz)?$"), description="police.uk street files"
+            )
         elif looks_like_zip(p):
+            provenance.record_input(p, description="police.uk archive (zip)")
             tmp = tempfile.mkdtemp(prefix="scrutiny-national-")
             try:
                 zf = zipfile.ZipFile(p)
@@ -281,6 +286,10 @@ def archive_files(
                 )
             seen[key] = f.label
             _check_header(f.path, f.label)
+            if p.is_dir():
+                provenance.record_input(
+                    f.path, period=f.month, description=f"police.uk street file, {f.force}"
+                )
         yield sorted(found, key=lambda f: (f.month, f.force))
     finally:
         if tmp is not None:
@@ -288,11 +297,7 @@ def archive_files(
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return provenance.sha256_file(path)  # cached by name, size and modification time
 
 
 def _connect(memory_limit: str = "500MB") -> object:
@@ -605,6 +610,7 @@ def shared_counts(path: str | Path) -> pd.DataFrame:
         When a column is missing or a count is not a whole number.
     """
     p = Path(path)
+    provenance.record_input(p, description="police.uk monthly counts by force and crime type")
     df = pd.read_csv(p, dtype=str, keep_default_na=False)
     need = ["month", "file_force", "falls_within", "crime_type", "count"]
     missing = [c for c in need if c not in df.columns]

@@ -184,3 +184,12 @@ def test_counts_from_street_files_need_only_parameters() -> None:
     assert k.force_row("Leicestershire")["count"] == _published("leicestershire", {"Burglary"})
     left = dict(zip(r.bench.left_out["force"], r.bench.left_out["reason"], strict=True))
     assert "daytime population" in left["City of London Police"]
+
+
+def test_counts_written_by_the_command_feed_the_briefing(tmp_path: Path) -> None:
+    out = tmp_path / "counts.parquet"
+    proc = run_cli("national-counts", STREET, "--out", out, "--force", "leicestershire")
+    assert proc.returncode == 0, proc.stderr
+    r = nb.collect(DataSources(), data_to="2025-12", counts=str(out))
+    burglary = _kpi(r, "burglary").force_row("Leicestershire")
+    assert burglary["count"] == _published("leicestershire", {"Burglary"})

@@ -74,7 +74,7 @@ def force_slug(force: str) -> str:
 
 def _read_counts(path: Path) -> pd.DataFrame:
     name = path.name.lower()
-    if name.endswith((".csv", ".csv.gz")) and "street" not in name:
+    if name.endswith((".csv", ".csv.gz", ".parquet")) and "street" not in name:
         return national.shared_counts(path)
     return national.national_counts(path)
 

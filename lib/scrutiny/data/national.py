@@ -597,12 +597,17 @@ def write_counts(counts: pd.DataFrame, out: str | Path) -> Path:
 
 
 def shared_counts(path: str | Path) -> pd.DataFrame:
-    """Read the published national counts (``monthly-counts-by-force-crime-type-2025.csv``).
+    """Read national counts: the published file or what ``scrutiny national-counts`` wrote.
+
+    The published file (``monthly-counts-by-force-crime-type-2025.csv``) has ``month,
+    file_force, falls_within, crime_type, count``; the command writes ``month, force,
+    crime_type, count`` (``.csv`` or ``.parquet``).
 
     Returns
     -------
     DataFrame
-        ``month, file_force, force, crime_type, count`` (``force`` = ``falls_within``).
+        ``month, file_force, force, crime_type, count`` (``force`` = ``falls_within``;
+        ``file_force`` empty when the file has none).
 
     Raises
     ------
@@ -611,12 +616,22 @@ def shared_counts(path: str | Path) -> pd.DataFrame:
     """
     p = Path(path)
     provenance.record_input(p, description="police.uk monthly counts by force and crime type")
-    df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    need = ["month", "file_force", "falls_within", "crime_type", "count"]
+    if p.suffix.lower() == ".parquet":
+        df = pd.read_parquet(p).astype(str)
+    else:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    if "force" in df.columns and "falls_within" not in df.columns:
+        df = df.rename(columns={"force": "falls_within"})
+    if "file_force" not in df.columns:
+        df["file_force"] = ""
+    need = ["month", "falls_within", "crime_type", "count"]
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise DataError(
-            display_path(p), f"has no column {', '.join(missing)}", row=1, expected=", ".join(need)
+            display_path(p),
+            f"has no column {', '.join(missing)}",
+            row=1,
+            expected="month, falls_within (or force), crime_type, count",
         )
     bad = ~df["count"].str.fullmatch(r"\d+")
     if bad.any():

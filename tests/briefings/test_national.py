@@ -193,3 +193,15 @@ def test_counts_written_by_the_command_feed_the_briefing(tmp_path: Path) -> None
     r = nb.collect(DataSources(), data_to="2025-12", counts=str(out))
     burglary = _kpi(r, "burglary").force_row("Leicestershire")
     assert burglary["count"] == _published("leicestershire", {"Burglary"})
+
+
+def test_annualised_forces_are_named_on_the_page() -> None:
+    r = nb.collect(DataSources(), data_to="2025-12", counts=str(COUNTS), annualise=True)
+    k = _kpi(r, "burglary")
+    tv = k.table.loc["Thames Valley"]
+    assert tv["months"] == 11 and bool(tv["annualised"])
+    assert tv["count"] == round(_published("thames-valley", {"Burglary"}) * 12 / 11)
+    text = " ".join(nb.key_findings(r))
+    assert "Thames Valley (11 months)" in text and "Avon and Somerset (6 months)" in text
+    chart = nb.funnel_chart(r, k)
+    assert chart.data.set_index("Force").loc["Thames Valley", "Months published"] == 11

@@ -718,7 +718,7 @@ def national_benchmark(
             rows.append(
                 {
                     "force": name,
-                    "count": n * factor,
+                    "count": float(round(n * factor)),  # annualised counts rounded to whole crimes
                     "population": pop,
                     "months": len(have),
                     "annualised": len(have) < 12,

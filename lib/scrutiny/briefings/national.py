@@ -301,6 +301,16 @@ def key_findings(r: NationalReport) -> list[str]:
         + ("annualised" if r.bench.annualise else "not annualised: such forces are left out")
         + ")."
     )
+    if r.bench.annualise and r.bench.kpis:
+        t = r.bench.kpis[0].table
+        part = t[t["annualised"]]
+        if len(part):
+            names = [f"{n} ({int(m)} months)" for n, m in part["months"].items()]
+            out.append(
+                "Annualised (count x 12 / months published, rounded, as the parameters ask): "
+                + narrative.join_words(names)
+                + "; their rates rest on fewer months than the others'."
+            )
     if r.bench.group is not None:
         how = (
             "named in the force's parameters"
@@ -589,6 +599,7 @@ def funnel_chart(r: NationalReport, k: peers.NationalKpi) -> charts.Chart:
             "Residents (2011)": t["population"].astype("int64").to_numpy(),
             "Rate per 1,000": t["rate"].to_numpy(),
             "Against the funnel": [VERDICT_SHORT[v] for v in t["verdict"]],
+            "Months published": t["months"].astype("int64").to_numpy(),
         }
     ).sort_values("Rate per 1,000", ascending=False)
     caption = (

@@ -287,13 +287,21 @@ def key_findings(r: NationalReport) -> list[str]:
         reason = r.bench.left_out.set_index("force")["reason"].to_dict()
         why = next((rs for fo, rs in reason.items() if _same(fo, f)), r.bench.group_reason)
         return [f"{f} is not compared with other forces for {r.period}: {why}."]
-    out.append(
-        f"Of {total} measures police.uk can count, {f}'s rate per 1,000 residents in "
-        f"{r.period} is above the national funnel's adjusted 95% limit for "
-        f"{_list_or_none(v['significantly higher'])}, below it for "
-        f"{_list_or_none(v['significantly lower'])}, and within the limits for the other "
-        f"{len(v['not significantly different'])}."
-    )
+    hi, lo = v["significantly higher"], v["significantly lower"]
+    if not hi and not lo:
+        out.append(
+            f"For all {total} measures police.uk can count, {f}'s rate per 1,000 residents in "
+            f"{r.period} is within the national funnel's 95% limits once the forces' "
+            "over-dispersion is allowed for: none differs from the national rate by more "
+            "than forces usually differ."
+        )
+    else:
+        out.append(
+            f"Of {total} measures police.uk can count, {f}'s rate per 1,000 residents in "
+            f"{r.period} is above the national funnel's adjusted 95% limit for "
+            f"{_list_or_none(hi)}, below it for {_list_or_none(lo)}, and within the limits "
+            f"for the other {len(v['not significantly different'])}."
+        )
     n_forces = len(r.bench.kpis[0].table) if r.bench.kpis else 0
     out.append(
         f"{n_forces} forces are compared; {len(r.bench.left_out)} in the counts or in the "
@@ -317,11 +325,22 @@ def key_findings(r: NationalReport) -> list[str]:
             if r.bench.configured
             else "chosen on demographic and social features only (2011 Census)"
         )
-        out.append(
+        text = (
             f"{f}'s {len(r.bench.group.peers)} peers, {how}: "
             f"{narrative.join_words(r.bench.group.peers)}. The peer average is "
             f"{peers.PEER_AVERAGES[r.bench.average]}."
         )
+        if r.bench.kpis:
+            rated = set(r.bench.kpis[0].peers.index)
+            missing = [p for p in r.bench.group.peers if p not in rated]
+            if missing:
+                text += (
+                    f" {narrative.join_words(missing)} "
+                    + ("has" if len(missing) == 1 else "have")
+                    + " no rate (see the forces left out), so the average and ranks use the "
+                    f"other {len(r.bench.group.peers) - len(missing)}."
+                )
+        out.append(text)
     else:
         out.append(f"{f} has no peer group: {r.bench.group_reason}.")
     if not any(k.previous_held for k in r.bench.kpis):
@@ -394,7 +413,7 @@ def summary_table(r: NationalReport) -> pd.DataFrame:
                 f"Peer average ({k.peer_average_kind})": k.peer_average
                 if k.peer_average is not None
                 else np.nan,
-                "Rank among peers": peer_rank,
+                "Rank in the peer group (force included)": peer_rank,
                 "Against the peers' pooled rate": VERDICT_SHORT.get(k.peer_verdict, ""),
                 "Change on previous 12 months": change,
             }

@@ -205,3 +205,21 @@ def test_annualised_forces_are_named_on_the_page() -> None:
     assert "Thames Valley (11 months)" in text and "Avon and Somerset (6 months)" in text
     chart = nb.funnel_chart(r, k)
     assert chart.data.set_index("Force").loc["Thames Valley", "Months published"] == 11
+
+
+def test_a_peer_without_a_rate_is_named_and_left_out_of_the_average() -> None:
+    # missing-files.txt: Thames Valley did not publish 2025-07
+    r = nb.collect(
+        DataSources(),
+        data_to="2025-12",
+        counts=str(COUNTS),
+        peer_list=["Thames Valley", "Nottinghamshire"],
+    )
+    text = " ".join(nb.key_findings(r))
+    assert "Thames Valley has no rate" in text and "use the other 1." in text
+    k = _kpi(r, "burglary")
+    assert list(k.peers.index) == ["Leicestershire", "Nottinghamshire"]
+    rates = k.peers["rate"]
+    assert k.peer_average == pytest.approx((rates.iloc[0] + rates.iloc[1]) / 2)
+    s = nb.summary_table(r)
+    assert set(s["Rank in the peer group (force included)"].str.endswith("of 2")) == {True}

@@ -7,7 +7,10 @@ Each step runs in a fresh Python process (so its peak resident memory is its own
   store partitioned by force and month, then counts by month, force and crime type;
 * ``warm``: the same call again: the store is found (the files are hashed to check), and
   only the counts are computed;
-* ``one_force``: Leicestershire's rows read from the store (its partitions only).
+* ``one_force``: Leicestershire's rows read from the store (its partitions only);
+* ``loader_folder`` / ``loader_glob``: the force loader (:func:`scrutiny.data.load_crimes`,
+  empty cache) pointed at the whole national folder (it reads every force's rows, then
+  keeps Leicestershire's) or at a glob of Leicestershire's files only.
 
 Input: ``/work/shared/data/police-uk/national-2025`` when present (15 forces), else the
 committed ``data/raw/police-uk/national-2025`` (2 forces). Output: ``BENCH <name> <value>
@@ -47,9 +50,18 @@ def child(step: str, path: Path, root: Path) -> None:
         counts = national.monthly_counts(store)
         rows = int(counts["count"].sum())
         extra = {"count_rows": len(counts), "forces": int(counts["force"].nunique())}
-    else:
+    elif step == "one_force":
         store = next(p for p in root.glob("national-*") if p.is_dir())
         df = national.read_force(store, "leicestershire")
+        rows = len(df)
+        extra = {}
+    else:  # the force loader (scrutiny.data.load_crimes), cold cache, folder or glob
+        from scrutiny import config
+        from scrutiny.data import DataSources, load_crimes
+
+        config.CACHE_DIR = root / f"cache-{step}"
+        street = str(path) if step == "loader_folder" else f"{path}/*/*-leicestershire-street.csv*"
+        df, _ = load_crimes(DataSources(street_crime=street), data_to="2025-12")
         rows = len(df)
         extra = {}
     secs = time.perf_counter() - t0
@@ -68,7 +80,11 @@ def child(step: str, path: Path, root: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--path", type=Path, default=SHARED if SHARED.exists() else COMMITTED)
-    ap.add_argument("--child", choices=["cold", "warm", "one_force"], help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--child",
+        choices=["cold", "warm", "one_force", "loader_folder", "loader_glob"],
+        help=argparse.SUPPRESS,
+    )
     ap.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -78,7 +94,7 @@ def main() -> None:
     files = len(list(args.path.rglob("*-street.csv*")))
     print(f"# input {args.path}: {files} files, {src_mb:.1f} MB gzipped")
     with tempfile.TemporaryDirectory(prefix="bench-national-") as tmp:
-        for step in ("cold", "warm", "one_force"):
+        for step in ("cold", "warm", "one_force", "loader_folder", "loader_glob"):
             res = subprocess.run(
                 [sys.executable, __file__, "--child", step, "--path", args.path, "--root", tmp],
                 capture_output=True,

@@ -303,3 +303,31 @@ def test_every_committed_leicestershire_lsoa_name_gives_a_district() -> None:
         "Rutland",
     }
     assert mine <= set(placed["district"])
+
+
+# ---------------------------------------------------------------------------------------
+# The force loader picks one force's files out of a national folder with a glob
+
+
+def test_glob_picks_one_forces_files(tiny: Path) -> None:
+    from scrutiny.data.police_uk import find_files, months_available
+
+    files = find_files(tiny / "*" / "*-alpha-street.csv.gz", "street")
+    assert [f.name for f in files] == ["2025-01-alpha-street.csv.gz", "2025-02-alpha-street.csv.gz"]
+    assert months_available(str(tiny / "*" / "*-beta-street.csv.gz")) == ["2025-01"]
+    with pytest.raises(DataError, match="matches no police.uk street files"):
+        find_files(tiny / "*" / "*-gamma-street.csv.gz", "street")
+    with pytest.raises(DataError, match="does not exist"):
+        find_files(tiny / "nowhere" / "*" / "*-alpha-street.csv.gz", "street")
+
+
+def test_force_loader_reads_only_the_forces_files_from_the_national_folder() -> None:
+    from scrutiny.data import DataSources, load_crimes
+
+    src = pd.read_csv(COUNTS / "source-files-sha256.csv")
+    leics = int(src[src["path_in_repo"].str.contains("-leicestershire-street")]["data_rows"].sum())
+    glob = "data/raw/police-uk/national-2025/*/*-leicestershire-street.csv.gz"
+    df, q = load_crimes(DataSources(street_crime=glob), data_to="2025-12")
+    assert len(df) == leics
+    assert q.metrics["rows read"] == leics  # City of London's files were never read
+    assert q.metrics["files read"] == 12

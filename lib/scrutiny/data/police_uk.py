@@ -13,6 +13,7 @@ loaded twice. They do not join geography; :mod:`scrutiny.data.crimes` does.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -143,7 +144,10 @@ def find_files(path: str | Path, kind: str, *, record: bool = True) -> list[RawF
     Parameters
     ----------
     path
-        A CSV/CSV.gz file, a folder (searched recursively) or a ``.zip`` archive.
+        A CSV/CSV.gz file, a folder (searched recursively), a ``.zip`` archive, or a glob
+        picking files out of a folder, e.g. one force from a national archive:
+        ``data/raw/police-uk/national-2025/*/*-leicestershire-street.csv.gz`` (only those
+        files are read).
     kind
         Which files: names end ``-street.csv``, ``-outcomes.csv`` or
         ``-stop-and-search.csv`` (optionally ``.gz``).
@@ -161,6 +165,8 @@ def find_files(path: str | Path, kind: str, *, record: bool = True) -> list[RawF
     """
     p = Path(path)
     pattern = re.compile(rf"-{re.escape(kind)}\.csv(\.gz)?$", re.IGNORECASE)
+    if _GLOB_CHARS.search(str(path)):
+        return _glob_files(p, kind, pattern, record=record)
     if not p.exists():
         if p.is_symlink():
             raise _dangling(p, kind)
@@ -185,6 +191,38 @@ def find_files(path: str | Path, kind: str, *, record: bool = True) -> list[RawF
             display_path(p),
             f"holds no police.uk {kind} files",
             expected=f"files named like 2022-10-leicestershire-{kind}.csv (or .csv.gz)",
+        )
+    return files
+
+
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+def _glob_files(p: Path, kind: str, pattern: re.Pattern[str], *, record: bool) -> list[RawFile]:
+    """The files of ``kind`` a glob picks out (its folder part must exist)."""
+    parts = p.parts
+    first = next(i for i, part in enumerate(parts) if _GLOB_CHARS.search(part))
+    base = Path(*parts[:first])
+    rest = "/".join(parts[first:])
+    if not base.is_dir():
+        raise DataError(
+            display_path(base),
+            "does not exist",
+            expected=f"a folder holding police.uk {kind} files",
+        )
+    files = [RawFile(f) for f in sorted(base.glob(rest)) if f.is_file() and pattern.search(f.name)]
+    if record:
+        provenance.record_folder(
+            base,
+            re.compile(fnmatch.translate(parts[-1])),
+            recursive="/" in rest or "**" in rest,
+            description=f"police.uk {kind} files matching {rest}",
+        )
+    if not files:
+        raise DataError(
+            display_path(p),
+            f"matches no police.uk {kind} files",
+            expected=f"a pattern such as {base.name}/*/*-leicestershire-{kind}.csv.gz",
         )
     return files
 

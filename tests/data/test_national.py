@@ -331,3 +331,16 @@ def test_force_loader_reads_only_the_forces_files_from_the_national_folder() -> 
     assert len(df) == leics
     assert q.metrics["rows read"] == leics  # City of London's files were never read
     assert q.metrics["files read"] == 12
+
+
+def test_several_sources_joined_by_semicolons(tiny: Path) -> None:
+    from scrutiny.data.police_uk import find_files, months_available
+
+    both = f"{tiny / '2025-01'};{tiny / '*' / '2025-02-alpha-street.csv.gz'}"
+    names = [f.name for f in find_files(both, "street")]
+    assert names == [
+        "2025-01-alpha-street.csv.gz",
+        "2025-01-beta-street.csv.gz",
+        "2025-02-alpha-street.csv.gz",
+    ]
+    assert months_available(both) == ["2025-01", "2025-02"]

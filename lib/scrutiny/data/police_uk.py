@@ -147,7 +147,9 @@ def find_files(path: str | Path, kind: str, *, record: bool = True) -> list[RawF
         A CSV/CSV.gz file, a folder (searched recursively), a ``.zip`` archive, or a glob
         picking files out of a folder, e.g. one force from a national archive:
         ``data/raw/police-uk/national-2025/*/*-leicestershire-street.csv.gz`` (only those
-        files are read).
+        files are read). Several of these joined by ``;`` are read together, e.g. a
+        folder and two later months published elsewhere:
+        ``data/raw/police-uk/leicestershire;data/raw/police-uk/leicestershire-republished/2022-1[12]-*``.
     kind
         Which files: names end ``-street.csv``, ``-outcomes.csv`` or
         ``-stop-and-search.csv`` (optionally ``.gz``).
@@ -163,6 +165,12 @@ def find_files(path: str | Path, kind: str, *, record: bool = True) -> list[RawF
         zip archive is damaged or truncated, or a member would expand beyond the limits
         of :func:`scrutiny.data.csvio.expansion_problem` (a zip bomb).
     """
+    if ";" in str(path):
+        out: list[RawFile] = []
+        for part in str(path).split(";"):
+            if part.strip():
+                out += find_files(config.resolve(part.strip()), kind, record=record)
+        return out
     p = Path(path)
     pattern = re.compile(rf"-{re.escape(kind)}\.csv(\.gz)?$", re.IGNORECASE)
     if _GLOB_CHARS.search(str(path)):

@@ -8,6 +8,7 @@ Leicester (329,839), Leicestershire county (650,489) and Rutland (37,369), 1,017
 from __future__ import annotations
 
 import csv
+import gzip
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import pytest
 from conftest import REPO, report_problems, run_cli
 from scrutiny.briefings import national as nb
 from scrutiny.data import DataSources
+from scrutiny.data.geography import load_district_lookup
+from scrutiny.errors import DataError
 
 COUNTS = (
     REPO / "data/raw/police-uk/national-2025-counts/monthly-counts-by-force-crime-type-2025.csv"
@@ -91,7 +94,7 @@ def test_districts_from_lsoa_names_add_up_to_the_force_total(report: nb.National
     assert d is not None
     total = int(d["Crimes"].sum() + d["Anti-social behaviour"].sum())
     assert total == _published("leicestershire")
-    names = set(d["District (from the LSOA name)"])
+    names = set(d["District"])
     assert {"Leicester", "Charnwood", "Rutland", "Outside the force area"} <= names
     checks = set(nb.quality_table(report)["Check"])
     assert "district taken from the LSOA name" in checks
@@ -223,3 +226,35 @@ def test_a_peer_without_a_rate_is_named_and_left_out_of_the_average() -> None:
     assert k.peer_average == pytest.approx((rates.iloc[0] + rates.iloc[1]) / 2)
     s = nb.summary_table(r)
     assert set(s["Rank in the peer group (force included)"].str.endswith("of 2")) == {True}
+
+
+def test_a_district_lookup_of_the_files_vintage_wins(tmp_path: Path) -> None:
+    # A hand-made lookup puts the LSOAs named "Melton ..." in January into Rutland.
+    with gzip.open(STREET / "2025-01" / "2025-01-leicestershire-street.csv.gz", "rt") as fh:
+        moved = {r["LSOA code"] for r in csv.DictReader(fh) if r["LSOA name"].startswith("Melton")}
+    lookup = tmp_path / "lsoa21.csv"
+    rows = "".join(f"{c},x,E0,Rutland\n" for c in sorted(moved))
+    lookup.write_text("LSOA21CD,LSOA21NM,LAD22CD,LAD22NM\n" + rows)
+    # Independent count of crimes (not ASB) in Rutland after the move, all of 2025
+    want = 0
+    for f in sorted(STREET.rglob("*-leicestershire-street.csv.gz")):
+        with gzip.open(f, "rt", newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                if r["Crime type"] == "Anti-social behaviour":
+                    continue
+                if r["LSOA code"] in moved or r["LSOA name"].startswith("Rutland "):
+                    want += 1
+    r = nb.collect(
+        DataSources(),
+        data_to="2025-12",
+        counts=str(COUNTS),
+        street=str(STREET),
+        district_lookup=str(lookup),
+    )
+    d = r.districts.set_index("District")
+    assert d.loc["Rutland", "Crimes"] == want
+    assert "lookup given" in nb.district_text(r)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("LSOA21CD,other\nE01000001,x\n")
+    with pytest.raises(DataError, match="has no local authority name column"):
+        load_district_lookup(bad)

@@ -21,7 +21,12 @@ from scrutiny import config
 from scrutiny.analysis import narrative, peers
 from scrutiny.analysis.kpis import load_registry
 from scrutiny.data import DataQuality, DataSources, force_key, national
-from scrutiny.data.geography import WELSH_FORCES, force_geography, place_lsoas
+from scrutiny.data.geography import (
+    WELSH_FORCES,
+    force_geography,
+    load_district_lookup,
+    place_lsoas,
+)
 from scrutiny.data.quality import SourceUsed
 from scrutiny.errors import DataError
 from scrutiny.present import charts
@@ -52,6 +57,7 @@ class NationalReport:
     counts_label: str
     latest_month: str
     force_months: int | None = None
+    district_lookup: str | None = None
     extra_sources: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -88,6 +94,7 @@ def collect(
     peer_list: list[str] | None = None,
     peer_average: str = "simple",
     annualise: bool = False,
+    district_lookup: str | None = None,
 ) -> NationalReport:
     """Load the national counts and the force's street files, and benchmark the force.
 
@@ -110,6 +117,10 @@ def collect(
         ``"simple"`` (the inspectorate's) or ``"weighted"``.
     annualise
         Annualise forces with missing months instead of leaving them out.
+    district_lookup
+        An LSOA to local authority lookup of the street files' vintage (e.g. ONS's 2021
+        lookup, :func:`scrutiny.data.geography.load_district_lookup`); None or empty: the
+        district is the local authority each LSOA name begins with.
     """
     root = Path(config.PROJECT_ROOT)
     cpath = Path(counts) if Path(counts).is_absolute() else root / counts
@@ -141,7 +152,11 @@ def collect(
     bench.not_compared = peers.police_uk_kpis(registry)[1]
     districts, why, held = None, "no street files of the force's own were given", None
     if street:
-        districts, why, held = _districts(sources, street, bench.months, data_to, q)
+        lookup = None
+        if district_lookup:
+            lp = Path(district_lookup)
+            lookup = load_district_lookup(lp if lp.is_absolute() else root / lp)
+        districts, why, held = _districts(sources, street, bench.months, data_to, q, lookup)
     return NationalReport(
         sources=sources,
         data_to=data_to,
@@ -153,11 +168,17 @@ def collect(
         counts_label=str(counts),
         latest_month=str(c.loc[c["month"] <= data_to, "month"].max()),
         force_months=held,
+        district_lookup=district_lookup or None,
     )
 
 
 def _districts(
-    sources: DataSources, street: str, months: list[str], data_to: str, q: DataQuality
+    sources: DataSources,
+    street: str,
+    months: list[str],
+    data_to: str,
+    q: DataQuality,
+    lookup: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame | None, str, int | None]:
     """Crimes and ASB of the force by district (from the LSOA names), latest 12 months.
 
@@ -204,7 +225,7 @@ def _districts(
             n_held,
         )
     lsoas = rows[["lsoa_code", "lsoa_name"]].drop_duplicates()
-    placed = place_lsoas(lsoas[lsoas["lsoa_code"].fillna("") != ""], None, q)
+    placed = place_lsoas(lsoas[lsoas["lsoa_code"].fillna("") != ""], lookup, q)
     rows = rows.merge(placed[["lsoa_code", "district"]], on="lsoa_code", how="left")
     outside = "Outside the force area"
     rows.loc[rows["district"].notna() & ~rows["district"].isin(own), "district"] = outside
@@ -222,12 +243,38 @@ def _districts(
     order = sorted(d for d in out.index if d in own) + [d for d in out.index if d not in own]
     out = out.loc[order]
     out["Share of crimes (%)"] = out["Crimes"] / out["Crimes"].sum() * 100
-    out.index.name = "District (from the LSOA name)"
+    out.index.name = "District"
     return out.reset_index(), "", n_held
 
 
 # ---------------------------------------------------------------------------------------
 # Sentences
+
+
+def district_text(r: NationalReport) -> str:
+    """Where the districts come from, for the paragraph above the district table."""
+    by_name = next(
+        (i.rows for i in r.quality.issues if i.check == "district taken from the LSOA name"), 0
+    )
+    if r.district_lookup:
+        text = f"Districts come from the lookup given ({r.district_lookup})"
+        if by_name:
+            text += (
+                f"; {narrative.fmt_int(by_name)} LSOAs it does not hold are placed in the local "
+                "authority their police.uk name begins with (for example 'Charnwood 012A' is "
+                "in Charnwood)"
+            )
+        text += "."
+    else:
+        text = (
+            "Districts are the local authorities each police.uk LSOA name begins with (for "
+            "example 'Charnwood 012A' is in Charnwood): no lookup of the files' LSOA vintage "
+            "was given (the 2025 files use 2021 LSOAs)."
+        )
+    return (
+        text + " Crimes placed in LSOAs of other authorities are counted as outside the force "
+        "area; rows without an LSOA as having no location."
+    )
 
 
 def _force_row(k: peers.NationalKpi, force: str) -> pd.Series | None:

@@ -388,3 +388,56 @@ def place_lsoas(
             "rows whose LSOA is in no lookup given and whose name is not '<authority> 012A'",
         )
     return out
+
+
+#: Column names accepted for an LSOA -> district lookup of any vintage (ONS spells them by
+#: year: LSOA21CD / LAD22NM, LSOA11CD / LAD11NM, ...).
+_LOOKUP_CODE = re.compile(r"^(lsoa_code|LSOA\d{2}CD)$", re.IGNORECASE)
+_LOOKUP_NAME = re.compile(r"^(district|la_name|LAD\d{2}NM|LTLA\d{2}NM)$", re.IGNORECASE)
+
+
+def load_district_lookup(path: str | Path) -> pd.DataFrame:
+    """Read an LSOA to local authority lookup of any vintage (e.g. ONS's 2021 LSOA lookup).
+
+    Parameters
+    ----------
+    path
+        CSV (plain or gzip) with an LSOA code column (``lsoa_code`` or ``LSOAyyCD``) and a
+        local-authority name column (``district``, ``la_name``, ``LADyyNM`` or
+        ``LTLAyyNM``); other columns are ignored.
+
+    Returns
+    -------
+    DataFrame
+        ``lsoa_code, district`` (one row per LSOA; " UA" dropped from names).
+
+    Raises
+    ------
+    DataError
+        When either column is missing, or an LSOA is given two districts.
+    """
+    p = Path(path)
+    rec = provenance.record_input(p, description="LSOA to local authority lookup")
+    del rec
+    df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    code = next((c for c in df.columns if _LOOKUP_CODE.match(c.strip())), None)
+    name = next((c for c in df.columns if _LOOKUP_NAME.match(c.strip())), None)
+    if code is None or name is None:
+        raise DataError(
+            str(path),
+            f"has no {'LSOA code' if code is None else 'local authority name'} column",
+            row=1,
+            expected="columns such as LSOA21CD and LAD22NM (or lsoa_code and district)",
+        )
+    out = pd.DataFrame({"lsoa_code": df[code].str.strip(), "district": df[name].map(district_name)})
+    out = out[out["lsoa_code"] != ""].drop_duplicates()
+    dup = out["lsoa_code"].duplicated(keep=False)
+    if dup.any():
+        first = out.loc[dup, "lsoa_code"].iloc[0]
+        raise DataError(
+            str(path),
+            f"gives LSOA {first} more than one district",
+            column=code,
+            expected="one local authority per LSOA",
+        )
+    return out.reset_index(drop=True)

@@ -274,7 +274,22 @@ def git_info(root: Path | None = None) -> Provenance:
         return res.stdout if res.returncode == 0 else None
 
     commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain") if commit else None
+    # The nbstripout clean filter starts a Python process per notebook whose index entry
+    # git must re-check (every one, in a fresh clone or worktree): 10-30 s on two busy cores,
+    # on every run until the index is refreshed. Files are compared as they are instead: a
+    # notebook saved with outputs counts as a change, which is what "dirty" means here.
+    status = (
+        git(
+            "-c",
+            "filter.nbstripout.clean=cat",
+            "-c",
+            "filter.nbstripout.required=false",
+            "status",
+            "--porcelain",
+        )
+        if commit
+        else None
+    )
     return Provenance(
         version=scrutiny.__version__,
         commit=commit.strip() if commit else None,

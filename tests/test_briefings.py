@@ -49,10 +49,18 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 
 
+#: Notebooks the default cycle cannot render, and the cycle that does: the national counts
+#: held are for 2025 (issue 12), so national benchmarking is a 2026-01 briefing.
+ELSEWHERE = {"national_benchmarking.ipynb": "2026-01.yaml"}
+
+
 def test_default_cycle_lists_every_notebook():
-    # Issue 5: the default cycle renders every briefing.
+    # Issue 5: the default cycle renders every briefing it has data for.
     used = {Path(b["notebook"]).name for b in CYCLE["briefings"]}
-    assert used == {p.name for p in NOTEBOOKS}
+    assert used == {p.name for p in NOTEBOOKS} - set(ELSEWHERE)
+    for notebook, cycle_file in ELSEWHERE.items():
+        other = yaml.safe_load((REPO / "params" / "cycles" / cycle_file).read_text())
+        assert notebook in {Path(b["notebook"]).name for b in other["briefings"]}
 
 
 def test_default_cycle_runs_every_briefing(default_run):

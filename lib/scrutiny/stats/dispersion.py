@@ -13,12 +13,15 @@ significance:
 * :func:`funnel_dispersion` and :func:`funnel_limits_adjusted`: Spiegelhalter's (2005)
   over-dispersed funnel limits: z-scores winsorised at 10% each end, the multiplicative
   factor phi and the additive random-effects variance tau-squared, as NHS-R's FunnelPlotR;
+* :func:`clopper_pearson_ci`: the exact (Clopper-Pearson) interval for a proportion, for
+  survey shares such as victims satisfied of victims asked;
 * :func:`wilson_ci` and :func:`newcombe_difference`: proportions (such as the share of
   crimes charged) compared as proportions, with Wilson score intervals and Newcombe's
   hybrid score interval for a difference, as Public Health England's Fingertips does.
 
 References: Spiegelhalter D.J. (2005) Handling over-dispersion of performance indicators,
 Quality and Safety in Health Care 14: 347-351; Wilson E.B. (1927) JASA 22: 209-212;
+Clopper C.J., Pearson E.S. (1934) Biometrika 26: 404-413;
 Newcombe R.G. (1998) Interval estimation for the difference between independent
 proportions, Statistics in Medicine 17: 873-890 (method 10).
 """
@@ -334,6 +337,34 @@ def wilson_ci(
     centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
     half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / (1 + z**2 / m)
     lo, hi = np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
+    if scalar:
+        return float(lo), float(hi)
+    return lo, hi
+
+
+def clopper_pearson_ci(
+    successes: float | np.ndarray, n: float | np.ndarray, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray] | tuple[float, float]:
+    """Exact (Clopper-Pearson) interval for a proportion (as proportions, 0 to 1).
+
+    The bounds are the beta quantiles ``Beta(alpha/2; x, n - x + 1)`` and
+    ``Beta(1 - alpha/2; x + 1, n - x)``; 0 when ``x = 0`` and 1 when ``x = n``. It
+    covers the true proportion at least ``1 - alpha`` of the time for every ``n``.
+
+    Examples
+    --------
+    >>> lo, hi = clopper_pearson_ci(5, 10)
+    >>> round(lo, 4), round(hi, 4)
+    (0.1871, 0.8129)
+    """
+    scalar = np.ndim(successes) == 0 and np.ndim(n) == 0
+    x = np.asarray(successes, dtype=float)
+    m = np.asarray(n, dtype=float)
+    if (m <= 0).any() or (x < 0).any() or (x > m).any() or (x != np.round(x)).any():
+        raise ValueError("need whole numbers 0 <= successes <= n and n > 0")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.where(x > 0, stats.beta.ppf(alpha / 2, np.maximum(x, 1), m - x + 1), 0.0)
+        hi = np.where(x < m, stats.beta.ppf(1 - alpha / 2, x + 1, np.maximum(m - x, 1)), 1.0)
     if scalar:
         return float(lo), float(hi)
     return lo, hi

@@ -10,6 +10,13 @@ monthly DataFrame for the force or one of its districts.
 KPIs counted in the force extract are synthetic unless ``DataSources.extract`` names a
 real extract; :attr:`Kpi.uses_extract` says which KPIs those are, and the series carries
 a ``synthetic`` column so every table and chart built on it can say so.
+
+The file's second list, ``return_kpis:``, holds shares taken from the force's monthly
+returns (:mod:`scrutiny.data.returns`: 999 and 101 calls, victim satisfaction), read by
+:func:`load_return_kpis` as :class:`ReturnKpi`. They are force-level monthly shares, not
+crime counts for the force and each district, so they are not in the cycle's assessment
+and never graded by plan delivery; :mod:`scrutiny.analysis.force_returns` computes them,
+and while the returns are synthetic they are labelled so and never escalated.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from scrutiny.data.home_office import load_offence_map
 from scrutiny.data.ons import parse_ages, population_for_codes
 from scrutiny.data.police_uk import CRIME_TYPES
 from scrutiny.data.quality import DataQuality
+from scrutiny.data.returns import SCHEMAS as RETURN_SCHEMAS
+from scrutiny.data.returns import VICTIM_GROUPS
 from scrutiny.errors import ParamsError
 
 DEFAULT_PATH = PARAMS_DIR / "kpis.yaml"
@@ -157,10 +166,56 @@ class Kpi(_Model):
         return NATIONAL_MEASURES.get(self.national_measure) if self.national_measure else None
 
 
+class ReturnKpi(_Model):
+    """A share taken from a force return: ``numerator`` over ``denominator`` (columns).
+
+    For the victim satisfaction return, ``groups`` picks the survey groups pooled (all
+    of them when not given).
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    source: Literal["calls", "victims", "people"]
+    numerator: str
+    denominator: str
+    groups: list[str] | None = None
+    direction: Literal["increase", "decrease", "neutral"]
+    target: Target | None = None
+    national_measure: NationalMeasure | None = None
+
+    @model_validator(mode="after")
+    def _columns(self) -> ReturnKpi:
+        cols = {f.name for f in RETURN_SCHEMAS[self.source] if f.kind == "count"}
+        for key in ("numerator", "denominator"):
+            if getattr(self, key) not in cols:
+                raise ValueError(
+                    f"{key} '{getattr(self, key)}' is not a count column of the "
+                    f"{self.source} return (expected one of {', '.join(sorted(cols))})"
+                )
+        if self.groups is not None:
+            if self.source != "victims":
+                raise ValueError("groups apply to the victims return only")
+            for g in self.groups:
+                if g not in VICTIM_GROUPS:
+                    raise ValueError(
+                        f"unknown survey group {g!r} (expected one of {', '.join(VICTIM_GROUPS)})"
+                    )
+        if self.target is not None and self.target.measure != "share":
+            raise ValueError("a return KPI's target is a share (measure: share, in per cent)")
+        return self
+
+    @property
+    def national_measure_text(self) -> str | None:
+        """The national Crime and Policing Measure in words."""
+        return NATIONAL_MEASURES.get(self.national_measure) if self.national_measure else None
+
+
 class Registry(_Model):
-    """The file: ``kpis:`` followed by a list of KPIs."""
+    """The file: ``kpis:`` followed by a list of KPIs, then optional ``return_kpis:``."""
 
     kpis: list[Kpi] = Field(min_length=1)
+    return_kpis: list[ReturnKpi] = Field(default_factory=list)
 
 
 def _loc(loc: tuple) -> str:
@@ -219,6 +274,29 @@ def load_registry(path: str | Path | None = None) -> dict[str, Kpi]:
                 raise ParamsError(p, f"kpis[{i}].denominator.kpi: no KPI '{d.kpi}'")
             if out[d.kpi].denominator.kind == "kpi":
                 raise ParamsError(p, f"kpis[{i}].denominator.kpi: '{d.kpi}' is itself a share")
+    return out
+
+
+def load_return_kpis(path: str | Path | None = None) -> dict[str, ReturnKpi]:
+    """Load the registry's ``return_kpis:`` (shares from the force returns).
+
+    Raises
+    ------
+    ParamsError
+        As :func:`load_registry`, and an id used twice or also used by a crime KPI.
+    """
+    p = Path(path) if path is not None else DEFAULT_PATH
+    crime = load_registry(p)
+    raw = yamlio.read_yaml(p)
+    try:
+        reg = Registry.model_validate(raw)
+    except ValidationError as exc:  # pragma: no cover - load_registry raised already
+        raise ParamsError(p, str(exc.errors()[0]["msg"])) from None
+    out: dict[str, ReturnKpi] = {}
+    for i, k in enumerate(reg.return_kpis):
+        if k.id in out or k.id in crime:
+            raise ParamsError(p, f"return_kpis[{i}].id: '{k.id}' is used twice")
+        out[k.id] = k
     return out
 
 

@@ -404,7 +404,7 @@ ILLUSTRATIVE = {
     "sickness_days_per_fte_per_month": 0.75,
 }
 SYNTHETIC_SEED = 20221123
-SYNTHETIC_MONTHS = ("2020-11", "2022-10")
+SYNTHETIC_MONTHS = ("2019-11", "2022-10")
 
 
 def synthetic_returns(

@@ -115,6 +115,8 @@ WORKER_TYPES = {
     "pcso": re.compile(r"^Table \d+: Police community support officers\d* by police force", re.I),
 }
 WORKER_LABELS = {"officer": "police officers", "staff": "police staff", "pcso": "PCSOs"}
+#: The same at the start of a sentence.
+WORKER_TITLES = {"officer": "Police officers", "staff": "Police staff", "pcso": "PCSOs"}
 COLUMNS = [
     "force",
     "as_at",

@@ -151,3 +151,13 @@ def test_generator_is_deterministic_and_consistent():
     c = a["calls"]
     assert (c["calls_999_within_10s"] <= c["calls_999_offered"]).all()
     assert (c["calls_101_answered"] + c["calls_101_abandoned"] <= c["calls_101_offered"]).all()
+
+
+def test_every_column_is_documented():
+    from scrutiny.config import PROJECT_ROOT
+    from scrutiny.data.returns import SCHEMAS
+
+    doc = (PROJECT_ROOT / "docs" / "force-returns.md").read_text(encoding="utf-8")
+    for kind, schema in SCHEMAS.items():
+        for f in schema:
+            assert f"| `{f.name}` | {f.kind}" in doc, (kind, f.name)

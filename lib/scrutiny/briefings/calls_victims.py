@@ -68,7 +68,11 @@ def collect(*, data_to: str, returns_dir: str = "", kpis_file: str = "") -> Call
 
 
 def key_findings(r: CallsVictimsReport) -> list[str]:
-    """One sentence per KPI, each saying when it is synthetic (these are never escalated)."""
+    """One sentence per KPI, each saying when it is synthetic (these are never escalated).
+
+    The page shows them as paragraphs under a heading, not in a key-findings box: while the
+    returns are synthetic they are descriptions of illustrative figures, not findings.
+    """
     return list(r.summary["sentence"])
 
 

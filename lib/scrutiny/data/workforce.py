@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -289,8 +290,13 @@ def load_workforce_table(path: str | Path) -> pd.DataFrame:
         number of zero or more (naming file, sheet, row and column).
     """
     p = Path(path)
-    provenance.record_input(p, description="Home Office police workforce tables")
-    label = display_path(p)
+    rec = provenance.record_input(p, description="Home Office police workforce tables")
+    return _read_workbook(p.resolve(), rec.sha256, display_path(p)).copy()
+
+
+@lru_cache(maxsize=16)
+def _read_workbook(p: Path, sha: str, label: str) -> pd.DataFrame:
+    """Read one workbook (cached on its content hash: a changed file is read again)."""
     engine = "odf" if p.suffix.lower() == ".ods" else "openpyxl"
     try:
         book = pd.ExcelFile(p, engine=engine)

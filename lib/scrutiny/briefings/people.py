@@ -39,10 +39,10 @@ from scrutiny.data.workforce import (
 from scrutiny.present.charts import Chart, line_chart
 
 WORKFORCE_SOURCE = (
-    "Source: Home Office, Police workforce, England and Wales, open data tables "
-    "(September 2015 to September 2019, as published) and officer FTE at 31 March 2025; "
-    "ONS 2011 Census population."
+    "Source: Home Office police workforce tables (2014 to 2019; officers 2025); ONS 2011 Census."
 )
+#: Dates the committed tables do not cover are shown as gaps, never joined by a line.
+GAP_DAYS = 200
 RETURN_SOURCE = "Source: the force's monthly people return (SYNTHETIC example, illustrative)."
 SYNTHETIC_RETURN_NOTE = (
     "The people return below is a SYNTHETIC example: no force has supplied one yet. Its "
@@ -118,7 +118,12 @@ def collect(
 
 def key_findings(r: PeopleReport) -> list[str]:
     """The key findings: from the published workforce tables only (never the synthetic return)."""
-    out = [people.per_1000_sentence(r.per_1000["officer"], r.force, "officer")]
+    first = people.per_1000_sentence(r.per_1000["officer"], r.force, "officer")
+    if first.startswith("At 31 March 2025"):
+        first += (
+            " The 2025 officer figures come from a derived table of the Home Office statistics."
+        )
+    out = [first]
     series = people.force_series(r.workforce, r.force)
     pub = series[series["as_at"] <= pd.Timestamp("2019-09-30")].dropna(subset=["officer"])
     if len(pub) >= 2:
@@ -156,6 +161,14 @@ def per_1000_chart(r: PeopleReport, worker_type: str = "officer") -> Chart:
     t = r.per_1000[worker_type].set_index("as_at")
     data = t[["force_per_1000", "peer_per_1000", "england_per_1000"]]
     data.index = pd.DatetimeIndex(data.index)
+    # A half-yearly series. Where dates are missing (October 2019 to February 2025) the
+    # chart stops rather than join 2019 to 2025 as if the years between were known; the
+    # later figures are in the peer table.
+    later = [
+        b for a, b in zip(data.index[:-1], data.index[1:], strict=True) if (b - a).days > GAP_DAYS
+    ]
+    if later:
+        data = data[data.index < later[0]]
     what = WORKER_LABELS[worker_type]
     return line_chart(
         data,
@@ -168,7 +181,8 @@ def per_1000_chart(r: PeopleReport, worker_type: str = "officer") -> Chart:
         },
         source=WORKFORCE_SOURCE,
         caption=f"{WORKER_TITLES[worker_type]} per 1,000 residents: {r.force}, its peers and "
-        "England",
+        "England"
+        + (f" to {data.index[-1]:%B %Y} (later figures: see the table below)" if later else ""),
     )
 
 

@@ -14,7 +14,28 @@ from scrutiny.data import force_profiles
 from scrutiny.data.workforce import load_workforce
 
 CYCLES = [REPO / "params" / "cycles" / f"{c}.yaml" for c in ("2022-09", "2022-11")]
-PEERS = ["Cheshire", "Staffordshire", "Nottinghamshire"]
+# the peer group the 2022-11 assessment uses (docs/peer-groups.md)
+PEERS = [
+    "Cheshire",
+    "Staffordshire",
+    "Nottinghamshire",
+    "Cambridgeshire",
+    "Lancashire",
+    "Hertfordshire",
+    "Northamptonshire",
+]
+# Officer FTE at 30 September 2019 read off police-workforce-sep19-tables.ods, sheet
+# Table_1, column D (the cell's stored value), by hand.
+SEP19_OFFICERS = {
+    "Leicestershire": ("D24", 1803.26),
+    "Cheshire": ("D12", 2009.65),
+    "Staffordshire": ("D29", 1579.24),
+    "Nottinghamshire": ("D27", 1924.65),
+    "Cambridgeshire": ("D35", 1490.0),
+    "Lancashire": ("D15", 2897.909),
+    "Hertfordshire": ("D37", 2029.8),
+    "Northamptonshire": ("D26", 1254.68),
+}
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +70,13 @@ def test_key_findings_come_from_published_figures_only(report):
         "a fall of 182" in f
         for f in found
     )
+
+
+def test_peer_table_2019_equals_the_published_cells(report):
+    t = bp.peer_table(report, "2019-09-30").set_index("Force")
+    assert len(t) == 8
+    for force, (_, fte) in SEP19_OFFICERS.items():
+        assert t.loc[force, "Officers (FTE)"] == pytest.approx(fte, abs=1e-9), force
 
 
 def test_peer_table_2025(report):
@@ -91,6 +119,9 @@ def test_page_renders_and_passes_browser_and_axe(rendered, check_report, axe_vio
     text = Path(path).read_text(encoding="utf-8")
     # the published officer FTE at 30 September 2019, and where it is in the tables
     assert "1,803.26" in text and "Table_1!D24" in text
+    # the officer FTE of the force and its seven peers at 30 September 2019, as published
+    for force, (_, fte) in SEP19_OFFICERS.items():
+        assert f"{fte:,.2f}" in text, force
     assert "SYNTHETIC example" in text
     month = {"2022-09": "August 2022", "2022-11": "October 2022"}[cycle]
     assert f"board of {month}" in text

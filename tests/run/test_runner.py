@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -549,3 +550,17 @@ def test_kill_9_also_ends_the_cycles_assessment(tmp_path):
     while [p for p in below if not _gone(p)] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [p for p in below if not _gone(p)] == []
+
+
+def test_validating_a_cycle_file_imports_no_pandas():
+    # A warm `scrutiny run` (nothing changed) validates the cycle and skips every briefing:
+    # importing pandas alone costs 1-1.5 s on the build machine (benchmarks/bench_cycle.py:
+    # warm 2.7 s with the registers' pandas import at module level, under 2 s without).
+    code = (
+        "import sys; from scrutiny.analysis.board import load_cycle; "
+        "load_cycle('params/cycles/2022-11.yaml'); print('pandas' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert out.stdout.strip() == "False"

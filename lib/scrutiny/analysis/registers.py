@@ -38,12 +38,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from scrutiny.errors import ParamsError
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: validating a cycle file
+    import pandas as pd  # (every `scrutiny run`, warm or not) does not need it
 
 Session = Literal["open", "closed"]
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -488,6 +490,8 @@ def flags(registers: Registers, *, as_at: dt.date) -> pd.DataFrame:
         Columns :data:`FLAG_COLUMNS`, registers in :data:`REGISTER_NAMES` order, entries
         in file order. ``due`` is a Timestamp.
     """
+    import pandas as pd
+
     rows = []
     for key, e in registers.entries():
         due = _due(key, e)
@@ -562,6 +566,8 @@ def risk_movement(risks: Sequence[Risk]) -> pd.DataFrame:
         Columns :data:`RISK_COLUMNS`, highest score first (then id). ``previous_score`` is
         missing (``<NA>``) and ``change`` 0 for a risk new since the last board.
     """
+    import pandas as pd
+
     rows = []
     for r in risks:
         prev = r.previous.score if r.previous is not None else None
@@ -603,6 +609,8 @@ def heat_map_counts(risks: Sequence[Risk]) -> pd.DataFrame:
         Columns ``likelihood``, ``impact``, ``score``, ``level``, ``risks`` (count) and
         ``ids`` (joined with ", "), highest score first.
     """
+    import pandas as pd
+
     cells: dict[tuple[int, int], list[str]] = {}
     for r in risks:
         cells.setdefault((r.likelihood, r.impact), []).append(r.id)
@@ -665,6 +673,8 @@ def changes(current: Registers, previous: Registers | None) -> pd.DataFrame:
         Columns :data:`CHANGE_COLUMNS`, in register order, then file order; entries gone
         from the register last in each register.
     """
+    import pandas as pd
+
     rows = []
     for key in REGISTER_NAMES:
         before = {e.id: e for e in getattr(previous, key)} if previous is not None else {}

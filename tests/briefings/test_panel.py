@@ -12,7 +12,7 @@ import pytest
 from conftest import execute_notebook
 from scrutiny.analysis import assessment
 from scrutiny.analysis.assessment import Assessment, KpiResult
-from scrutiny.analysis.board import Cycle, load_cycle
+from scrutiny.analysis.board import AgendaItem, Cycle, load_cycle
 from scrutiny.analysis.kpis import Kpi
 from scrutiny.analysis.method import Method
 from scrutiny.briefings import panel
@@ -342,3 +342,28 @@ def test_public_notebook_with_defaults_has_no_closed_item_and_no_small_count(
 def test_restricted_notebook_shows_closed_items(tmp_path: Path) -> None:
     html = _run(tmp_path, session="all", classification="OFFICIAL-SENSITIVE")
     assert "Target Operating Model benefits realisation (closed session)" in html
+
+
+# ------------------------------------------------------------------ questions (issue 14)
+
+
+def test_the_restricted_paper_carries_the_questions_and_the_public_one_does_not() -> None:
+    # One set of limits over all 24 months (no rebase): mean 131.5 and the last 15 points
+    # above it, a run: special-cause concern, higher (as in the test above).
+    step = _result(ROBBERY, _series(STEP, start="2020-11"))
+    report = _report([step])
+    item = AgendaItem.model_validate(_item("robbery", "open", ["robbery"]))
+    assert panel.item_questions(report, item, "open") is None
+    asked = panel.item_questions(report, item, "all")
+    assert asked is not None
+    assert asked.iloc[0]["Question"] == (
+        "What has driven the rise in robbery for Force, and what specifically is being done "
+        "about it?"
+    )
+    # The same function as the performance exceptions: the same words.
+    from scrutiny.analysis import questions
+
+    pd.testing.assert_frame_equal(asked, questions.for_kpi(step))
+    # An item without a KPI gets an empty frame, not a row saying "none".
+    bare = AgendaItem.model_validate(_item("estates", "open"))
+    assert panel.item_questions(report, bare, "all").empty

@@ -3,6 +3,7 @@ files, and the notebook end to end (slow)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from conftest import hand_kpi as _kpi
 from conftest import hand_series as _series
 from scrutiny.analysis import assessment
 from scrutiny.analysis.assessment import Assessment
-from scrutiny.analysis.kpis import Definition
+from scrutiny.analysis.kpis import Definition, Target
 from scrutiny.analysis.method import Method
 from scrutiny.briefings import performance as pf
 from scrutiny.data import DataQuality, DataSources
@@ -134,3 +135,49 @@ def test_notebook_runs_with_its_defaults(tmp_path):
     assert html.index("<h2>Exceptions</h2>") < html.index("<h2>All KPIs at a glance</h2>")
     assert "Synthetic extract" in html and "2017/18" in html
     assert html.count('<figure class="chart">') >= 1
+
+
+# -------------------------------------------------------------------------------- print (issue 14)
+
+
+def test_baselines_that_cannot_be_computed_are_named_once_not_shown_as_rows():
+    # Data from January 2021 to August 2022 (20 months). Only the same month last year
+    # (August 2021) is in the data; the three-year average needs August 2019 and 2020, the
+    # 2019 baseline August 2019, and the previous 12 months September 2020 onwards.
+    ex = pf.exceptions(_report())[0]
+    table = pf.baselines_table(ex)
+    assert table["Baseline"].tolist() == ["Same period last year"]
+    assert "not available" not in table["Verdict"].tolist()
+    assert "Note" not in table.columns  # every remaining note was empty
+    assert pf.baselines_note(ex) == (
+        "The three-year average baseline could not be computed: no data for August 2019, "
+        "August 2020 (the data start in January 2021). The same period in 2019 "
+        "(pre-pandemic) baseline could not be computed: no data for August 2019 (the data "
+        "start in January 2021). The previous 12 months baseline could not be computed: no "
+        "data for September 2020 to December 2020 (4 months) (the data start in January 2021)."
+    )
+
+
+def test_every_exception_has_questions_for_the_force():
+    report = _report()
+    for result in pf.exceptions(report):
+        asked = pf.exception_questions(result)
+        assert not asked.empty
+        assert asked.iloc[0]["Question"].startswith("What has driven the rise in burglary")
+
+
+def test_the_assurance_column_is_hidden_without_a_target_and_the_page_says_why():
+    report = _report()
+    assert "Assurance" not in pf.summary_table(report).columns
+    assert pf.assurance_note(report).startswith("No KPI in the registry has a target")
+    with_target = _kpi(target=Target(value=30))
+    report.registry["burglary"] = with_target
+    for key, r in list(report.results.items()):
+        if key[0] == "burglary":
+            report.results[key] = dataclasses.replace(r, kpi=with_target)
+    assert "Assurance" in pf.summary_table(report).columns
+    assert pf.assurance_note(report) is None
+
+
+def test_the_latest_month_is_written_in_words():
+    assert pf.latest_month(_report()) == "August 2022"

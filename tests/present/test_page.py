@@ -1,5 +1,6 @@
 import base64
 import io
+import re
 
 import matplotlib
 
@@ -73,3 +74,123 @@ def test_show_figure_closes_the_figure(monkeypatch):
     page.show_figure(fig, alt="One bar", data=pd.DataFrame({"x": ["a"], "n": [1]}))
     assert not plt.fignum_exists(fig.number)
     assert 'alt="One bar"' in shown[0] and "<td>a</td>" in shown[0]
+
+
+# -- the CSV link, figure numbers and print resolution (issue 14) ---------------------------
+
+
+def _decode(uri: str) -> str:
+    head, _, payload = uri.partition(",")
+    assert head == "data:text/csv;charset=utf-8;base64"
+    return base64.b64decode(payload).decode("utf-8")
+
+
+def test_csv_data_uri_holds_the_frame_unformatted():
+    frame = pd.DataFrame({"month": ["2022-09", "2022-10"], "count": [1234, 5], "rate": [0.25, 1.5]})
+    # Written out by hand: a header, then one line per row, numbers as numbers.
+    assert _decode(page.csv_data_uri(frame)) == (
+        "month,count,rate\n2022-09,1234,0.25\n2022-10,5,1.5\n"
+    )
+
+
+def test_csv_link_names_the_figure_and_downloads_a_file():
+    frame = pd.DataFrame({"x": ["a, b"], "n": [3]})
+    html = page.csv_link_html(frame, 3, "Burglary in Blaby: monthly count")
+    assert ">Download the data for figure 3 (CSV)</a>" in html
+    assert 'download="figure-3-burglary-in-blaby-monthly-count.csv"' in html
+    uri = html.split('href="', 1)[1].split('"', 1)[0]
+    assert _decode(uri) == 'x,n\n"a, b",3\n'  # the comma inside a value is quoted
+    with pytest.raises(ValueError, match="start at 1"):
+        page.csv_link_html(frame, 0)
+
+
+def test_figure_html_numbers_the_caption_and_adds_the_link_before_the_table():
+    frame = pd.DataFrame({"x": ["a"], "n": [1]})
+    html = page.figure_html(
+        "AAAA", alt="One bar", caption="Crime", table_html="<table></table>", number=2, data=frame
+    )
+    assert '<span class="caption">Figure 2: Crime</span>' in html
+    assert html.index("Download the data for figure 2 (CSV)") < html.index('<details class="data">')
+    with pytest.raises(ValueError, match="figure number"):
+        page.figure_html("AAAA", alt="One bar", data=frame)
+
+
+def test_chart_html_numbers_figures_in_order_and_renders_at_twice_the_resolution():
+    page.reset_figure_numbers()
+    shapes = []
+    for _ in range(2):
+        fig, ax = plt.subplots(figsize=(2, 1))
+        ax.plot([1, 2], [1, 2])
+        shapes.append(page.figure_png_base64(fig)[1:])
+        html = page.chart_html(fig, alt="A line", data=pd.DataFrame({"x": [1]}), caption="Line")
+        plt.close(fig)
+    assert "Figure 2: Line" in html and "figure 2 (CSV)" in html
+    b64 = html.split("base64,", 1)[1].split('"', 1)[0]
+    from PIL import Image
+
+    with Image.open(io.BytesIO(base64.b64decode(b64))) as img:
+        w, h = img.size
+    # Shown at the 110 dpi size; the image itself has twice the pixels (print is sharp).
+    # (a tight bounding box may round a pixel differently at the two resolutions)
+    screen_w, screen_h = shapes[-1]
+    attr_w, attr_h = map(int, re.search(r'width="(\d+)" height="(\d+)"', html).groups())
+    assert abs(attr_w - screen_w) <= 1 and abs(attr_h - screen_h) <= 1
+    assert (attr_w, attr_h) == (round(w / 2), round(h / 2))
+    page.reset_figure_numbers()
+
+
+def test_show_figure_table_data_shows_other_words_but_the_csv_keeps_numbers(monkeypatch):
+    shown = []
+    monkeypatch.setattr(page, "display", lambda obj: shown.append(obj.data))
+    fig, ax = plt.subplots()
+    ax.bar(["a"], [1])
+    data = pd.DataFrame({"x": ["a"], "money": [1234.5]})
+    page.show_figure(
+        fig, alt="One bar", data=data, table_data=pd.DataFrame({"x": ["a"], "money": ["£1,234.50"]})
+    )
+    assert "<td>£1,234.50</td>" in shown[-1]
+    uri = shown[-1].split('class="csv-link"><a href="', 1)[1].split('"', 1)[0]
+    assert _decode(uri) == "x,money\na,1234.5\n"
+
+
+def test_new_page_heading_for_print():
+    assert page.heading_html("Burglary: Blaby", 3, new_page=True) == (
+        '<h3 class="new-page">Burglary: Blaby</h3>'
+    )
+
+
+# -- JupyterLab ---------------------------------------------------------------------------
+
+
+def test_in_lab_from_the_environment(monkeypatch):
+    from scrutiny import provenance
+
+    for name in (page.DISPLAY_ENV, "JPY_SESSION_NAME", provenance.INPUTS_LOG_ENV):
+        monkeypatch.delenv(name, raising=False)
+    assert not page.in_lab()  # papermill, plain Python
+    monkeypatch.setenv("JPY_SESSION_NAME", "notebooks/deep_dive.ipynb")
+    assert page.in_lab()  # a kernel started by JupyterLab
+    monkeypatch.setenv(provenance.INPUTS_LOG_ENV, "/tmp/inputs.jsonl")
+    assert not page.in_lab()  # scrutiny run publishes the page
+    monkeypatch.setenv(page.DISPLAY_ENV, "lab")
+    assert page.in_lab()
+    monkeypatch.setenv(page.DISPLAY_ENV, "pretty")
+    with pytest.raises(ValueError, match="SCRUTINY_DISPLAY"):
+        page.in_lab()
+
+
+def test_lab_gets_the_styles_once_and_published_pages_never(monkeypatch):
+    shown = []
+    monkeypatch.setattr(page, "display", lambda obj: shown.append(obj.data))
+    monkeypatch.setattr(page, "_lab_css_shown", False)
+    monkeypatch.setenv(page.DISPLAY_ENV, "publish")
+    page.findings(["One"])
+    assert "<style>" not in shown[-1]
+    monkeypatch.setenv(page.DISPLAY_ENV, "lab")
+    page.findings(["One"])
+    page.callout("Two")
+    styles = [s for s in shown if s.startswith("<style>")]
+    assert len(styles) == 1 and ".findings {" in styles[0] and ".callout-warning" in styles[0]
+    # scoped to the helpers' classes: nothing restyles JupyterLab's own page
+    assert not re.search(r"(^|\n)\s*(body|html|h1|h2|table|a)\s*\{", page.LAB_CSS)
+    assert shown[-1].startswith('<div class="callout callout-note">')

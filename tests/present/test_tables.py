@@ -2,6 +2,7 @@ import math
 
 import pandas as pd
 
+from scrutiny.present import tables
 from scrutiny.present.tables import format_value, table_html
 
 
@@ -46,3 +47,39 @@ def test_table_html_marks_count_columns():
     assert '<td class="num count">0</td>' in html
     assert "<td>Blaby</td>" in html  # other columns are unchanged
     assert "count" not in table_html(df)  # nothing marked unless asked
+
+
+# -- JupyterLab: tables as pandas objects (issue 14) ----------------------------------------
+
+
+def test_table_styler_is_the_frame_formatted_like_the_page():
+    df = pd.DataFrame(
+        {"area": ["Blaby <north>"], "count": [12345], "rate": [2.345], "icon": ["<svg></svg>"]}
+    )
+    styler = tables.table_styler(
+        df, caption="Crime", decimals={"rate": 2}, raw_html_columns=("icon",)
+    )
+    assert styler.data is df  # the analyst has the frame itself, to sort and copy
+    html = styler.to_html()
+    assert "12,345" in html and "2.35" in html and "2.345" not in html
+    assert "Blaby &lt;north&gt;" in html  # text escaped ...
+    assert "<svg></svg>" in html  # ... icons kept
+    assert "<caption>Crime</caption>" in html
+
+
+def test_show_table_publishes_html_and_shows_a_styler_in_lab(monkeypatch):
+    from pandas.io.formats.style import Styler
+
+    from scrutiny.present import page
+
+    shown = []
+    monkeypatch.setattr(tables, "display", shown.append)
+    monkeypatch.setattr(page, "display", shown.append)
+    monkeypatch.setattr(page, "_lab_css_shown", True)
+    df = pd.DataFrame({"n": [1]})
+    monkeypatch.setenv(page.DISPLAY_ENV, "publish")
+    tables.show_table(df, caption="One")
+    assert shown[-1].data == tables.table_html(df, caption="One")
+    monkeypatch.setenv(page.DISPLAY_ENV, "lab")
+    tables.show_table(df, caption="One")
+    assert isinstance(shown[-1], Styler)

@@ -805,11 +805,15 @@ def data_for_display(data: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
 
 
 def show(chart: Chart, source: str = SOURCE) -> None:
-    """Put a chart on the page with its alt text, caption, source and data table."""
+    """Put a chart on the page with its alt text, caption, source, data table and CSV link.
+
+    The table shows money to 2 places (:func:`data_for_display`); the CSV has the numbers.
+    """
     page.show_figure(
         chart.fig,
         alt=chart.alt,
-        data=data_for_display(chart.data),
+        data=chart.data,
+        table_data=data_for_display(chart.data),
         caption=chart.caption,
         source=source,
     )

@@ -10,13 +10,16 @@ Disclosure control itself is in :mod:`scrutiny.analysis.disclosure`.
 
 from __future__ import annotations
 
-import pandas as pd
-from IPython.display import HTML, display
+import re
 
+import pandas as pd
+
+from scrutiny.analysis.narrative import month_text
 from scrutiny.data import DataQuality, DataSources
+from scrutiny.present import page
 from scrutiny.present.charts import Chart
-from scrutiny.present.page import figure_html, figure_png_base64, paragraph_html
-from scrutiny.present.tables import table_html
+
+_MONTH_CODE = re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])\b(?!-)")
 
 REAL = "Real (published)"
 SYNTHETIC = "Synthetic"
@@ -26,18 +29,25 @@ def chart_html(chart: Chart, *, count_columns: tuple[str, ...] = ()) -> str:
     """The chart as an accessible ``<figure>``, its data table marking ``count_columns``."""
     import matplotlib.pyplot as plt
 
-    png, w, h = figure_png_base64(chart.figure)
-    plt.close(chart.figure)
-    return figure_html(
-        png,
+    html = page.chart_html(
+        chart.figure,
         alt=chart.alt,
-        width=w,
-        height=h,
+        data=chart.data,
         caption=chart.caption,
         source=chart.source,
-        table_html=table_html(chart.data, count_columns=count_columns),
         synthetic=chart.synthetic,
+        count_columns=count_columns,
     )
+    plt.close(chart.figure)
+    return html
+
+
+def month_words(text: str) -> str:
+    """Write every month code in ``text`` as a Board member reads it: 2022-10 -> October 2022.
+
+    Full dates (``2022-10-05``) are left alone.
+    """
+    return _MONTH_CODE.sub(lambda m: month_text(m.group(0)), text)
 
 
 WITHHELD_CHART = "This chart is not shown: every count in it is below the disclosure threshold."
@@ -48,9 +58,9 @@ def show_chart(
 ) -> None:
     """Display :func:`chart_html`; show ``empty`` as a paragraph when ``chart`` is None."""
     if chart is None:
-        display(HTML(paragraph_html(empty)))
+        page.paragraph(empty)
         return
-    display(HTML(chart_html(chart, count_columns=count_columns)))
+    page.show_html(chart_html(chart, count_columns=count_columns))
 
 
 def sources_table(
@@ -80,7 +90,11 @@ def sources_table(
             if key in seen:
                 continue
             seen.add(key)
-            period = s["period"] if isinstance(s["period"], str) and s["period"] else "not dated"
+            period = (
+                month_words(s["period"])
+                if isinstance(s["period"], str) and s["period"]
+                else "not dated"
+            )
             rows.append(
                 {
                     "source": key[0],

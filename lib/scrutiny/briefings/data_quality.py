@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from scrutiny import provenance
+from scrutiny.analysis.narrative import fmt_int, month_text
+from scrutiny.briefings import common
 from scrutiny.data.crimes import load_crimes
 from scrutiny.data.extract import load_extract
 from scrutiny.data.geography import force_geography
@@ -76,7 +78,8 @@ def key_findings(r: QualityReport) -> list[str]:
     """Plain-English findings for the key-findings box."""
     m = r.crimes_q.metrics
     out = [
-        f"police.uk street-level crime for {r.sources.force} covers {m['period']} "
+        f"police.uk street-level crime for {r.sources.force} covers "
+        f"{common.month_words(str(m['period']))} "
         f"({m['months covered']} months, {m['rows kept']:,} rows: {m['crimes']:,} crimes and "
         f"{m['anti-social behaviour incidents']:,} anti-social behaviour incidents).",
     ]
@@ -84,14 +87,10 @@ def key_findings(r: QualityReport) -> list[str]:
     out.append(
         "No months are missing."
         if not missing
-        else f"{len(missing)} month(s) have no data and count as zero: {', '.join(missing)}."
+        else f"{len(missing)} month(s) have no data and count as zero: "
+        f"{common.month_words(', '.join(missing))}."
     )
-    excluded = r.crimes_q.rows_excluded
-    out.append(
-        "No rows were excluded."
-        if not excluded
-        else f"{excluded:,} rows were excluded; the reasons are listed below."
-    )
+    out.append(exclusions_sentence(excluded_table(r)))
     out.append(
         f"{_pct(m['share geocoded'])} of rows have a location; "
         f"{_pct(m['share outside the force area'])} of those fall in LSOAs outside the force "
@@ -125,7 +124,7 @@ def sources_table(r: QualityReport) -> pd.DataFrame:
                 {
                     "source": s.name,
                     "location": s.path,
-                    "period": s.period or "",
+                    "period": common.month_words(s.period or ""),
                     "rows": s.rows,
                     "synthetic": "Yes" if s.synthetic else "No",
                 }
@@ -177,6 +176,49 @@ def monthly_figure(r: QualityReport):
     if data["missing"].any():
         alt += " Months with no data are shown as zero in orange."
     return fig, alt, data
+
+
+def title(r: QualityReport) -> str:
+    """The page title: ``"Data quality: Leicestershire Police, data to October 2022"``."""
+    if not r.data_to:
+        return f"Data quality: {r.sources.force}"
+    return f"Data quality: {r.sources.force}, data to {month_text(r.data_to)}"
+
+
+def missing_months_text(r: QualityReport) -> str | None:
+    """The callout for months with no data (None when every month has data)."""
+    missing = r.crimes_q.missing_months
+    if not missing:
+        return None
+    return (
+        "Months with no data: "
+        + common.month_words(", ".join(missing))
+        + ". They count as zero in every series and are flagged."
+    )
+
+
+def exclusions_sentence(excluded: pd.DataFrame) -> str:
+    """The key finding on rows left out, written from :func:`excluded_table` itself.
+
+    The page shows that table under "Rows excluded and why", so the sentence and the table
+    cannot disagree: both come from the same frame.
+    """
+    kept = excluded[excluded["rows"] > 0]
+    if kept.empty:
+        return "No rows were left out of any dataset."
+    total = int(kept["rows"].sum())
+    if len(kept) == 1:
+        row = kept.iloc[0]
+        return (
+            f"{fmt_int(total)} {'row was' if total == 1 else 'rows were'} left out of the "
+            f'{row["dataset"]}: {row["reason"]} (see "Rows excluded and why").'
+        )
+    by = kept.groupby("dataset", sort=False)["rows"].sum()
+    parts = [f"{fmt_int(int(n))} from the {d}" for d, n in by.items()]
+    return (
+        f"{fmt_int(total)} rows were left out ({'; '.join(parts)}); the reasons are in "
+        '"Rows excluded and why".'
+    )
 
 
 def excluded_table(r: QualityReport) -> pd.DataFrame:

@@ -37,7 +37,7 @@ from matplotlib import colormaps, patheffects
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from scrutiny.analysis import assessment, narrative, topics
+from scrutiny.analysis import assessment, narrative, questions, topics
 from scrutiny.analysis.assessment import Assessment, KpiResult
 from scrutiny.analysis.kpis import Kpi
 from scrutiny.analysis.method import DEFAULT_REBASE, RESTRICTIONS, Method, rebase_for
@@ -966,9 +966,9 @@ def peer_table(dd: DeepDive) -> pd.DataFrame:
 
 
 def force_questions(dd: DeepDive) -> pd.DataFrame:
-    """:func:`scrutiny.analysis.topics.questions` from everything the deep dive found."""
+    """:func:`scrutiny.analysis.questions.questions` from everything the deep dive found."""
     totals = forecast_totals(dd)
-    return topics.questions(
+    return questions.questions(
         dd.name,
         dd.where,
         summary=None if dd.result.too_few else dd.summary,

@@ -30,7 +30,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from scrutiny.analysis import actions, assessment, narrative
+from scrutiny.analysis import actions, assessment, narrative, questions
 from scrutiny.analysis.assessment import Assessment, KpiResult
 from scrutiny.analysis.board import Action, AgendaItem, Cycle
 from scrutiny.analysis.kpis import Kpi
@@ -466,6 +466,25 @@ def narrative_join(items: Sequence[str]) -> str:
     if not items:
         return "none"
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def item_questions(report: Assessment, item: AgendaItem, session: Session) -> pd.DataFrame | None:
+    """Questions for the force from the KPI evidence of one item (restricted version only).
+
+    The same questions as the performance exceptions
+    (:func:`scrutiny.analysis.questions.for_kpi`), for each KPI linked to the item, at force
+    level. The public version (``session="open"``) gets None: its evidence quotes counts
+    that have not been through disclosure control (a district or a month below the
+    threshold) and the Board's lines of questioning are for the restricted paper; the
+    public paper reports what was asked and answered (request, response, outcome).
+    """
+    if session == "open":
+        return None
+    frames = [questions.for_kpi(report.result(k)) for k in item.kpis]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=questions.COLUMNS)
+    return pd.concat(frames, ignore_index=True)
 
 
 def item_heading(item: AgendaItem, session: Session) -> str:

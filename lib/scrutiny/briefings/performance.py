@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from scrutiny.analysis import assessment, narrative
+from scrutiny.analysis import assessment, narrative, questions
 from scrutiny.analysis.assessment import Assessment, KpiResult
 from scrutiny.analysis.kpis import NATIONAL_MEASURES
 from scrutiny.analysis.narrative import join_words, lower_first, month_text
@@ -37,6 +37,7 @@ from scrutiny.analysis.peers import HOME_OFFICE_YEAR, PEER_FEATURES
 from scrutiny.briefings import common
 from scrutiny.present import charts, tables
 
+NOT_AVAILABLE = "not available"
 #: Table columns holding icon HTML (pass to ``tables.show_table(raw_html_columns=...)``).
 ICON_COLUMNS = ("Variation", "Assurance")
 SYNTHETIC_LABEL = "Synthetic extract"
@@ -66,6 +67,11 @@ def exceptions(report: Assessment) -> list[KpiResult]:
             if report.results[(kpi_id, d)].is_exception
         ]
     return out
+
+
+def latest_month(report: Assessment) -> str:
+    """The latest month as a Board member reads it: ``"October 2022"``."""
+    return month_text(report.data_to)
 
 
 def _source_line(report: Assessment, result: KpiResult) -> str:
@@ -134,6 +140,11 @@ def exception_paragraphs(report: Assessment, result: KpiResult) -> list[str]:
     return out
 
 
+def exception_questions(result: KpiResult) -> pd.DataFrame:
+    """Questions for the force prompted by one exception (:func:`questions.for_kpi`)."""
+    return questions.for_kpi(result)
+
+
 #: Decimal places for :func:`baselines_table` (counts whole, percentages to one place).
 BASELINE_DECIMALS = {
     "Count": 0,
@@ -149,9 +160,45 @@ BASELINE_DECIMALS = {
 }
 
 
-def baselines_table(result: KpiResult) -> pd.DataFrame:
-    """The baselines of one result with counts, for the table under its chart."""
+def _available(result: KpiResult) -> pd.DataFrame:
     b = result.baselines
+    return b[b["verdict"] != NOT_AVAILABLE]
+
+
+def baselines_note(result: KpiResult) -> str | None:
+    """One sentence naming the baselines that could not be computed and why (None: all were).
+
+    :func:`baselines_table` leaves those rows out, so the table has no empty row.
+    """
+    b = result.baselines
+    gone = b[b["verdict"] == NOT_AVAILABLE]
+    if gone.empty:
+        return None
+    reasons: dict[str, list[str]] = {}
+    for _, row in gone.iterrows():
+        note = common.month_words(str(row["note"]).strip()) or "no reason was recorded"
+        reasons.setdefault(note, []).append(str(row["baseline"]))
+    return " ".join(
+        f"The {join_words([lower_first(n) for n in names])} baseline"
+        f"{'s' if len(names) > 1 else ''} could not be computed: {why}."
+        for why, names in reasons.items()
+    )
+
+
+def baselines_table(result: KpiResult) -> pd.DataFrame:
+    """The baselines of one result with counts, for the table under its chart.
+
+    Baselines that could not be computed are left out (:func:`baselines_note` says which
+    and why).
+    """
+    b = _available(result)
+    table = _baselines_frame(result, b)
+    if table["Note"].fillna("").astype(str).str.strip().eq("").all():
+        table = table.drop(columns="Note")
+    return table
+
+
+def _baselines_frame(result: KpiResult, b: pd.DataFrame) -> pd.DataFrame:
     if result.measure == "share":
         return pd.DataFrame(
             {
@@ -210,8 +257,27 @@ def _source_label(result: KpiResult) -> str:
     return "Force extract" if result.kpi.uses_extract else REAL_LABEL
 
 
+def has_targets(report: Assessment) -> bool:
+    """Whether any KPI in the registry has a target (else there is no assurance icon)."""
+    return any(kpi.target is not None for kpi in report.registry.values())
+
+
+def assurance_note(report: Assessment) -> str | None:
+    """Why :func:`summary_table` has no Assurance column (None when it has one)."""
+    if has_targets(report):
+        return None
+    return (
+        "No KPI in the registry has a target, so the table has no assurance column (whether "
+        "the process will meet its target): the Police and Crime Plan sets none."
+    )
+
+
 def summary_table(report: Assessment) -> pd.DataFrame:
-    """Every KPI for the force in one table, icons as HTML (see :data:`ICON_COLUMNS`)."""
+    """Every KPI for the force in one table, icons as HTML (see :data:`ICON_COLUMNS`).
+
+    The Assurance column is left out when no KPI has a target (:func:`assurance_note`).
+    """
+    targets = has_targets(report)
     rows = []
     for r in report.force_results():
         c = r.comparison
@@ -221,7 +287,7 @@ def summary_table(report: Assessment) -> pd.DataFrame:
                 "Data": _source_label(r),
                 f"{month_text(report.data_to)}": r.latest_text(),
                 "Variation": tables.icon_html(r.variation, with_text=False),
-                "Assurance": tables.icon_html(r.assurance),
+                **({"Assurance": tables.icon_html(r.assurance)} if targets else {}),
                 "Against the same month last year": r.baseline_text("last_year"),
                 "Latest 12 months against the 12 before": r.baseline_text("rolling_12"),
                 f"National ({HOME_OFFICE_YEAR})": c.national_short() if c else "–",

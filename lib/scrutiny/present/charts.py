@@ -151,19 +151,15 @@ class Chart:
         )
 
     def html(self) -> str:
-        """Return the accessible ``<figure>`` HTML without displaying it."""
-        from scrutiny.present.page import figure_html, figure_png_base64
-        from scrutiny.present.tables import table_html
+        """Return the accessible ``<figure>`` HTML without displaying it (numbered, with CSV)."""
+        from scrutiny.present.page import chart_html
 
-        png, w, h = figure_png_base64(self.figure)
-        return figure_html(
-            png,
+        return chart_html(
+            self.figure,
             alt=self.alt,
-            width=w,
-            height=h,
+            data=self.data,
             caption=self.caption,
             source=self.source,
-            table_html=table_html(self.data),
             synthetic=self.synthetic,
         )
 

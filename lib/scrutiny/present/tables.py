@@ -9,9 +9,13 @@ from __future__ import annotations
 import math
 from html import escape
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from IPython.display import HTML, display
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 
 def format_value(value: object, decimals: int | None = None) -> str:
@@ -100,8 +104,53 @@ def table_html(
     )
 
 
+def table_styler(
+    df: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    index: bool = False,
+    decimals: dict[str, int] | int | None = None,
+    raw_html_columns: tuple[str, ...] = (),
+    **_: object,
+) -> Styler:
+    """``df`` as a pandas ``Styler`` formatted like :func:`table_html`, for JupyterLab.
+
+    The cells read as on the published page (thousands separators, the same decimals,
+    icons as HTML in ``raw_html_columns``, every other cell escaped), while the analyst has
+    the frame itself to sort, filter and copy (``styler.data``).
+    """
+
+    def dec(col: object) -> int | None:
+        if isinstance(decimals, dict):
+            return decimals.get(str(col))
+        return decimals
+
+    styler = df.style
+    for col in df.columns:
+        if col in raw_html_columns:
+            styler = styler.format(str, subset=[col])
+        else:
+            d = dec(col)
+            styler = styler.format(lambda v, d=d: format_value(v, d), subset=[col], escape="html")
+    if not index:
+        styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler
+
+
 def show_table(df: pd.DataFrame, **kwargs: object) -> None:
-    """Display ``df`` with :func:`table_html` (same keyword arguments)."""
+    """Display ``df`` with :func:`table_html` (same keyword arguments).
+
+    In JupyterLab (:func:`scrutiny.present.page.in_lab`) the notebook shows
+    :func:`table_styler` instead, a pandas object; the published page is unchanged.
+    """
+    from scrutiny.present import page
+
+    if page.in_lab():
+        page.lab_styles()
+        display(table_styler(df, **kwargs))  # type: ignore[arg-type]
+        return
     display(HTML(table_html(df, **kwargs)))  # type: ignore[arg-type]
 
 

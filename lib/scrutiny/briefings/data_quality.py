@@ -274,7 +274,7 @@ def inputs_table() -> pd.DataFrame:
         [
             {
                 "file": rec.path,
-                "period": rec.period or "",
+                "period": common.month_words(rec.period or ""),
                 "sha256": rec.sha256[:12],
                 "synthetic": "Yes" if rec.synthetic else "No",
             }

@@ -917,9 +917,8 @@ def assess(
     hours, days = calc.hour_profile(recent), calc.day_profile(recent)
     sexes = calc.sex_split(recent)
     flags = calc.flag_shares({k: total(k) for k in FLAG_KPIS}, sv_total)
-    repeats = calc.repeat_periods(
-        {period: recent, f"all months in the data ({nd.first_month} to {nd.data_to})": nd.rows}
-    )
+    whole = f"{month_text(nd.first_month)} to {month_text(nd.data_to)}"
+    repeats = calc.repeat_periods({period: recent, f"all months in the data ({whole})": nd.rows})
     kpis = calc.rolling_12_table(a, BOARD_KPIS)
     windows = calc.comparison_windows(base, data_to=nd.data_to, recent_months=period_months)
     printed = {}

@@ -115,6 +115,7 @@ def _figures_with_downloads(browser: Any, path: Path) -> list[dict[str, Any]]:
         page = context.new_page()
         page.goto(path.resolve().as_uri(), wait_until="load")
         figures = page.evaluate(_FIGURES)
+        assert page.locator("main img").count() == len(figures)
         links = page.locator("figure.chart .csv-link a")
         assert links.count() == sum(1 for f in figures if f["link"])
         k = 0
@@ -146,6 +147,8 @@ PAGES_WITH_CHARTS = [
 def test_every_charts_data_downloads_as_csv_with_the_network_off(cycle_pages, browser, name):
     figures = _figures_with_downloads(browser, cycle_pages / f"{name}.html")
     assert figures, f"{name}: no chart"
+    # Every chart has its link and its data (and every image on the page is a chart).
+    assert all(f["link"] and f["head"] for f in figures), name
     for number, f in enumerate(figures, start=1):
         # Numbered in order on the page; the link and the file say which figure.
         assert f["caption"].startswith(f"Figure {number}: "), f["caption"]

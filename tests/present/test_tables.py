@@ -83,3 +83,15 @@ def test_show_table_publishes_html_and_shows_a_styler_in_lab(monkeypatch):
     monkeypatch.setenv(page.DISPLAY_ENV, "lab")
     tables.show_table(df, caption="One")
     assert isinstance(shown[-1], Styler)
+
+
+def test_a_frame_pandas_cannot_style_is_shown_as_on_the_page_in_lab(monkeypatch):
+    from scrutiny.present import page
+
+    shown = []
+    monkeypatch.setattr(tables, "display", shown.append)
+    monkeypatch.setattr(page, "_lab_css_shown", True)
+    monkeypatch.setenv(page.DISPLAY_ENV, "lab")
+    twice = pd.DataFrame([[1, 2]], columns=["n", "n"])
+    tables.show_table(twice)
+    assert shown[-1].data == tables.table_html(twice)

@@ -143,11 +143,12 @@ def show_table(df: pd.DataFrame, **kwargs: object) -> None:
     """Display ``df`` with :func:`table_html` (same keyword arguments).
 
     In JupyterLab (:func:`scrutiny.present.page.in_lab`) the notebook shows
-    :func:`table_styler` instead, a pandas object; the published page is unchanged.
+    :func:`table_styler` instead, a pandas object (pandas styles only frames whose labels
+    are unique: any other is shown as on the page); the published page is unchanged.
     """
     from scrutiny.present import page
 
-    if page.in_lab():
+    if page.in_lab() and df.columns.is_unique and df.index.is_unique:
         page.lab_styles()
         display(table_styler(df, **kwargs))  # type: ignore[arg-type]
         return

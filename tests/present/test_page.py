@@ -194,3 +194,13 @@ def test_lab_gets_the_styles_once_and_published_pages_never(monkeypatch):
     # scoped to the helpers' classes: nothing restyles JupyterLab's own page
     assert not re.search(r"(^|\n)\s*(body|html|h1|h2|table|a)\s*\{", page.LAB_CSS)
     assert shown[-1].startswith('<div class="callout callout-note">')
+
+
+def test_a_page_title_numbers_figures_from_one_again(monkeypatch):
+    monkeypatch.setattr(page, "display", lambda obj: None)
+    page.heading("First page", 1)
+    assert [page.next_figure_number(), page.next_figure_number()] == [1, 2]
+    page.heading("A section", 2)
+    assert page.next_figure_number() == 3
+    page.heading("The notebook run again", 1)
+    assert page.next_figure_number() == 1

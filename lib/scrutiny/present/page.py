@@ -119,7 +119,13 @@ def heading_html(text: str, level: int = 2, *, new_page: bool = False) -> str:
 
 
 def heading(text: str, level: int = 2, *, new_page: bool = False) -> None:
-    """Display a heading (``new_page``: it starts a new page in print)."""
+    """Display a heading (``new_page``: it starts a new page in print).
+
+    A level-1 heading starts a page: the next figure is figure 1 again (so a notebook run
+    twice in one JupyterLab kernel numbers its figures as the published page does).
+    """
+    if level == 1:
+        reset_figure_numbers()
     show_html(heading_html(text, level, new_page=new_page))
 
 
@@ -200,7 +206,7 @@ _figure_numbers = itertools.count(1)
 
 
 def next_figure_number() -> int:
-    """The next figure number of the page (one kernel renders one page)."""
+    """The next figure number of the page (a level-1 :func:`heading` starts again at 1)."""
     return next(_figure_numbers)
 
 

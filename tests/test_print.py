@@ -109,28 +109,35 @@ _FIGURES = """() => Array.from(document.querySelectorAll('figure.chart')).map(f 
 })"""
 
 
+#: Chromium stops answering an 11th download click in a row on one page (its guard against
+#: sites that download many files): the page is opened afresh for every few downloads.
+DOWNLOADS_PER_VISIT = 8
+
+
 def _figures_with_downloads(browser: Any, path: Path) -> list[dict[str, Any]]:
-    context = browser.new_context(offline=True, accept_downloads=True)
-    try:
-        page = context.new_page()
-        page.goto(path.resolve().as_uri(), wait_until="load")
-        figures = page.evaluate(_FIGURES)
-        assert page.locator("main img").count() == len(figures)
-        links = page.locator("figure.chart .csv-link a")
-        assert links.count() == sum(1 for f in figures if f["link"])
-        k = 0
-        for f in figures:
-            if not f["link"]:
-                continue
-            with page.expect_download() as info:
-                links.nth(k).click()
-            download = info.value
-            f["file"] = download.suggested_filename
-            f["csv"] = Path(download.path()).read_text(encoding="utf-8")
-            k += 1
-        return figures
-    finally:
-        context.close()
+    figures: list[dict[str, Any]] = []
+    done = 0
+    while True:
+        context = browser.new_context(offline=True, accept_downloads=True)
+        try:
+            page = context.new_page()
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            if not figures:
+                figures = page.evaluate(_FIGURES)
+                assert page.locator("main img").count() == len(figures)
+            links = page.locator("figure.chart .csv-link a")
+            assert links.count() == sum(1 for f in figures if f["link"])
+            for k in range(done, min(done + DOWNLOADS_PER_VISIT, links.count())):
+                with page.expect_download() as info:
+                    links.nth(k).click()
+                download = info.value
+                figures[k]["file"] = download.suggested_filename
+                figures[k]["csv"] = Path(download.path()).read_text(encoding="utf-8")
+                done += 1
+            if done >= links.count():
+                return figures
+        finally:
+            context.close()
 
 
 PAGES_WITH_CHARTS = [

@@ -53,7 +53,15 @@ class Briefing(_Strict):
     )
     notebook: str = Field(description="notebook path, relative to the project root")
     title: str | None = Field(default=None, description="else the notebook's first h1")
+    description: str | None = Field(
+        default=None, description="one line for the index and the board pack: what it is for"
+    )
     classification: Classification = "OFFICIAL"
+    public: bool = Field(
+        default=False,
+        description="for the public (OFFICIAL, disclosure control on): published by "
+        "scrutiny publish --public and put in public-pack.pdf",
+    )
     timeout_minutes: float | None = Field(default=None, gt=0)
     parameters: dict[str, Any] = Field(default_factory=dict)
 
@@ -69,6 +77,9 @@ class AgendaItem(_Strict):
     response: str
     outcome: str
     kpis: list[str] = Field(default_factory=list)
+    briefings: list[str] = Field(
+        default_factory=list, description="the briefings that are this item's evidence, in order"
+    )
 
 
 class Action(_Strict):

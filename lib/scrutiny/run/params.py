@@ -6,9 +6,11 @@ Board cycle produces and with which parameters. :func:`load_cycle` reads it into
 checks each briefing's parameters against the cell tagged ``parameters`` in its notebook
 (:func:`inspect_parameters`, built on papermill's ``inspect_notebook``).
 :func:`check_cycle` then checks what the cycle refers to: notebooks inside the project,
-KPI ids in the registry, actions raised on an agenda item, and a ``data_to`` month that
-the police.uk files hold. Every problem is reported with the file, the briefing and the
-key, all at once, as :class:`CycleError`.
+KPI ids in the registry, actions raised on an agenda item, a ``data_to`` month that
+the police.uk files hold, and the board pack's fields (:func:`pack_problems`: each agenda
+item's ``briefings`` name briefings of the cycle, a briefing marked ``public`` is OFFICIAL
+with disclosure control on, descriptions fit on one line). Every problem is reported with
+the file, the briefing and the key, all at once, as :class:`CycleError`.
 """
 
 from __future__ import annotations
@@ -526,6 +528,143 @@ def register_problems(
     )
 
 
+#: Longest one-line ``description`` of a briefing (the index and the pack's contents).
+DESCRIPTION_MAX = 160
+
+
+def is_public(briefing: Briefing) -> bool:
+    """True when a briefing's page is for the public: the one definition of "public".
+
+    A page is public when its cycle entry says ``public: true``. :func:`pack_problems`
+    makes sure such an entry is OFFICIAL and runs with disclosure control on, and sits on no
+    closed-session agenda item, so this flag alone decides what ``scrutiny publish
+    --public`` copies and what goes into ``public-pack.pdf``.
+    """
+    return briefing.public and briefing.classification == "OFFICIAL"
+
+
+def pack_problems(
+    path: str | Path,
+    cycle: Cycle,
+    params: Mapping[str, Mapping[str, Any]],
+    declared: Mapping[str, Mapping[str, NotebookParameter]],
+) -> list[ParamsError]:
+    """Problems with what the index and the board pack read from the cycle file.
+
+    Checked:
+
+    * every name in an agenda item's ``briefings`` is a briefing of this cycle (an unknown
+      name is an error naming the item and suggesting the likely briefing), listed once,
+      under one item only;
+    * a briefing marked ``public: true`` is OFFICIAL, its notebook applies disclosure
+      control (it declares ``disclosure_threshold`` and is run with a value above 0), its
+      ``session`` (when it declares one) is ``open``, and it is not the evidence of a
+      closed-session item (its link back to the agenda would name that item);
+    * a ``description`` is one line of at most :data:`DESCRIPTION_MAX` characters.
+
+    Parameters
+    ----------
+    path
+        The cycle file, named in errors.
+    cycle
+        The loaded cycle.
+    params
+        Briefing name to the parameters resolved for it (:func:`resolve_parameters`).
+    declared
+        Briefing name to its notebook's parameters (for the defaults the cycle leaves).
+    """
+    problems: list[ParamsError] = []
+    names = [b.name for b in cycle.briefings]
+    owner: dict[str, tuple[int, str]] = {}
+    for j, item in enumerate(cycle.agenda):
+        for k, name in enumerate(item.briefings):
+            where = f"agenda[{j}] (id '{item.id}').briefings[{k}]"
+            if name not in names:
+                problems.append(
+                    ParamsError(
+                        path,
+                        f"{where}: '{name}' is not a briefing of this cycle"
+                        f"{suggest_key(name, names)} (expected one of: "
+                        f"{', '.join(names) or 'no briefings listed'})",
+                    )
+                )
+                continue
+            if name in owner:
+                first_j, first_id = owner[name]
+                same = "this item" if first_j == j else f"agenda item '{first_id}'"
+                problems.append(
+                    ParamsError(
+                        path,
+                        f"{where}: '{name}' is already the evidence of {same}; a briefing "
+                        "belongs to one agenda item (its pages appear once in the pack)",
+                        name,
+                    )
+                )
+                continue
+            owner[name] = (j, item.id)
+            b = cycle.briefing(name)
+            if b.public and item.session == "closed":
+                problems.append(
+                    ParamsError(
+                        path,
+                        f"{where}: '{name}' is marked public but is the evidence of "
+                        f"closed-session item '{item.id}'; move it to an open item or drop "
+                        "public: true",
+                        name,
+                    )
+                )
+    for i, b in enumerate(cycle.briefings):
+        where = f"briefings[{i}]"
+        if b.description is not None:
+            text = b.description.strip()
+            if not text or "\n" in text or len(text) > DESCRIPTION_MAX:
+                problems.append(
+                    ParamsError(
+                        path,
+                        f"{where}.description: expected one line of 1 to {DESCRIPTION_MAX} "
+                        f"characters, got {len(text)} characters"
+                        + (" over several lines" if "\n" in text else ""),
+                        b.name,
+                    )
+                )
+        if not b.public:
+            continue
+        if b.classification != "OFFICIAL":
+            problems.append(
+                ParamsError(
+                    path,
+                    f"{where}.public: a page marked public must be classified OFFICIAL, "
+                    f"not {b.classification}",
+                    b.name,
+                )
+            )
+        if b.name not in params or b.name not in declared:
+            continue  # its notebook could not be read: reported already
+        notebook = declared[b.name]
+        given = {k: _literal_default(v) for k, v in notebook.items()} | dict(params[b.name])
+        threshold = given.get("disclosure_threshold")
+        if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold <= 0:
+            problems.append(
+                ParamsError(
+                    path,
+                    f"{where}.public: a page marked public must apply disclosure control: "
+                    f"its notebook {b.notebook} must declare 'disclosure_threshold' and be "
+                    f"run with a value above 0 (got {threshold!r})",
+                    b.name,
+                )
+            )
+        if "session" in given and given["session"] != "open":
+            problems.append(
+                ParamsError(
+                    path,
+                    f"{where}.public: a page marked public shows the open session only; "
+                    f"its 'session' is {given['session']!r}, expected 'open'",
+                    b.name,
+                )
+            )
+    return problems
+
+
 def _describe_months(months: list[str]) -> str:
     """Say which months are present: ``35 months, 2019-12 to 2022-10[, without ...]``."""
     first, last = months[0], months[-1]
@@ -638,7 +777,8 @@ def check_cycle(
     notebook is inside the project (unless allowed), that every KPI id the cycle names is
     in the registry (:func:`kpi_problems`), that every action was raised on an agenda item
     (:func:`action_problems`) and that each ``data_to`` lies within the police.uk months
-    present (:func:`data_to_problems`).
+    present (:func:`data_to_problems`), and the index and board pack fields
+    (:func:`pack_problems`).
 
     Parameters
     ----------
@@ -697,6 +837,7 @@ def check_cycle(
     errors.extend(action_problems(path, cycle))
     errors.extend(register_problems(path, cycle))
     errors.extend(data_to_problems(path, cycle, out, declared_by))
+    errors.extend(pack_problems(path, cycle, out, declared_by))
     if errors:
         raise CycleError(errors)
     return out

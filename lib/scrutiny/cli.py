@@ -32,6 +32,8 @@ EXIT_CODES = {
     3: "the machine stopped the run: a folder that cannot be written, a full disk, no "
     "Jupyter kernel, or another run writing the same folder; published pages are intact",
     4: "an unexpected error inside scrutiny (a bug): run again with --debug and report it",
+    5: "the pages are published but a board pack (pack.pdf, public-pack.pdf) could not be "
+    "built; the message says why (no stale pack is left)",
     130: "interrupted; published pages are intact",
 }
 EXIT_HELP = "Exit codes: " + "; ".join(f"{k} {v}" for k, v in EXIT_CODES.items()) + "."
@@ -152,6 +154,7 @@ def _user_errors(doing: str) -> Iterator[None]:
     """
     from scrutiny.analysis.board import CycleError
     from scrutiny.errors import DataError, MachineError, ParamsError, machine_error
+    from scrutiny.run.pack import PackError
 
     err = _console(stderr=True)
 
@@ -175,6 +178,8 @@ def _user_errors(doing: str) -> Iterator[None]:
         raise fail(2, f"[bold red]Error:[/] {escape(str(exc))}") from None
     except MachineError as exc:
         raise fail(3, f"[bold red]Error:[/] {escape(str(exc))}") from None
+    except PackError as exc:
+        raise fail(5, f"[bold red]Board pack not built:[/] {escape(str(exc))}") from None
     except KeyboardInterrupt:
         raise fail(130, "[yellow]Interrupted.[/] Pages already published are intact.") from None
     except OSError as exc:
@@ -261,6 +266,14 @@ def run(
             help="Run briefing notebooks outside the project folder (refused by default).",
         ),
     ] = False,
+    no_pack: Annotated[
+        bool,
+        typer.Option(
+            "--no-pack",
+            help="Do not build the board packs (pack.pdf, public-pack.pdf) after the run; "
+            "packs that no longer match the pages are removed.",
+        ),
+    ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
     ] = False,
@@ -270,7 +283,9 @@ def run(
     Validates the whole cycle file and every briefing's parameters first (exit 2 on any
     problem, before a kernel starts), skips briefings whose notebook, parameters, data
     and the scrutiny code are unchanged, runs the rest in parallel, and writes
-    <cycle>/<briefing>.html, the executed .ipynb, index.html and manifest.json.
+    <cycle>/<briefing>.html, the executed .ipynb, index.html and manifest.json. When no
+    briefing failed, it then prints the board packs <cycle>/pack.pdf and public-pack.pdf
+    with Chromium (exit 5 if that fails, 3 without Chromium; --no-pack skips it).
     """
     _DEBUG["on"] |= debug
     out = _console()
@@ -291,6 +306,7 @@ def run(
                 force=force,
                 reports_dir=reports_dir,
                 progress=progress,
+                pack=not no_pack,
             )
 
     if not result.cycle.briefings:
@@ -334,6 +350,15 @@ def _summary(out: Console, result: object) -> None:
     if result.interrupted:
         out.print(
             "[yellow]Interrupted.[/] Pages already published are intact; run again to resume."
+        )
+    for r in result.packs:
+        state = "built" if r.built else "up to date"
+        out.print(f"Board pack {state}: {r.path} ({r.pages} pages)", soft_wrap=True, markup=False)
+    if result.pack_error:
+        out.print(
+            f"[bold red]Board pack not built:[/] {escape(result.pack_error)}",
+            soft_wrap=True,
+            highlight=False,
         )
     out.print(f"Index: {result.index}", soft_wrap=True, markup=False)
 
@@ -513,6 +538,158 @@ def budget_roll(
         f"Wrote {path} from {source}. Type in the new year's referendum limit and the options "
         "(the comments at the top say what), then point a briefing's budget_file at it.",
         soft_wrap=True,
+    )
+
+
+def _cycle_file(cycle: str) -> Path:
+    """A cycle file given as a path, or as ``YYYY-MM`` (``params/cycles/YYYY-MM.yaml``)."""
+    import re
+
+    from scrutiny import config
+    from scrutiny.errors import ParamsError
+
+    if re.fullmatch(r"\d{4}-\d{2}", cycle):
+        path = config.PARAMS_DIR / "cycles" / f"{cycle}.yaml"
+    else:
+        path = Path(cycle)
+    if not path.is_file():
+        raise ParamsError(path, "no such cycle file (give YYYY-MM or the path of a cycle file)")
+    return path
+
+
+def _cycle_folder(path: Path, reports_dir: Path | None) -> tuple[object, Path]:
+    from scrutiny import config
+    from scrutiny.run.params import validate_cycle
+
+    root = None if __import__("os").environ.get(config.ROOT_ENV) else config.project_root_for(path)
+    with config.using_root(root):
+        cycle, _ = validate_cycle(path)
+        folder = Path(reports_dir or config.REPORTS_DIR) / cycle.cycle
+    return cycle, folder
+
+
+@app.command(epilog=EXIT_HELP)
+def pack(
+    cycle: Annotated[
+        str,
+        typer.Argument(
+            help="The cycle: YYYY-MM (params/cycles/YYYY-MM.yaml) or a cycle file.",
+            show_default=False,
+            metavar="CYCLE",
+        ),
+    ],
+    reports_dir: Annotated[
+        Path | None,
+        typer.Option("--reports-dir", file_okay=False, help="Where the cycle was published."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild even when the packs are up to date.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
+    ] = False,
+) -> None:
+    """Rebuild the board packs of a published cycle: pack.pdf and public-pack.pdf.
+
+    Prints every published page with Chromium (SCRUTINY_CHROMIUM, else /usr/bin/chromium;
+    exit 3 without it), in agenda order with a cover, contents, bookmarks and the
+    classification and page number on every page (exit 5 if it cannot be built).
+    """
+    _DEBUG["on"] |= debug
+    out = _console()
+    with _user_errors(f"building the board packs of {cycle}"):
+        from scrutiny.errors import ParamsError
+        from scrutiny.run import lock
+        from scrutiny.run.pack import build_packs
+        from scrutiny.run.publish import read_manifest
+
+        path = _cycle_file(cycle)
+        the_cycle, folder = _cycle_folder(path, reports_dir)
+        if not folder.is_dir():
+            raise ParamsError(folder, "the cycle has not been published here; run it first")
+        entries = read_manifest(folder / "manifest.json").get("briefings", {})
+        bad = [
+            n
+            for n in (b.name for b in the_cycle.briefings)  # type: ignore[attr-defined]
+            if entries.get(n, {}).get("status") in (None, "failed", "not run", "interrupted")
+        ]
+        if bad:
+            raise ParamsError(
+                folder,
+                "these briefings are not published and up to date, so the pack would not "
+                f"match the cycle: {', '.join(bad)}; run the cycle first",
+            )
+        with lock.hold(folder, lambda text: out.print(f"Note: {text}", markup=False)):
+            results = build_packs(
+                the_cycle,  # type: ignore[arg-type]
+                folder,
+                force=force,
+                progress=lambda text: out.print(text, markup=False, highlight=False),
+            )
+            from scrutiny.run.runner import _CycleRun
+
+            _CycleRun(path, the_cycle, folder, _PlainProgress(out)).write_index()  # type: ignore[arg-type]
+    for r in results:
+        state = "built" if r.built else "up to date"
+        out.print(f"Board pack {state}: {r.path} ({r.pages} pages)", soft_wrap=True, markup=False)
+
+
+@app.command(epilog=EXIT_HELP)
+def publish(
+    cycle: Annotated[
+        str,
+        typer.Argument(
+            help="The cycle: YYYY-MM (params/cycles/YYYY-MM.yaml) or a cycle file.",
+            show_default=False,
+            metavar="CYCLE",
+        ),
+    ],
+    public: Annotated[
+        Path,
+        typer.Option(
+            "--public",
+            file_okay=False,
+            help="The folder for the website: gets only the pages marked public, a public "
+            "index and public-pack.pdf.",
+            show_default=False,
+        ),
+    ],
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            metavar="NAME",
+            help="Publish only this page (it must be marked public); repeat for more.",
+        ),
+    ] = None,
+    reports_dir: Annotated[
+        Path | None,
+        typer.Option("--reports-dir", file_okay=False, help="Where the cycle was published."),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
+    ] = False,
+) -> None:
+    """Copy a cycle's public papers to a folder for the website, and nothing else.
+
+    Only pages marked public (public: true in the cycle file: OFFICIAL, disclosure control
+    on) are copied, with a public index and public-pack.pdf; no executed notebook, no
+    manifest, no name of or link to any other page. Asking for a page that is not marked
+    public is refused (exit 2, nothing written), as is a folder holding other files.
+    """
+    _DEBUG["on"] |= debug
+    with _user_errors(f"publishing {cycle} to {public}"):
+        from scrutiny.run.publish import publish_public
+        from scrutiny.run.runner import git_info
+
+        path = _cycle_file(cycle)
+        the_cycle, folder = _cycle_folder(path, reports_dir)
+        names = [n.strip() for v in (only or []) for n in v.split(",") if n.strip()]
+        done = publish_public(the_cycle, folder, public, only=names or None, prov=git_info())
+    _console().print(
+        f"Published {len(done.pages)} public page(s) to {done.folder}: " + ", ".join(done.files),
+        soft_wrap=True,
+        markup=False,
     )
 
 

@@ -446,6 +446,11 @@ def _env() -> Any:
     )
 
 
+def template(name: str) -> Any:
+    """Return one of scrutiny's page templates (``lib/scrutiny/templates/<name>``)."""
+    return _env().get_template(name)
+
+
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -523,9 +528,12 @@ def render_report(
     html_body, toc, first_h1 = add_heading_ids(body.html)
     title = meta.title or first_h1 or meta.name.replace("_", " ").capitalize()
     nav = toc_html(toc)
-    if first_h1 is not None and nav:
+    back = agenda_link(meta.name)
+    if first_h1 is not None:
         end = html_body.find("</h1>") + len("</h1>")
-        html_body = html_body[:end] + "\n" + nav + html_body[end:]
+        html_body = html_body[:end] + "\n" + back + ("\n" + nav if nav else "") + html_body[end:]
+    else:
+        html_body = back + "\n" + html_body
     page = (
         _env()
         .get_template("report.html.j2")
@@ -539,6 +547,19 @@ def render_report(
         )
     )
     return page, body.warnings
+
+
+def agenda_link(name: str) -> str:
+    """Return the link from a briefing page back to its entry on the index (the agenda).
+
+    The index gives each paper's entry the id ``paper-<name>``, under the agenda item whose
+    ``briefings:`` list names it (or under the other papers), so the page needs to know
+    nothing of the agenda and the link stays right when the agenda changes.
+    """
+    return (
+        f'<p class="agenda-link"><a href="index.html#paper-{html.escape(name)}">'
+        "Back to the Board&#8217;s agenda</a></p>"
+    )
 
 
 def _markup(text: str) -> Any:
@@ -634,13 +655,94 @@ def highest_classification(values: Iterable[str]) -> str:
     return SENSITIVE if SENSITIVE in set(values) else "OFFICIAL"
 
 
-def render_index(
-    cycle: CycleInfo, rows: list[IndexRow], prov: Provenance, *, generated: datetime
-) -> str:
-    """Return the cycle's index page: every briefing with status, duration and link.
+def index_sections(
+    cycle: Any, rows: list[IndexRow], *, public: bool = False
+) -> list[dict[str, Any]]:
+    """The index as the Board's agenda: items in meeting order, each with its papers.
 
-    The page is marked with the highest classification of the briefings it lists.
+    Reads the agenda-to-briefing mapping from the one place it is kept
+    (:func:`scrutiny.run.pack.agenda_sections`, the items' ``briefings:`` lists).
+
+    Returns
+    -------
+    list of dict
+        ``anchor, title, number, closed, line, papers`` where each paper is ``name,
+        title, href, classification, description, status_text``.
     """
+    from scrutiny.run.pack import agenda_sections
+
+    by_name = {r.name: r for r in rows}
+    out = []
+    for s in agenda_sections(cycle, public=public):
+        item = s.item
+        papers = []
+        for p in s.papers:
+            row = by_name.get(p.name)
+            papers.append(
+                {
+                    "name": p.name,
+                    "title": (row.title if row else p.title),
+                    "href": row.href if row else None,
+                    "classification": p.classification,
+                    "description": p.description,
+                    "status_text": row.status_text if row else "Not run yet",
+                }
+            )
+        out.append(
+            {
+                "anchor": s.anchor,
+                "title": s.title,
+                "number": s.number,
+                "closed": item is not None and item.session == "closed",
+                "theme": item.theme if item is not None else None,
+                "line": item.request if item is not None else None,
+                "papers": papers,
+            }
+        )
+    return out
+
+
+def render_index(
+    cycle: CycleInfo,
+    rows: list[IndexRow],
+    prov: Provenance,
+    *,
+    generated: datetime,
+    agenda: Any = None,
+    packs: list[Mapping[str, Any]] | None = None,
+    public: bool = False,
+) -> str:
+    """Return the cycle's index page: the Board's agenda, then every briefing's status.
+
+    With the cycle (``agenda``), the page lists the agenda items in meeting order, each
+    with what was asked and links to its papers (with their one-line descriptions), then
+    the papers no item names; each paper's entry has the id ``paper-<name>``, which its
+    page links back to. The run-status table follows. The page is marked with the
+    highest classification of the briefings it lists.
+
+    Parameters
+    ----------
+    cycle
+        The cycle as shown in the header.
+    rows
+        One per briefing, in cycle-file order.
+    prov
+        The scrutiny version and commit.
+    generated
+        When the page was made.
+    agenda
+        The validated :class:`scrutiny.analysis.board.Cycle` (None: the status table only).
+    packs
+        ``href, label, pages`` of the board packs in the folder, linked at the top.
+    public
+        The public index (``scrutiny publish --public``): public pages and open-session
+        items only, no status table and no link to the manifest.
+    """
+    if public and agenda is not None:
+        from scrutiny.run.params import is_public
+
+        keep = {b.name for b in agenda.briefings if is_public(b)}
+        rows = [r for r in rows if r.name in keep]
     view = [
         {
             "title": r.title,
@@ -654,14 +756,21 @@ def render_index(
         }
         for r in rows
     ]
+    sections = index_sections(agenda, rows, public=public) if agenda is not None else []
+    classification = (
+        "OFFICIAL" if public else highest_classification(r.classification for r in rows)
+    )
     return (
         _env()
         .get_template("index.html.j2")
         .render(
-            title=f"{cycle.title}: briefings",
+            title=f"{cycle.title}: {'public papers' if public else 'agenda and papers'}",
             rows=view,
+            sections=sections,
+            packs=packs or [],
+            public=public,
             cycle=cycle,
-            classification=highest_classification(r.classification for r in rows),
+            classification=classification,
             prov=prov,
             notebook=None,
             parameters=None,
@@ -672,3 +781,274 @@ def render_index(
             duration=None,
         )
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Publishing the public papers (scrutiny publish <cycle> --public DIR)
+
+#: Written in a public folder: the files scrutiny put there (so a later publish may
+#: replace them, and refuses a folder holding anything else).
+PUBLIC_MARKER = ".scrutiny-public.json"
+
+
+@dataclass
+class PublicFiles:
+    """What :func:`publish_public` wrote."""
+
+    folder: Path
+    pages: list[str]
+    files: list[str]
+
+
+def restricted_markers(cycle: Any) -> list[str]:
+    """Strings that must never appear in a public folder: what a leak would look like.
+
+    The name of every page not marked public (as a file name and as the bare briefing
+    name), the title of every closed-session agenda item, the id and description of every
+    closed-session action, ``OFFICIAL-SENSITIVE`` and the run's ``manifest.json``
+    (:func:`leaks` also refuses any executed notebook, ``.ipynb``).
+    """
+    from scrutiny.run.params import is_public
+
+    out = [SENSITIVE, "manifest.json"]
+    for b in cycle.briefings:
+        if not is_public(b):
+            out += [f"{b.name}.html", b.name]
+    for item in cycle.agenda:
+        if item.session == "closed":
+            out.append(item.title)
+    for a in cycle.actions:
+        if a.session == "closed":
+            out += [a.id, " ".join(a.description.split())]
+    return out
+
+
+def file_text(path: Path) -> str:
+    """Return the text a reader can get from a file: PDF text via pypdf, else decoded bytes."""
+    data = path.read_bytes()
+    if data.startswith(b"%PDF"):
+        import io
+
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data))
+        parts = [page.extract_text() or "" for page in reader.pages]
+        parts += [str(v) for v in (reader.metadata or {}).values()]
+        parts += [_outline_titles(reader.outline)]
+        return "\n".join(parts)
+    return data.decode("utf-8", errors="replace")
+
+
+def _outline_titles(outline: Any) -> str:
+    out: list[str] = []
+    for entry in outline:
+        if isinstance(entry, list):
+            out.append(_outline_titles(entry))
+        else:
+            out.append(str(getattr(entry, "title", "")))
+    return "\n".join(out)
+
+
+def leaks(folder: Path, markers: Iterable[str]) -> list[tuple[str, str]]:
+    """Every (file, marker) where a restricted marker appears in a file of ``folder``.
+
+    File names are checked as well as content; HTML is also checked with its white space
+    folded and entities decoded, so a title broken over two lines is still found.
+    """
+    found = []
+    wanted = [m for m in markers if m]
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(folder).as_posix()
+        if path.suffix == ".ipynb":
+            found.append((rel, ".ipynb"))
+        text = file_text(path)
+        folded = " ".join(html.unescape(text).split())
+        for m in wanted:
+            if m in rel or m in text or m in folded:
+                found.append((rel, m))
+    return found
+
+
+def publish_public(
+    cycle: Any,
+    reports: Path,
+    dest: Path,
+    *,
+    only: Iterable[str] | None = None,
+    prov: Provenance | None = None,
+) -> PublicFiles:
+    """Copy the public papers of a published cycle into ``dest``, and nothing else.
+
+    Writes each page marked public (:func:`scrutiny.run.params.is_public`), a public index
+    (no status, no manifest, no name or link of any other page) and ``public-pack.pdf``.
+    ``dest`` must be empty, or hold only what an earlier publish wrote there (it is
+    replaced). Files are staged in a hidden folder inside ``dest`` and renamed into
+    place; before anything is renamed, every staged file is scanned for the
+    :func:`restricted_markers`, and one found stops the publish with nothing written.
+
+    Parameters
+    ----------
+    cycle
+        The validated :class:`scrutiny.analysis.board.Cycle`.
+    reports
+        ``reports/<cycle>/`` where the run published.
+    dest
+        The folder for the website.
+    only
+        Publish just these pages (each must be marked public).
+    prov
+        The scrutiny version for the index footer.
+
+    Raises
+    ------
+    ParamsError
+        A page asked for is not marked public (or not a briefing), a page or the public
+        pack is missing or out of date, ``dest`` holds other files, or the scan finds a
+        restricted marker (exit code 2; nothing is written).
+    """
+    import shutil
+
+    from scrutiny.errors import ParamsError
+    from scrutiny.run.pack import PACK_STATE, PUBLIC_PACK, pack_key
+    from scrutiny.run.params import is_public
+
+    names = [b.name for b in cycle.briefings]
+    public = [b for b in cycle.briefings if is_public(b)]
+    public_names = [b.name for b in public]
+    wanted = list(dict.fromkeys(only)) if only else public_names
+    refused = [n for n in wanted if n not in public_names]
+    if refused:
+        problems = []
+        for n in refused:
+            if n not in names:
+                problems.append(f"'{n}' is not a briefing of cycle {cycle.cycle}")
+            else:
+                b = cycle.briefing(n)
+                problems.append(
+                    f"'{n}' is not marked public ({b.classification}; only pages with "
+                    "public: true in the cycle file are published)"
+                )
+        raise ParamsError(
+            reports,
+            "refused to publish: "
+            + "; ".join(problems)
+            + ". Public pages: "
+            + (", ".join(public_names) or "none")
+            + ". Nothing was written",
+        )
+    if not wanted:
+        raise ParamsError(reports, f"cycle {cycle.cycle} marks no page public; nothing to publish")
+    manifest = read_manifest(reports / "manifest.json")
+    entries = manifest.get("briefings", {})
+    for n in wanted:
+        page = reports / f"{n}.html"
+        status = entries.get(n, {}).get("status")
+        if not page.is_file() or status in (None, "failed", "not run"):
+            raise ParamsError(
+                page,
+                f"page '{n}' is not published and up to date (status: {status or 'none'}); "
+                "run the cycle first. Nothing was written",
+            )
+    pack = reports / PUBLIC_PACK
+    state = read_manifest(reports / PACK_STATE)
+    if not pack.is_file() or state.get("key") != pack_key(cycle, reports):
+        raise ParamsError(
+            pack,
+            "the public pack is missing or no longer matches the pages; run `scrutiny pack` "
+            "(or the cycle) first. Nothing was written",
+        )
+
+    dest = Path(dest)
+    if dest.resolve() == reports.resolve() or dest.resolve().is_relative_to(reports.resolve()):
+        raise ParamsError(dest, "the public folder must be outside the reports folder")
+    dest.mkdir(parents=True, exist_ok=True)
+    previous = read_manifest(dest / PUBLIC_MARKER).get("files", [])
+    others = sorted(
+        p.name
+        for p in dest.iterdir()
+        if p.name not in previous and p.name != PUBLIC_MARKER and not p.name.startswith(".stage-")
+    )
+    if others:
+        raise ParamsError(
+            dest,
+            "the public folder holds files scrutiny did not publish there: "
+            + ", ".join(others[:10])
+            + ". Publish into an empty folder (nothing was written)",
+        )
+
+    rows = [
+        IndexRow(
+            name=b.name,
+            title=(entries.get(b.name, {}).get("published") or {}).get("title")
+            or b.title
+            or b.name,
+            status="ok",
+            classification=b.classification,
+            href=f"{b.name}.html",
+        )
+        for b in public
+        if b.name in wanted
+    ]
+    info = CycleInfo(
+        cycle=cycle.cycle,
+        title=cycle.title,
+        meeting_date=human_date(cycle.meeting_date),
+        data_to=cycle.data_to,
+    )
+    packs = [
+        {
+            "href": PUBLIC_PACK,
+            "label": "Public papers",
+            "pages": state.get("pages", {}).get(PUBLIC_PACK, "?"),
+            "classification": "OFFICIAL",
+            "note": None,
+        }
+    ]
+    index = render_index(
+        info,
+        rows,
+        prov or Provenance(version=_version()),
+        generated=datetime.now().astimezone(),
+        agenda=_only(cycle, wanted),
+        packs=packs,
+        public=True,
+    )
+    stage = dest / f".stage-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir()
+    try:
+        files = ["index.html", PUBLIC_PACK] + [f"{n}.html" for n in wanted]
+        (stage / "index.html").write_text(index, encoding="utf-8")
+        shutil.copyfile(pack, stage / PUBLIC_PACK)
+        for n in wanted:
+            shutil.copyfile(reports / f"{n}.html", stage / f"{n}.html")
+        found = leaks(stage, restricted_markers(cycle))
+        if found:
+            shown = "; ".join(f"{f} contains {m!r}" for f, m in found[:5])
+            raise ParamsError(dest, f"refused to publish: restricted material found ({shown})")
+        for f in files:
+            os.replace(stage / f, dest / f)
+        for f in previous:
+            if f not in files:
+                (dest / f).unlink(missing_ok=True)
+        atomic_write(
+            dest / PUBLIC_MARKER,
+            json.dumps({"cycle": cycle.cycle, "files": files}, indent=2) + "\n",
+        )
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return PublicFiles(dest, wanted, files)
+
+
+def _only(cycle: Any, names: list[str]) -> Any:
+    """The cycle with just the public briefings named (for the public index)."""
+    keep = [b for b in cycle.briefings if b.name in names]
+    return cycle.model_copy(update={"briefings": keep})
+
+
+def _version() -> str:
+    from scrutiny import __version__
+
+    return __version__

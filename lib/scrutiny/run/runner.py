@@ -143,13 +143,22 @@ class RunResult:
     outcomes: dict[str, Outcome]
     interrupted: bool = False
     notices: list[str] = field(default_factory=list)
+    packs: list[Any] = field(default_factory=list)
+    pack_error: str | None = None
+    pack_exit: int = 0
 
     @property
     def exit_code(self) -> int:
-        """Return 0 when every briefing is ok or skipped, 1 if any failed, 130 if interrupted."""
+        """Return 0 when all is well, 1 if a briefing failed, 130 if interrupted.
+
+        When every briefing is fine but a board pack could not be built: 5, or 3 when the
+        machine has no Chromium to print with (see :mod:`scrutiny.run.pack`).
+        """
         if self.interrupted:
             return 130
-        return 1 if any(o.status == "failed" for o in self.outcomes.values()) else 0
+        if any(o.status == "failed" for o in self.outcomes.values()):
+            return 1
+        return self.pack_exit
 
     @property
     def index(self) -> Path:
@@ -681,7 +690,14 @@ class _CycleRun:
                     produced=pub.get("ended"),
                 )
             )
-        page = render_index(self.info, rows, self.prov, generated=_now())
+        page = render_index(
+            self.info,
+            rows,
+            self.prov,
+            generated=_now(),
+            agenda=self.cycle,
+            packs=pack_links(self.out),
+        )
         with _machine("writing the index page", self.out / INDEX):
             atomic_write(self.out / INDEX, page)
 
@@ -857,6 +873,7 @@ def run_cycle(
     force: bool = False,
     reports_dir: str | Path | None = None,
     progress: Progress | None = None,
+    pack: bool = False,
 ) -> RunResult:
     """Run a cycle: validate everything, skip what is up to date, run the rest, publish.
 
@@ -874,11 +891,17 @@ def run_cycle(
         Where cycles are published (default ``reports/``); pages go in ``<dir>/<cycle>/``.
     progress
         Receives state changes for a display (see :class:`Progress`).
+    pack
+        After a run in which no briefing failed, build the board packs ``pack.pdf`` and
+        ``public-pack.pdf`` (:func:`scrutiny.run.pack.build_packs`; ``scrutiny run`` does,
+        unless given ``--no-pack``). Packs that no longer match the pages are removed
+        whether or not this is set.
 
     Returns
     -------
     RunResult
-        Per-briefing outcomes; ``exit_code`` is 0, 1 (a briefing failed) or 130.
+        Per-briefing outcomes; ``exit_code`` is 0, 1 (a briefing failed), 130, or 5 (3
+        without Chromium) when the pack could not be built.
 
     Raises
     ------
@@ -895,7 +918,13 @@ def run_cycle(
     root = None if os.environ.get(config.ROOT_ENV) else config.project_root_for(path)
     with config.using_root(root):
         return _run_cycle(
-            path, only=only, jobs=jobs, force=force, reports_dir=reports_dir, progress=progress
+            path,
+            only=only,
+            jobs=jobs,
+            force=force,
+            reports_dir=reports_dir,
+            progress=progress,
+            pack=pack,
         )
 
 
@@ -907,6 +936,7 @@ def _run_cycle(
     force: bool,
     reports_dir: str | Path | None,
     progress: Progress | None,
+    pack: bool = False,
 ) -> RunResult:
     progress = progress or _NoProgress()
     cycle = load_cycle(path)
@@ -996,7 +1026,83 @@ def _run_cycle(
             provenance.save_hash_cache(out / HASH_CACHE)
         order = {name: i for i, name in enumerate(names)}
         outcomes = dict(sorted(run.outcomes.items(), key=lambda kv: order[kv[0]]))
-        return RunResult(cycle, out, outcomes, interrupted, notices)
+        result = RunResult(cycle, out, outcomes, interrupted, notices)
+        failed = any(o.status == "failed" for o in outcomes.values())
+        if pack and not interrupted and not failed and cycle.briefings:
+            _pack_step(run, result)
+        else:
+            _drop_stale_packs(run)
+        return result
+
+
+def pack_links(out: Path) -> list[dict[str, Any]]:
+    """The board packs present in ``out``, for the index (href, label, pages, marking)."""
+    from scrutiny.run.pack import PACK, PACK_STATE, PUBLIC_PACK
+
+    state = read_manifest(out / PACK_STATE)
+    links = []
+    for name, label in ((PACK, "Board pack"), (PUBLIC_PACK, "Public papers")):
+        if (out / name).is_file():
+            links.append(
+                {
+                    "href": name,
+                    "label": label,
+                    "pages": state.get("pages", {}).get(name, "?"),
+                    "classification": state.get("classification", {}).get(name, ""),
+                    "note": None,
+                }
+            )
+    return links
+
+
+def _drop_stale_packs(run: _CycleRun) -> None:
+    """Remove packs that no longer match the pages (a briefing failed or was re-run)."""
+    from scrutiny.run.pack import PACK, PACK_STATE, pack_key, remove_packs
+
+    state = read_manifest(run.out / PACK_STATE)
+    if not (run.out / PACK).exists() and not state:
+        return
+    if state.get("key") == pack_key(run.cycle, run.out):
+        return
+    with _machine("removing the board packs", run.out):
+        removed = remove_packs(run.out)
+        run.write_index()
+    if any(p.suffix == ".pdf" for p in removed):
+        run.notice(
+            "the board packs were removed: they no longer match the pages (run the cycle "
+            "again, or `scrutiny pack`, to build them)"
+        )
+
+
+def _pack_step(run: _CycleRun, result: RunResult) -> None:
+    """Build both board packs after a successful run; a failure is recorded, not raised."""
+    from scrutiny.errors import MachineError
+    from scrutiny.run.pack import PACK_EXIT_CODE, PackError, build_packs
+
+    name = "board packs"
+    run.progress.update(name, "running", "pack.pdf and public-pack.pdf")
+
+    def said(text: str) -> None:
+        run.progress.update(name, "running", text)
+        run.progress.tick()
+
+    try:
+        result.packs = build_packs(run.cycle, run.out, progress=said)
+    except (PackError, MachineError) as exc:
+        result.pack_error = str(exc)
+        result.pack_exit = 3 if isinstance(exc, MachineError) else PACK_EXIT_CODE
+        run.progress.update(name, "failed", "see below")
+    except OSError as exc:
+        described = machine_error(exc, "writing the board pack")
+        result.pack_error = str(described)
+        result.pack_exit = 3 if described is not exc else PACK_EXIT_CODE
+        run.progress.update(name, "failed", "see below")
+    else:
+        built = [r for r in result.packs if r.built]
+        detail = ", ".join(f"{r.path.name} {r.pages} pages" for r in result.packs)
+        run.progress.update(name, "done" if built else "skipped", detail or "up to date")
+    with _machine("writing the index page", run.out):
+        run.write_index()
 
 
 def _start_assessment(cycle_file: Path, out: Path) -> subprocess.Popen[str]:

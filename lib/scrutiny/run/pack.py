@@ -163,8 +163,9 @@ def agenda_sections(
     Returns
     -------
     list of Section
-        Items numbered in agenda order (numbers count the items kept), then the other
-        papers when there are any.
+        Items in agenda order, numbered as on the agenda (the public pack keeps the
+        numbers, so item 2 is item 2 in both packs), then the other papers when there are
+        any.
     """
     from scrutiny.analysis.actions import public_actions
 
@@ -185,7 +186,7 @@ def agenda_sections(
     actions = public_actions(cycle.actions) if public else list(cycle.actions)
     sections: list[Section] = []
     placed: set[str] = set()
-    for item in cycle.agenda:
+    for number, item in enumerate(cycle.agenda, 1):
         placed.update(item.briefings)
         if public and item.session != "open":
             continue
@@ -197,7 +198,7 @@ def agenda_sections(
                 title=item.title,
                 papers=papers,
                 item=item,
-                number=len(sections) + 1,
+                number=number,
                 actions=[a for a in actions if a.item == item.id],
             )
         )

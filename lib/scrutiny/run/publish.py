@@ -770,6 +770,7 @@ def render_index(
             packs=packs or [],
             public=public,
             cycle=cycle,
+            data_to_text=_month_words(cycle.data_to),
             classification=classification,
             prov=prov,
             notebook=None,
@@ -1040,6 +1041,15 @@ def publish_public(
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return PublicFiles(dest, wanted, files)
+
+
+def _month_words(month: str | None) -> str:
+    """``2022-10`` as ``October 2022`` (anything else as it is)."""
+    if month and _MONTH.match(month):
+        from scrutiny.analysis.narrative import month_text
+
+        return month_text(month)
+    return month or ""
 
 
 def _only(cycle: Any, names: list[str]) -> Any:

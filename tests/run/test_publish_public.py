@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_pack import render_cycles
 
 from conftest import REPO, run_cli
 from scrutiny.analysis.board import load_cycle
@@ -22,7 +23,6 @@ from scrutiny.errors import ParamsError
 from scrutiny.run.pack import PACK_STATE, pack_key
 from scrutiny.run.params import is_public
 from scrutiny.run.publish import leaks, publish_public, restricted_markers
-from test_pack import render_cycles
 
 CYCLE_FILE = REPO / "params" / "cycles" / "2022-11.yaml"
 SENSITIVE = "OFFICIAL-SENSITIVE"

@@ -531,7 +531,7 @@ def render_report(
     back = agenda_link(meta.name)
     if first_h1 is not None:
         end = html_body.find("</h1>") + len("</h1>")
-        html_body = html_body[:end] + "\n" + back + ("\n" + nav if nav else "") + html_body[end:]
+        html_body = html_body[:end] + ("\n" + nav if nav else "") + "\n" + back + html_body[end:]
     else:
         html_body = back + "\n" + html_body
     page = (

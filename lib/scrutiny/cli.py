@@ -628,7 +628,10 @@ def pack(
             )
             from scrutiny.run.runner import _CycleRun
 
-            _CycleRun(path, the_cycle, folder, _PlainProgress(out)).write_index()  # type: ignore[arg-type]
+            state = _CycleRun(path, the_cycle, folder, _PlainProgress(out))  # type: ignore[arg-type]
+            for b in the_cycle.briefings:  # type: ignore[attr-defined]
+                state.entry(b)
+            state.write_index()  # the index links the new packs
     for r in results:
         state = "built" if r.built else "up to date"
         out.print(f"Board pack {state}: {r.path} ({r.pages} pages)", soft_wrap=True, markup=False)

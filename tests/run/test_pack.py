@@ -573,3 +573,67 @@ def test_pack_page_budget(rendered):
     pages = len(_reader(folder / "pack.pdf").pages)
     print(f"2022-11 pack.pdf: {pages} pages (target at most 90)")
     assert pages <= 90
+
+
+# ---------------------------------------------------------------------------------------
+# The index as the Board's agenda (same order as the pack)
+
+
+def _index(cycle: Any, *, public: bool = False) -> str:
+    from datetime import UTC, datetime
+
+    from scrutiny.run.publish import CycleInfo, IndexRow, Provenance, render_index
+
+    rows = [
+        IndexRow(b.name, b.title or b.name, "ok", b.classification, href=f"{b.name}.html")
+        for b in cycle.briefings
+    ]
+    info = CycleInfo(cycle.cycle, cycle.title, "23 November 2022", cycle.data_to)
+    return render_index(
+        info,
+        rows,
+        Provenance("0"),
+        generated=datetime(2022, 11, 20, tzinfo=UTC),
+        agenda=cycle,
+        public=public,
+    )
+
+
+def test_the_index_is_the_agenda_in_meeting_order(tmp_path):
+    _, cycle = _cycle(tmp_path)
+    page = _index(cycle)
+    order = [
+        page.index(s)
+        for s in (
+            "1. First open item",
+            "2. Secret closed item (closed session)",
+            "3. Finance item",
+            "Other papers of the cycle",
+            "run status",
+        )
+    ]
+    assert order == sorted(order)
+    # the finance item links to its evidence, each entry has the id its page links back to
+    finance = page[page.index("3. Finance item") : page.index("Other papers of the cycle")]
+    assert '<li id="paper-budget"><a href="budget.html">Budget</a>' in finance
+    assert '<li id="paper-needs"><a href="needs.html">Needs</a>' in finance
+    assert "Asked: Asked C." in finance
+    assert 'id="paper-quality"' in page and "Read it first." in page  # the description
+    assert '<a href="manifest.json">' in page
+    assert "Data to October 2022." in page
+
+
+def test_the_public_index_names_no_restricted_page(tmp_path):
+    _, cycle = _cycle(tmp_path)
+    page = _index(cycle, public=True)
+    for hidden in ("Secret closed item", "closed_page", "Closed page", "quality", "deep"):
+        assert hidden not in page, hidden
+    assert SENSITIVE not in page and "manifest.json" not in page and "run status" not in page
+    assert '<a href="needs.html">Needs</a>' in page and '<a href="panel.html">Panel</a>' in page
+    assert "3. Finance item" in page  # numbered as on the agenda
+
+
+def test_a_page_links_back_to_its_entry_on_the_index():
+    from scrutiny.run.publish import agenda_link
+
+    assert 'href="index.html#paper-needs_assessment"' in agenda_link("needs_assessment")

@@ -753,7 +753,6 @@ def build_packs(
         and state.get("key") == key
         and all(t.is_file() and state.get("sha256", {}).get(t.name) == _sha(t) for t, _ in targets)
     ):
-        progress("packs up to date")
         return [
             PackResult(t, state["pages"][t.name], state["classification"][t.name], [], False)
             for t, _ in targets

@@ -894,7 +894,8 @@ def run_cycle(
     pack
         After a run in which no briefing failed, build the board packs ``pack.pdf`` and
         ``public-pack.pdf`` (:func:`scrutiny.run.pack.build_packs`; ``scrutiny run`` does,
-        unless given ``--no-pack``). Packs that no longer match the pages are removed
+        unless given ``--no-pack``), when every briefing of the cycle has an up-to-date
+        page (else a notice says why not). Packs that no longer match the pages are removed
         whether or not this is set.
 
     Returns
@@ -1080,7 +1081,18 @@ def _pack_step(run: _CycleRun, result: RunResult) -> None:
     from scrutiny.run.pack import PACK_EXIT_CODE, PackError, build_packs
 
     name = "board packs"
-    run.progress.update(name, "running", "pack.pdf and public-pack.pdf")
+    incomplete = [
+        b.name
+        for b in run.cycle.briefings
+        if run.entries.get(b.name, {}).get("status") not in ("ok", "skipped")
+    ]
+    if incomplete:  # a run of some briefings (--only) while others have no good page
+        _drop_stale_packs(run)
+        run.notice(
+            "board packs not built: not every briefing has an up-to-date page "
+            f"({', '.join(incomplete)}); run the whole cycle to build them"
+        )
+        return
 
     def said(text: str) -> None:
         run.progress.update(name, "running", text)
@@ -1098,9 +1110,11 @@ def _pack_step(run: _CycleRun, result: RunResult) -> None:
         result.pack_exit = 3 if described is not exc else PACK_EXIT_CODE
         run.progress.update(name, "failed", "see below")
     else:
-        built = [r for r in result.packs if r.built]
-        detail = ", ".join(f"{r.path.name} {r.pages} pages" for r in result.packs)
-        run.progress.update(name, "done" if built else "skipped", detail or "up to date")
+        if any(r.built for r in result.packs):
+            detail = ", ".join(f"{r.path.name} {r.pages} pages" for r in result.packs)
+            run.progress.update(name, "done", detail)
+        else:
+            run.progress.update(name, "skipped", "up to date")
     with _machine("writing the index page", run.out):
         run.write_index()
 

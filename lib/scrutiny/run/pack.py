@@ -741,6 +741,8 @@ def build_packs(
     MachineError
         Chromium or Playwright is missing (exit code 3).
     """
+    for left in folder.glob(".pack-work-*"):  # from a build that was killed
+        shutil.rmtree(left, ignore_errors=True)
     key = pack_key(cycle, folder)
     state_file = folder / PACK_STATE
     targets = [(folder / PACK, False), (folder / PUBLIC_PACK, True)]

@@ -241,13 +241,20 @@ def test_an_unknown_briefing_on_an_agenda_item_is_named_with_the_file_and_item(t
     assert "did you mean 'budget'" in problem
 
 
-def test_a_briefing_on_two_items_is_refused(tmp_path):
+def test_a_briefing_twice_on_one_item_is_refused_but_several_items_may_share_it(tmp_path):
+    path, cycle = _cycle(
+        tmp_path, CYCLE_YAML.replace("briefings: [deep]", "briefings: [deep, deep]")
+    )
+    (problem,) = _problems(path, cycle)
+    assert "agenda[0] (id 'a').briefings[1]: 'deep' is listed twice on this item" in problem
+    # the same briefing as the evidence of two items: printed once, at the first
     path, cycle = _cycle(
         tmp_path, CYCLE_YAML.replace("briefings: [deep]", "briefings: [deep, budget]")
     )
-    (problem,) = _problems(path, cycle)
-    assert "agenda[2] (id 'c').briefings[0]" in problem
-    assert "already the evidence of agenda item 'a'" in problem
+    assert _problems(path, cycle) == []
+    sections = agenda_sections(cycle)
+    assert [(p.name, p.repeat) for p in sections[0].papers] == [("deep", False), ("budget", False)]
+    assert [(p.name, p.repeat) for p in sections[2].papers] == [("budget", True), ("needs", False)]
 
 
 def test_a_public_page_must_be_official_with_disclosure_control_and_open(tmp_path):
@@ -298,7 +305,8 @@ def test_the_real_cycles_map_finance_to_the_budget_briefing():
         ]
     cycle = load_cycle(REPO / "params" / "cycles" / "2022-11.yaml")
     by_item = {i.id: i.briefings for i in cycle.agenda}
-    assert by_item["finance"] == ["budget_scenarios"]
+    assert by_item["finance"] == ["budget_mtfp_2023_24", "budget_scenarios"]
+    assert by_item["tom"] == by_item["hmicfrs"] == ["registers"]
     assert by_item["serious_violence"] == ["needs_assessment"]
     assert by_item["vawg"] == ["deep_dive_vawg"]
 
@@ -494,8 +502,9 @@ def test_real_cycle_has_both_packs(rendered, cycle):
     expected.append("Other papers of the cycle")
     top = [t for lvl, t, _ in bookmarks(pack) if lvl == 0]
     assert top == expected
-    children = [t for lvl, t, _ in bookmarks(pack) if lvl == 1]
-    assert len(children) == len(doc["briefings"])  # every page once
+    children = [(t, p) for lvl, t, p in bookmarks(pack) if lvl == 1]
+    assert len(dict(children)) == len(doc["briefings"])  # every page, printed once
+    assert len(set(children)) == len(doc["briefings"])  # a repeat points at the same page
     if cycle == "2022-11":
         # the finance item leads to the budget briefing, the serious violence item to the
         # needs assessment
@@ -503,7 +512,10 @@ def test_real_cycle_has_both_packs(rendered, cycle):
         title = {n: e["published"]["title"] for n, e in manifest.items()}
         marks = [t for _, t, _ in bookmarks(pack)]
         finance = marks.index("4. Medium Term Financial Plan 2023-24 to 2026-27")
-        assert marks[finance + 1] == title["budget_scenarios"]
+        assert marks[finance + 1 : finance + 3] == [
+            title["budget_mtfp_2023_24"],
+            title["budget_scenarios"],
+        ]
         violence = marks.index("2. Serious violence and the Violence Reduction Network")
         assert marks[violence + 1] == title["needs_assessment"]
 
@@ -637,3 +649,12 @@ def test_a_page_links_back_to_its_entry_on_the_index():
     from scrutiny.run.publish import agenda_link
 
     assert 'href="index.html#paper-needs_assessment"' in agenda_link("needs_assessment")
+
+
+def test_a_briefing_on_two_items_is_listed_under_both_with_one_anchor(tmp_path):
+    _, cycle = _cycle(
+        tmp_path, CYCLE_YAML.replace("briefings: [deep]", "briefings: [deep, budget]")
+    )
+    page = _index(cycle)
+    assert page.count('<a href="budget.html">Budget</a>') == 3  # items 1 and 3, status table
+    assert page.count('id="paper-budget"') == 1

@@ -108,6 +108,7 @@ class Paper:
     classification: str
     description: str | None
     page: Path
+    repeat: bool = False  # the evidence of an earlier item too: printed there, not again
 
 
 @dataclass
@@ -174,13 +175,18 @@ def agenda_sections(
     keep = {b.name for b in cycle.briefings if not public or is_public(b)}
     by_name = {b.name: b for b in cycle.briefings}
 
+    shown: set[str] = set()
+
     def paper(b: Briefing) -> Paper:
+        repeat = b.name in shown
+        shown.add(b.name)
         return Paper(
             name=b.name,
             title=titles.get(b.name) or b.title or b.name.replace("_", " ").capitalize(),
             classification=b.classification,
             description=b.description,
             page=pages.get(b.name, Path(f"{b.name}.html")),
+            repeat=repeat,
         )
 
     actions = public_actions(cycle.actions) if public else list(cycle.actions)
@@ -542,7 +548,7 @@ def build_pack(
 
     shown = label or target.name
     sections = agenda_sections(cycle, public=public, titles=published_titles(folder))
-    papers = [p for s in sections for p in s.papers]
+    papers = [p for s in sections for p in s.papers if not p.repeat]
     for p in papers:
         if not (folder / p.page).is_file():
             raise PackError(
@@ -598,7 +604,10 @@ def build_pack(
                     if s.item is None and j == 0:
                         key2 = "section:" + s.anchor
                         order.append((key2, b"", classification, 0, title))
-                    order.append((key, printed[p.name], p.classification, 1, p.title))
+                    if p.repeat:  # a bookmark to where it was printed, under an earlier item
+                        order.append(("again:" + p.name, b"", p.classification, 1, p.title))
+                    else:
+                        order.append((key, printed[p.name], p.classification, 1, p.title))
             new_starts: dict[str, int] = {}
             page = 1
             for key, data, _, _, _ in order:
@@ -618,6 +627,15 @@ def build_pack(
                 writer.append(reader, import_outline=False)
                 marks += [mark] * len(reader.pages)
         parent = None
+        first_page = {
+            key.removeprefix("paper:"): mark[2]
+            for (key, *_), mark in zip(order, bookmarks, strict=True)
+            if key.startswith("paper:")
+        }
+        for i, (key, *_rest) in enumerate(order):
+            if key.startswith("again:"):  # points at the pages printed under an earlier item
+                level, title, _ = bookmarks[i]
+                bookmarks[i] = (level, title, first_page[key.removeprefix("again:")])
         for level, title, first in bookmarks:  # every page is there now
             if level == 0:
                 parent = writer.add_outline_item(title, first)

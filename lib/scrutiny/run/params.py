@@ -554,8 +554,9 @@ def pack_problems(
     Checked:
 
     * every name in an agenda item's ``briefings`` is a briefing of this cycle (an unknown
-      name is an error naming the item and suggesting the likely briefing), listed once,
-      under one item only;
+      name is an error naming the item and suggesting the likely briefing), and listed
+      once per item (a briefing may be the evidence of several items: the pack prints it
+      at the first and the later items point to its page);
     * a briefing marked ``public: true`` is OFFICIAL, its notebook applies disclosure
       control (it declares ``disclosure_threshold`` and is run with a value above 0), its
       ``session`` (when it declares one) is ``open``, and it is not the evidence of a
@@ -575,8 +576,8 @@ def pack_problems(
     """
     problems: list[ParamsError] = []
     names = [b.name for b in cycle.briefings]
-    owner: dict[str, tuple[int, str]] = {}
     for j, item in enumerate(cycle.agenda):
+        seen: set[str] = set()
         for k, name in enumerate(item.briefings):
             where = f"agenda[{j}] (id '{item.id}').briefings[{k}]"
             if name not in names:
@@ -589,19 +590,12 @@ def pack_problems(
                     )
                 )
                 continue
-            if name in owner:
-                first_j, first_id = owner[name]
-                same = "this item" if first_j == j else f"agenda item '{first_id}'"
+            if name in seen:
                 problems.append(
-                    ParamsError(
-                        path,
-                        f"{where}: '{name}' is already the evidence of {same}; a briefing "
-                        "belongs to one agenda item (its pages appear once in the pack)",
-                        name,
-                    )
+                    ParamsError(path, f"{where}: '{name}' is listed twice on this item", name)
                 )
                 continue
-            owner[name] = (j, item.id)
+            seen.add(name)
             b = cycle.briefing(name)
             if b.public and item.session == "closed":
                 problems.append(

@@ -686,6 +686,7 @@ def index_sections(
                     "classification": p.classification,
                     "description": p.description,
                     "status_text": row.status_text if row else "Not run yet",
+                    "repeat": p.repeat,
                 }
             )
         out.append(

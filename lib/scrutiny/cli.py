@@ -30,7 +30,8 @@ EXIT_CODES = {
     1: "at least one briefing failed (see its .error.html)",
     2: "the command line, the cycle file or a parameter is wrong; nothing was run",
     3: "the machine stopped the run: a folder that cannot be written, a full disk, no "
-    "Jupyter kernel, or another run writing the same folder; published pages are intact",
+    "Jupyter kernel, no Chromium for the board pack, or another run writing the same folder; "
+    "published pages are intact",
     4: "an unexpected error inside scrutiny (a bug): run again with --debug and report it",
     5: "the pages are published but a board pack (pack.pdf, public-pack.pdf) could not be "
     "built; the message says why (no stale pack is left)",

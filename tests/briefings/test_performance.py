@@ -181,3 +181,21 @@ def test_the_assurance_column_is_hidden_without_a_target_and_the_page_says_why()
 
 def test_the_latest_month_is_written_in_words():
     assert pf.latest_month(_report()) == "August 2022"
+
+
+def test_the_page_names_the_test_the_cycle_used() -> None:
+    # The page once said "exact test" and "exact Poisson" beside verdicts that allow for
+    # over-dispersion; the words now follow the cycle's method.
+    from types import SimpleNamespace
+
+    from scrutiny.analysis.method import Method
+
+    adjusted = SimpleNamespace(method=Method(overdispersion="additive"))
+    exact = SimpleNamespace(method=Method(overdispersion="none"))
+    assert "quasi-Poisson" in pf.glance_intro(adjusted)
+    assert "exact" not in pf.glance_intro(adjusted)
+    assert "exact Poisson test" in pf.glance_intro(exact)
+    assert "Spiegelhalter's additive" in pf.comparisons_method(adjusted)
+    assert "exact Poisson" not in pf.comparisons_method(adjusted)
+    assert "exact Poisson" in pf.comparisons_method(exact)
+    assert "2017/18" in pf.comparisons_method(adjusted)

@@ -62,6 +62,12 @@ class Briefing(_Strict):
         description="for the public (OFFICIAL, disclosure control on): published by "
         "scrutiny publish --public and put in public-pack.pdf",
     )
+    board_pack: bool = Field(
+        default=True,
+        description="in pack.pdf; false for a page the Board reads in another version (the "
+        "public Panel summary beside the restricted one) or that is not a paper of the "
+        "meeting: still on the index and, if public, in public-pack.pdf",
+    )
     timeout_minutes: float | None = Field(default=None, gt=0)
     parameters: dict[str, Any] = Field(default_factory=dict)
 

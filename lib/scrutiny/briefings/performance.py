@@ -530,6 +530,51 @@ def about(report: Assessment) -> str:
     )
 
 
+def glance_intro(report: Assessment) -> str:
+    """The "all KPIs at a glance" paragraph: what each column is and how it is tested.
+
+    The test named is the one the cycle's method used (``method.overdispersion``), so the
+    page never calls a verdict "exact" when it allows for over-dispersion, or the reverse.
+    """
+    if report.method.overdispersion == "none":
+        test = "the verdict is an exact Poisson test"
+    else:
+        test = (
+            "the verdict allows for the series' own month-to-month variation (a quasi-Poisson "
+            "test), so it agrees with the SPC icon beside it"
+        )
+    return (
+        "Every KPI in the registry for the force: the latest month, the SPC icons, the change "
+        "against the same month last year and over the latest 12 months (counts beside every "
+        f"percentage; {test}), and the force's rate against the national rate and its peers "
+        "in the Home Office force-level table."
+    )
+
+
+def comparisons_method(report: Assessment) -> str:
+    """How the national and peer comparisons were made, as the cycle's method made them."""
+    head = (
+        f"National and peer comparisons use Home Office police recorded crime for "
+        f"{HOME_OFFICE_YEAR}, the only force-level year held, with 2011 Census population: "
+        "they describe the force then, not now. The national rate pools England's territorial "
+        "forces. "
+    )
+    how = report.method.overdispersion
+    if how == "none":
+        return head + (
+            "A force is significantly higher or lower when the national rate lies outside its "
+            "95% confidence interval (exact Poisson); forces differ by far more than chance, "
+            "so almost every force is."
+        )
+    name = "additive (random-effects)" if how == "additive" else "multiplicative"
+    return head + (
+        "Forces differ from each other by far more than chance, so a force is called "
+        "significantly higher or lower only when it lies outside limits that allow for that "
+        f"variation (Spiegelhalter's {name} over-dispersion adjustment, the cycle's method); "
+        "the comparison with the peers' combined rate is scaled by the same over-dispersion."
+    )
+
+
 def peer_table(report: Assessment) -> pd.DataFrame:
     """The peer group: each force's features and distance (the force and its peers)."""
     if report.peers is None:

@@ -332,27 +332,35 @@ def change_sentence(result: KpiResult, row: pd.Series, *, alpha: float) -> str:
     )
 
 
+#: What the plan page says of a KPI counted in the synthetic extract, instead of its figures.
+SYNTHETIC_EVIDENCE = (
+    "This KPI is counted in the synthetic extract: its figures are illustrative, not the "
+    "force's records, so this page neither grades it nor quotes them (the performance "
+    "exceptions page shows them, labelled synthetic)."
+)
+
+
 def evidence_sentences(result: KpiResult, row: pd.Series, *, alpha: float) -> list[str]:
     """One KPI's evidence: the grade's reason, the SPC sentence, the change on the baseline.
 
     The SPC sentence is the assessment's (:meth:`KpiResult.spc_sentence`), word for word
-    what every other page of the cycle prints; a KPI counted in the synthetic extract is
-    said to be illustrative.
+    what every other page of the cycle prints. A KPI counted in the synthetic extract is
+    not graded, so its evidence is the reason and :data:`SYNTHETIC_EVIDENCE` only: no
+    verdict or figure of illustrative data on the page that grades the plan.
     """
+    if result.synthetic:
+        return [str(row["reason"]), SYNTHETIC_EVIDENCE]
     out = [str(row["reason"]), result.spc_sentence(), change_sentence(result, row, alpha=alpha)]
     note = result.maturity_note()
     if note:
         out.append(note)
-    if result.synthetic:
-        out.append(
-            "This KPI is counted in the synthetic extract: the figures are illustrative, "
-            "not the force's records."
-        )
     return out
 
 
-def evidence_chart(report: Assessment, result: KpiResult) -> Chart:
-    """The KPI's SPC chart: the assessment's, as the performance briefing draws it."""
+def evidence_chart(report: Assessment, result: KpiResult) -> Chart | None:
+    """The KPI's SPC chart, as the performance briefing draws it; None when synthetic."""
+    if result.synthetic:
+        return None
     return performance.exception_chart(report, result)
 
 

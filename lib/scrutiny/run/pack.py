@@ -140,6 +140,7 @@ def agenda_sections(
     *,
     public: bool = False,
     titles: dict[str, str] | None = None,
+    board_pack: bool = False,
 ) -> list[Section]:
     """The agenda items in meeting order, each with its evidence, then the other papers.
 
@@ -160,6 +161,9 @@ def agenda_sections(
     titles
         Briefing name to the title its published page carries (default: the cycle file's
         ``title``, else the name).
+    board_pack
+        For ``pack.pdf``: leave out briefings marked ``board_pack: false`` (the index
+        lists every briefing; the public pack follows ``public`` alone).
 
     Returns
     -------
@@ -172,7 +176,11 @@ def agenda_sections(
 
     pages = pages or {}
     titles = titles or {}
-    keep = {b.name for b in cycle.briefings if not public or is_public(b)}
+    keep = {
+        b.name
+        for b in cycle.briefings
+        if (is_public(b) if public else (b.board_pack or not board_pack))
+    }
     by_name = {b.name: b for b in cycle.briefings}
 
     shown: set[str] = set()
@@ -547,7 +555,9 @@ def build_pack(
     from pypdf import PdfReader, PdfWriter
 
     shown = label or target.name
-    sections = agenda_sections(cycle, public=public, titles=published_titles(folder))
+    sections = agenda_sections(
+        cycle, public=public, titles=published_titles(folder), board_pack=not public
+    )
     papers = [p for s in sections for p in s.papers if not p.repeat]
     for p in papers:
         if not (folder / p.page).is_file():

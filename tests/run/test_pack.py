@@ -183,6 +183,21 @@ def test_public_sections_keep_only_public_pages_and_open_items(tmp_path):
     assert packmod.pack_classification(agenda_sections(cycle)) == SENSITIVE
 
 
+def test_a_briefing_kept_out_of_the_board_pack_stays_in_the_public_pack(tmp_path):
+    text = CYCLE_YAML.replace(
+        "{name: panel, notebook: p.ipynb, title: Panel, public: true}",
+        "{name: panel, notebook: p.ipynb, title: Panel, public: true, board_pack: false}",
+    )
+    _, cycle = _cycle(tmp_path, text)
+
+    def names(sections):
+        return [p.name for s in sections for p in s.papers]
+
+    assert "panel" not in names(agenda_sections(cycle, board_pack=True))  # pack.pdf
+    assert "panel" in names(agenda_sections(cycle))  # the index lists every briefing
+    assert "panel" in names(agenda_sections(cycle, public=True))  # public-pack.pdf
+
+
 def test_is_public_needs_the_flag_and_official(tmp_path):
     _, cycle = _cycle(tmp_path)
     assert [b.name for b in cycle.briefings if is_public(b)] == ["needs", "panel"]

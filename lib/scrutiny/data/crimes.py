@@ -18,13 +18,14 @@ import pandas as pd
 from scrutiny import provenance
 from scrutiny.data import store
 from scrutiny.data.csvio import RawFile
-from scrutiny.data.geography import force_geography, force_key
+from scrutiny.data.geography import ForceGeography, force_geography, force_key, place_lsoas
 from scrutiny.data.police_uk import ASB, find_files, read_street
 from scrutiny.data.quality import DataQuality, SourceUsed
 from scrutiny.data.sources import DataSources
 from scrutiny.errors import ParamsError
 
-LOADER_VERSION = "crimes-2"  # 2: impossible coordinates removed and counted
+LOADER_VERSION = "crimes-3"  # 2: impossible coordinates removed and counted; 3: LSOAs
+# the 2011 lookup does not know (2021 codes) placed by the authority their name begins with
 
 COLUMNS = [
     "month",
@@ -36,6 +37,7 @@ COLUMNS = [
     "district",
     "csp",
     "la_name",
+    "district_from",
     "longitude",
     "latitude",
     "location",
@@ -86,32 +88,25 @@ def _build(sources: DataSources, files: list[RawFile]) -> tuple[pd.DataFrame, di
     other = ~df["reported_by"].cat.codes.isin(np.flatnonzero(by_key == key))
     for name, n in df.loc[other, "reported_by"].value_counts().items():
         q.exclude(f"reported by another force ({name})", int(n))
-    df = df.loc[~other].reset_index(drop=True)
+    if other.any():
+        # read_street counted rows without a location over every force's rows: count the
+        # force's own (the other forces' rows are excluded above, with their count).
+        df = df.loc[~other].reset_index(drop=True)
+        for issue in q.issues:
+            if issue.check == "rows without a location":
+                issue.rows = int((~df["has_location"]).sum())
+        q.issues = [i for i in q.issues if i.rows]
 
-    lsoa = df["lsoa_code"].astype("string")
-    mine = geo.lsoas.set_index("lsoa_code")
-    in_force = lsoa.isin(mine.index).fillna(False).to_numpy(dtype=bool)
-    df["in_force_area"] = in_force
-    df["district"] = pd.Categorical(
-        lsoa.map(mine["district"]).astype(object), categories=geo.district_names
-    )
-    df["csp"] = lsoa.map(mine["csp"]).astype("category")
-    la = geo.lookup.set_index("lsoa_code")["district"]
-    df["la_name"] = lsoa.map(la).astype("category")
-
+    df, placed = place_rows(df, geo, q)
+    df["csp"] = df["district"].map(geo.districts.set_index("district")["csp"]).astype("category")
     located = df["has_location"].to_numpy()
-    outside = located & ~in_force
-    unknown = located & df["la_name"].isna().to_numpy()
+    in_force = df["in_force_area"].to_numpy(dtype=bool)
+    outside = located & ~in_force & placed.to_numpy()
     q.warn(
         "rows in LSOAs outside the force area",
         int(outside.sum()),
         "snapped to LSOAs of neighbouring forces: kept in force totals, flagged "
         "in_force_area = False, in no district",
-    )
-    q.warn(
-        "rows with an LSOA not in the lookup",
-        int(unknown.sum()),
-        "LSOA codes the (England-only, 2011) lookup does not know",
     )
     months = sorted(df["month"].dt.strftime("%Y-%m").unique())
     q.add_source(
@@ -132,6 +127,76 @@ def _build(sources: DataSources, files: list[RawFile]) -> tuple[pd.DataFrame, di
     )
     df = df[COLUMNS]
     return df, {"quality": q.to_dict(), "force": geo.force}
+
+
+def place_rows(
+    df: pd.DataFrame, geo: ForceGeography, quality: DataQuality | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Place every row in a local authority, and in a district of the force when it is one.
+
+    An LSOA the force's lookup knows (2011 codes, and 2021 codes that did not change) takes
+    its local authority from the lookup; any other LSOA (a 2021 code for an LSOA that was
+    split or merged) takes the authority its police.uk name begins with
+    (:func:`scrutiny.data.geography.place_lsoas`, e.g. ``"Charnwood 034F"`` -> Charnwood).
+
+    Parameters
+    ----------
+    df
+        Street rows with ``lsoa_code``, ``lsoa_name`` and ``has_location``.
+    geo
+        The force's geography (:func:`scrutiny.data.geography.force_geography`).
+    quality
+        Where to count the rows placed by name and the rows that could not be placed.
+
+    Returns
+    -------
+    tuple
+        ``df`` with ``district`` (one of the force's districts, else NaN), ``la_name`` (the
+        LSOA's own authority, any force), ``in_force_area`` and ``district_from``
+        (``"lookup"``, ``"LSOA name"`` or None); and a boolean Series: the row was placed in
+        some local authority.
+    """
+    codes = df["lsoa_code"].astype("string")
+    pairs = pd.DataFrame({"lsoa_code": codes, "lsoa_name": df["lsoa_name"].astype("string")})
+    pairs = pairs[codes.fillna("") != ""].drop_duplicates("lsoa_code")
+    sub = DataQuality()
+    placed = place_lsoas(pairs, geo.lookup[["lsoa_code", "district"]], sub)
+    placed = placed.set_index("lsoa_code")
+    la = pd.Series(codes.map(placed["district"]).astype(object), index=df.index)
+    la = la.where(la.notna(), None)
+    how = pd.Series(codes.map(placed["district_from"]).astype(object), index=df.index)
+    own = geo.district_names
+    df = df.copy()
+    in_force = la.isin(own).to_numpy(dtype=bool)
+    df["district"] = pd.Categorical(la.where(in_force).astype(object), categories=own)
+    df["la_name"] = la.astype("category")
+    df["in_force_area"] = in_force
+    df["district_from"] = how.astype("category")
+    is_placed = la.notna()
+    if quality is not None:
+        by_name = how.eq("LSOA name").to_numpy()
+        quality.warn(
+            "rows placed by LSOA name",
+            int(by_name.sum()),
+            f"{int(sub_rows(sub, 'district taken from the LSOA name'))} LSOAs the 2011 lookup "
+            "does not hold (2021 codes) placed in the local authority their police.uk name "
+            f"begins with (e.g. 'Charnwood 034F' -> Charnwood); {int((by_name & in_force).sum())} "
+            "of these rows are in the force's districts",
+            severity="note",
+        )
+        lost = df["has_location"].to_numpy(dtype=bool) & ~is_placed.to_numpy()
+        quality.warn(
+            "rows with an LSOA that cannot be placed",
+            int(lost.sum()),
+            "the LSOA code is not in the lookup and its name is not '<authority> 012A': "
+            "kept in force totals, in no district",
+        )
+    return df, is_placed
+
+
+def sub_rows(q: DataQuality, check: str) -> int:
+    """Rows (or LSOAs) of the issue ``check`` in ``q`` (0 when absent)."""
+    return next((i.rows for i in q.issues if i.check == check), 0)
 
 
 def crimes_key(sources: DataSources) -> tuple[str, list[RawFile]]:
@@ -174,7 +239,8 @@ def load_crimes(
         ``crime_id``, ``crime_type``, ``last_outcome``, ``lsoa_code``, ``lsoa_name``,
         ``district`` (the force's local authority, or NaN when outside the force area or
         without a location), ``csp``, ``la_name`` (the LSOA's own local authority, any
-        force), ``longitude``, ``latitude``, ``location``, ``has_location``,
+        force), ``district_from`` (``"lookup"``, or ``"LSOA name"`` for an LSOA the 2011
+        lookup does not hold, placed by :func:`place_rows`), ``longitude``, ``latitude``, ``location``, ``has_location``,
         ``in_force_area``, ``reported_by``, ``falls_within``, ``context``,
         ``source_file``, ``line``.
     quality : DataQuality

@@ -28,11 +28,25 @@ def test_formatting_helpers():
 
 def test_spc_sentence_special_cause_concern():
     # first 11 points of SHIFT: the last 7 are above the mean (119/11 = 10.8); with
-    # lower-is-better that is a concern
+    # lower-is-better that is a concern; 11 points are fewer than spc.MIN_POINTS (12), so
+    # the sentence says the limits are trial limits
     r = spc.xmr(pd.Series(SHIFT[:11], index=MONTHS[:11], dtype=float), improvement="decrease")
     assert narrative.spc_sentence("violence with injury", r) == (
         "Violence with injury shows special-cause concern: 7 months in a row above its "
-        "average; 11 offences in November 2021."
+        "average; 11 offences in November 2021. The limits are trial limits: they rest on "
+        "11 months, too few to settle them."
+    )
+
+
+def test_spc_sentence_trial_limits_follow_min_points():
+    # the same 12 points: settled limits by default (12 = spc.MIN_POINTS), trial limits
+    # when the method asks for 20 (the 2026-01 cycle, 12 months held)
+    s = pd.Series(SHIFT[:12], index=MONTHS[:12], dtype=float)
+    settled = narrative.spc_sentence("Burglary", spc.xmr(s))
+    assert "trial limits" not in settled
+    trial = narrative.spc_sentence("Burglary", spc.xmr(s, min_points=20))
+    assert trial == settled[:-1] + (
+        ". The limits are trial limits: they rest on 12 months, too few to settle them."
     )
 
 

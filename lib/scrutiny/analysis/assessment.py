@@ -454,6 +454,7 @@ def analyse_series(
         target=target,
         rebase=use_rebase,
         two_in_three_beyond_limits=method.two_in_three_beyond_limits,
+        min_points=method.settled_limits_points,
     )
     summary = spc.summarise(result) if result["value"].notna().any() else _no_values(result, kpi)
     counts = pd.Series(
@@ -472,6 +473,13 @@ def analyse_series(
             phi = dispersion.series_dispersion(counts[counts.index >= summary.segment_start])
         base = trends.baselines(counts, end=end, alpha=alpha, phi=phi)
     base.attrs["phi"] = phi
+    held = counts.dropna()
+    if 0 < len(held) <= 12:
+        # Every baseline needs at least 12 months before the latest 12: none can exist.
+        base.loc[base["verdict"] == "not available", "note"] = (
+            f"only {len(held)} months held, {narrative.month_text(held.index[0])} to "
+            f"{narrative.month_text(held.index[-1])}"
+        )
     segment = (
         counts[counts.index >= summary.segment_start] if pd.notna(summary.segment_start) else counts
     )
@@ -729,6 +737,25 @@ SYNTHETIC_NOT_GRADED = (
 )
 
 
+def baseline_not_held(result: KpiResult, base: plan_mod.Period) -> str | None:
+    """Why a plan KPI cannot be graded when its baseline is before every month held, or None.
+
+    The plan's grade rests on the change from its baseline; without the baseline's months
+    there is no change to measure, so no grade is given (never one from the SPC alone).
+    """
+    held = result.series.loc[~result.series["missing"].astype(bool), "month"]
+    if held.empty:
+        return None
+    first, last = held.min().to_period("M"), held.max().to_period("M")
+    if pd.Period(base.end, "M") >= first:
+        return None
+    return (
+        f"the plan's baseline, {base.label}, is before the data held "
+        f"({narrative.month_text(str(first))} to {narrative.month_text(str(last))}), so "
+        "the change the grade rests on cannot be measured"
+    )
+
+
 def plan_grades(
     results: dict[tuple[str, str], KpiResult], areas: list[str], plan: Plan, *, data_to: str
 ) -> pd.DataFrame:
@@ -758,6 +785,14 @@ def plan_grades(
                     f"Not graded: about {narrative.fmt_num(r.expected)} a month, too few to "
                     f"judge (the assessment judges {narrative.fmt_int(r.min_expected)} or more)."
                 )
+        for i, k in enumerate(graded["kpi"]):
+            r, pk = results.get((k, area)), by_id.get(k)
+            if r is None or pk is None or not pk.graded or pk.direction == "monitor":
+                continue
+            why = baseline_not_held(r, plan.baseline_for(pk))
+            if why:
+                graded.at[i, "grade"] = plan_mod.NOT_GRADED
+                graded.at[i, "reason"] = f"Not graded: {why}."
         graded.loc[graded["synthetic"], "grade"] = plan_mod.NOT_GRADED
         graded.loc[graded["synthetic"], "reason"] = SYNTHETIC_NOT_GRADED
         frames.append(graded)
@@ -887,6 +922,9 @@ def assess(
                 res.comparison = comparison
             results[(kpi.id, area)] = res
     grades = plan_grades(results, [sources.force, *districts], plan, data_to=data_to)
+    note = trial_limits_note(results, method)
+    if note:
+        notes.append(note)
     return Assessment(
         sources=sources,
         data_to=data_to,
@@ -905,6 +943,31 @@ def assess(
         maturity=curve,
         provisional_months=lag,
         notes=notes,
+    )
+
+
+def trial_limits_note(results: dict[tuple[str, str], KpiResult], method: Method) -> str | None:
+    """Say how many SPC readings rest on trial limits, or None when none does.
+
+    A reading too few to judge gives no verdict, so it is not counted.
+    """
+    judged = [r for r in results.values() if not r.too_few]
+    trial = [r for r in judged if r.summary.trial_limits]
+    if not trial:
+        return None
+
+    def points(r: KpiResult) -> int:
+        x = r.spc
+        if pd.notna(r.summary.segment_start):
+            x = x[x["date"] >= r.summary.segment_start]
+        return int(x["value"].notna().sum())
+
+    n = max(points(r) for r in trial)
+    return (
+        f"Trial limits: {narrative.fmt_int(len(trial))} of the {narrative.fmt_int(len(judged))} "
+        f"SPC charts judged (force and districts) have limits resting on fewer than "
+        f"{method.settled_limits_points} months (at most {n} here), so their readings, "
+        "icons and exceptions are provisional and the limits will move as months are added."
     )
 
 

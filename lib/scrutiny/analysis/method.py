@@ -56,6 +56,11 @@ class Method(BaseModel):
     outcome_lag_months
         Set the number of provisional months directly instead (None: from the measured
         curve, or seven months, the lag measured on Leicestershire 2022, without one).
+    settled_limits_points
+        The least number of points a segment's limits rest on for them to be settled;
+        below it they are trial limits and every SPC sentence says so. 12 follows
+        NHSRplotthedots (Making Data Count's reference implementation); The Health Care
+        Data Guide (p. 155) asks for 20 to 30 points for an individuals chart.
     two_in_three_beyond_limits
         Making Data Count's 2023 rule: a point beyond the process limits also counts
         towards "two of three points beyond two sigma" (the current guidance; ``false`` for
@@ -69,6 +74,7 @@ class Method(BaseModel):
     alpha: float = Field(0.05, gt=0, lt=0.5)
     overdispersion: Literal["additive", "multiplicative", "none"] = "additive"
     two_in_three_beyond_limits: bool = True
+    settled_limits_points: int = Field(12, ge=2, le=120)
     min_expected: float = Field(10.0, ge=0)
     outcome_completeness: float = Field(0.8, gt=0, le=1)
     outcome_lag_months: int | None = Field(None, ge=0, le=24)

@@ -206,7 +206,36 @@ def spc_sentence(
         row = _pick_baseline(baselines)
         if row is not None:
             clause = ", " + baseline_clause(row)
-    return f"{head}; {latest}{clause}."
+    return f"{head}; {latest}{clause}.{trial_limits_text(result, point_word=point_word)}"
+
+
+def trial_limits_text(result: pd.DataFrame, *, point_word: str = "month") -> str:
+    """`` The limits are trial limits ...`` when the latest segment's limits are, else ``""``.
+
+    Parameters
+    ----------
+    result
+        Output of :func:`scrutiny.stats.spc.xmr` (its ``trial_limits`` column).
+    point_word
+        ``"month"``, ``"week"``, ...
+
+    Examples
+    --------
+    >>> r = spc.xmr([5.0, 7, 6, 8], pd.period_range("2025-01", periods=4, freq="M"))
+    >>> trial_limits_text(r)
+    ' The limits are trial limits: they rest on 4 months, too few to settle them.'
+    """
+    if result.empty or not bool(result["trial_limits"].iloc[-1]):
+        return ""
+    s = spc.summarise(result)
+    seg = result
+    if pd.notna(s.segment_start):
+        seg = result[result["date"] >= s.segment_start]
+    n = int(seg["value"].notna().sum())
+    return (
+        f" The limits are trial limits: they rest on {fmt_int(n)} "
+        f"{point_word if n == 1 else point_word + 's'}, too few to settle them."
+    )
 
 
 _BASELINE_ORDER = (

@@ -1010,13 +1010,28 @@ def examine(
     )
     rates = district_rates(recent, pops, alpha=alpha, overdispersion=overdispersion)
     in_area = recent if district is None else recent[recent["district"] == district]
-    area_lsoas = geo.lsoas if district is None else geo.lsoas[geo.lsoas["district"] == district]
+    area_lsoas = geo.lsoas
+    if "district_from" in crimes and crimes["district_from"].eq("LSOA name").any():
+        # LSOAs of another vintage (2021) than the lookup: the force's LSOAs are those its
+        # rows name (a 2011 LSOA split since would otherwise count as one that "recorded none").
+        area_lsoas = crimes.loc[
+            crimes["district"].notna(), ["lsoa_code", "lsoa_name", "district"]
+        ].drop_duplicates("lsoa_code")
+        area_lsoas = area_lsoas.astype(object).reset_index(drop=True)
+    if district is not None:
+        area_lsoas = area_lsoas[area_lsoas["district"] == district]
     lsoas = lsoa_counts(in_area, area_lsoas)
 
     last = end - provisional_months
-    o0, o1 = str(last - 11), str(last)
+    # The outcome window never starts before the first month held (e.g. 12 months of 2025
+    # with 7 provisional: January to May 2025, not June 2024 to May 2025).
+    held = pd.Period(crimes["month"].min(), freq="M") if len(crimes) else last - 11
+    o0, o1 = str(max(last - 11, held)), str(last)
     done = in_months(records_all, o0, o1)
+    before_held = last - 23 >= held
     done_before = in_months(records_all, str(last - 23), str(last - 12))
+    if not before_held:  # the 12 months before are not all held: no comparison
+        done_before = done_before.iloc[0:0]
     if district is not None:
         done = done[done["district"] == district]
         done_before = done_before[done_before["district"] == district]

@@ -2,8 +2,9 @@
 
 :func:`load_crimes` is what briefings call. It reads the police.uk files named in
 :class:`~scrutiny.data.sources.DataSources` (or takes them from the cache when their
-content has not changed), joins each row to the LSOA lookup, flags rows outside the force
-area, applies the reporting period and returns the rows with a
+content has not changed), places each row in a local authority (by the LSOA lookup, or for
+LSOAs it does not hold, such as 2021 codes, by the authority the LSOA's name begins with),
+flags rows outside the force area, applies the reporting period and returns the rows with a
 :class:`~scrutiny.data.quality.DataQuality` record.
 """
 
@@ -240,7 +241,8 @@ def load_crimes(
         ``district`` (the force's local authority, or NaN when outside the force area or
         without a location), ``csp``, ``la_name`` (the LSOA's own local authority, any
         force), ``district_from`` (``"lookup"``, or ``"LSOA name"`` for an LSOA the 2011
-        lookup does not hold, placed by :func:`place_rows`), ``longitude``, ``latitude``, ``location``, ``has_location``,
+        lookup does not hold, placed by :func:`place_rows`), ``longitude``, ``latitude``,
+        ``location``, ``has_location``,
         ``in_force_area``, ``reported_by``, ``falls_within``, ``context``,
         ``source_file``, ``line``.
     quality : DataQuality

@@ -288,7 +288,7 @@ def test_a_file_removed_and_put_back_reruns_the_briefing(tmp_path):
 
     july.rename(aside)
     run()
-    assert "Months with no data: 2022-07." in page.read_text()
+    assert "Months with no data: July 2022." in page.read_text()
     aside.rename(july)
     assert "data_quality: done" in run()
     text = page.read_text()

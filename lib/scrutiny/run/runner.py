@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
 import shutil
@@ -36,11 +35,10 @@ import sys
 import tempfile
 import time
 import traceback
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,6 +47,7 @@ from scrutiny import config, provenance
 from scrutiny.analysis.board import Briefing, Cycle, CycleError, load_cycle
 from scrutiny.errors import ParamsError, machine_error
 from scrutiny.run import lock, procs
+from scrutiny.run.executor import EXECUTORS, Event, Executor, make_executor
 from scrutiny.run.kernel import REGISTER_ADVICE, kernel_for_run
 from scrutiny.run.params import (
     NotebookParameter,
@@ -443,6 +442,12 @@ def _worker(job: _Job, conn: Connection) -> None:
     conn.close()
 
 
+def _worker_in_subprocess(job: _Job, conn: Connection) -> None:
+    """:func:`_worker` in a process started afresh (a Dask task's): register the engine first."""
+    _register_engine()
+    _worker(job, conn)
+
+
 def _execute(
     job: _Job, on_cell: Callable[[int, int, str], None], state: dict[str, Any]
 ) -> dict[str, Any]:
@@ -534,8 +539,6 @@ def _write_error_page(job: _Job, error: Mapping[str, Any]) -> None:
 @dataclass
 class _Active:
     job: _Job
-    proc: Any
-    conn: Connection
     started: float
     cell: str | None = None
     source: str | None = None
@@ -587,12 +590,6 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _kill(active: _Active) -> None:
-    """End a worker, its kernel and whatever the kernel started."""
-    procs.kill_tree(active.proc.pid)
-    active.proc.join(5)
 
 
 class _CycleRun:
@@ -874,6 +871,8 @@ def run_cycle(
     reports_dir: str | Path | None = None,
     progress: Progress | None = None,
     pack: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> RunResult:
     """Run a cycle: validate everything, skip what is up to date, run the rest, publish.
 
@@ -897,6 +896,13 @@ def run_cycle(
         unless given ``--no-pack``), when every briefing of the cycle has an up-to-date
         page (else a notice says why not). Packs that no longer match the pages are removed
         whether or not this is set.
+    executor
+        Where briefings run (:mod:`scrutiny.run.executor`): ``local`` (forked worker
+        processes, the default) or ``dask`` (Dask distributed tasks, each starting the
+        briefing's own subprocess).
+    scheduler
+        With ``dask``: the address of an existing scheduler instead of a ``LocalCluster``
+        of ``jobs`` worker processes on this machine.
 
     Returns
     -------
@@ -926,6 +932,8 @@ def run_cycle(
             reports_dir=reports_dir,
             progress=progress,
             pack=pack,
+            executor=executor,
+            scheduler=scheduler,
         )
 
 
@@ -938,6 +946,8 @@ def _run_cycle(
     reports_dir: str | Path | None,
     progress: Progress | None,
     pack: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> RunResult:
     progress = progress or _NoProgress()
     cycle = load_cycle(path)
@@ -959,6 +969,12 @@ def _run_cycle(
         selected = _select(path, names, only)
         if jobs is not None and jobs < 1:
             raise CycleError([ParamsError(path, f"--jobs must be at least 1, got {jobs}")])
+        if executor not in EXECUTORS:
+            known = ", ".join(EXECUTORS)
+            problem = f"--executor must be one of {known}, got {executor!r}"
+            raise CycleError([ParamsError(path, problem)])
+        if scheduler and executor != "dask":
+            raise CycleError([ParamsError(path, "--scheduler needs --executor dask")])
 
         with _machine("checking that the reports folder can be written", out):
             _check_writable(out)
@@ -1006,12 +1022,7 @@ def _run_cycle(
             assessment = _start_assessment(path, out)
         try:
             if plans:
-                tmpdir = Path(tempfile.mkdtemp(prefix=f"scrutiny-{cycle.cycle}-"))
-                try:
-                    with _sigterm_as_interrupt():
-                        interrupted = _schedule(run, plans, workers, tmpdir)
-                finally:
-                    shutil.rmtree(tmpdir, ignore_errors=True)
+                interrupted = _dispatch(run, plans, workers, executor, scheduler)
         except BaseException:  # e.g. a full disk: the assessment must not run on alone
             if assessment is not None:
                 procs.kill_tree(assessment.pid)
@@ -1206,42 +1217,76 @@ def _make_job(run: _CycleRun, plan: _Plan, tmpdir: Path) -> _Job:
     )
 
 
-def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) -> bool:
-    """Run the plans, at most ``workers`` at once; return True if interrupted."""
+def _dispatch(
+    run: _CycleRun, plans: list[_Plan], workers: int, kind: str, scheduler: str | None
+) -> bool:
+    """Start the executor, run the plans through it, shut it down; True if interrupted.
+
+    Jobs' logs and provenance logs go in a temporary folder: under the system's for local
+    workers, inside the reports folder (shared storage, removed afterwards) for Dask ones.
+    """
+    executor = make_executor(
+        kind, workers=workers, scheduler=scheduler, prepare=_prepare_worker_imports
+    )
+    try:
+        if executor.remote:
+            tmpdir = Path(tempfile.mkdtemp(prefix=".scrutiny-run-", dir=run.out))
+        else:
+            tmpdir = Path(tempfile.mkdtemp(prefix=f"scrutiny-{run.cycle.cycle}-"))
+        try:
+            with _sigterm_as_interrupt():
+                return _schedule(run, plans, workers, tmpdir, executor)
+        finally:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+    finally:
+        executor.shutdown()
+
+
+def _schedule(
+    run: _CycleRun,
+    plans: list[_Plan],
+    workers: int,
+    tmpdir: Path,
+    executor: Executor,
+) -> bool:
+    """Run the plans through ``executor``, at most ``workers`` at once; True if interrupted."""
     kernel = kernel_for_run(run.notice)
-    _prepare_worker_imports()
-    ctx = multiprocessing.get_context("fork")
-    pending = deque(plans)
+    pending = list(plans)
     by_name = {p.briefing.name: p for p in plans}
     active: dict[str, _Active] = {}
     progress = run.progress
+    env = {config.ROOT_ENV: str(config.PROJECT_ROOT), "SCRUTINY_CACHE_DIR": str(config.CACHE_DIR)}
 
     def start(plan: _Plan) -> None:
         job = _make_job(run, plan, tmpdir)
         job.kernel_name = kernel
-        sys.stdout.flush()  # else the child flushes the parent's buffered lines into its log
-        sys.stderr.flush()
-        reader, writer = ctx.Pipe(duplex=False)
-        proc = ctx.Process(
-            target=_worker, args=(job, writer), name=f"scrutiny-{job.name}", daemon=False
-        )
-        proc.start()
-        writer.close()
-        active[job.name] = _Active(job, proc, reader, time.monotonic())
+        if executor.remote:  # not a child of this process, and never near the folder's lock
+            job.parent_pid, job.lock_fd = 0, None
+            executor.submit(job.name, _worker_in_subprocess, (job,), env)
+        else:
+            executor.submit(job.name, _worker, (job,))
+        active[job.name] = _Active(job, time.monotonic())
         progress.update(job.name, "running", "starting kernel")
 
-    def drain(a: _Active) -> None:
-        try:
-            while a.conn.poll():
-                msg = a.conn.recv()
-                if msg[0] == "cell":
-                    _, k, n, source = msg
-                    a.cell, a.source = f"code cell {k} of {n}", source
-                    progress.update(a.job.name, "running", f"cell {k} of {n}")
-                elif msg[0] == "done":
-                    a.result = msg[1]
-        except (EOFError, OSError):
-            pass
+    def on_event(ev: Event) -> None:
+        a = active.get(ev.name)
+        if a is None:
+            return
+        if ev.kind == "started":
+            a.started = time.monotonic()  # the time limit counts from the job's start
+        elif ev.kind == "cell":
+            k, n, source = ev.payload
+            a.cell, a.source = f"code cell {k} of {n}", source
+            progress.update(a.job.name, "running", f"cell {k} of {n}")
+        elif ev.kind == "done":
+            a.result = ev.payload[0]
+            finish(a)
+        elif ev.kind == "exit":  # it ended without a result
+            code = ev.payload[0] if ev.payload else None
+            how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
+            where = f" while running {a.cell}" if a.cell else ""
+            fail_in_main(a, f"The worker process ended unexpectedly ({how}){where}.")
+            finish(a)
 
     def fail_in_main(a: _Active, summary: str) -> None:
         a.job.tmp_html.unlink(missing_ok=True)
@@ -1260,8 +1305,6 @@ def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) ->
         }
 
     def finish(a: _Active) -> None:
-        a.conn.close()
-        a.proc.join(5)
         del active[a.job.name]
         try:
             run.finished(a, by_name[a.job.name])
@@ -1270,31 +1313,20 @@ def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) ->
             a.job.tmp_html.unlink(missing_ok=True)
             a.job.tmp_ipynb.unlink(missing_ok=True)
 
+    def discard(a: _Active) -> None:
+        executor.cancel(a.job.name)
+        a.job.tmp_html.unlink(missing_ok=True)
+        a.job.tmp_ipynb.unlink(missing_ok=True)
+
     try:
         while pending or active:
             while pending and len(active) < workers:
-                start(pending.popleft())
-            wait(
-                [a.conn for a in active.values()] + [a.proc.sentinel for a in active.values()], 0.2
-            )
+                start(pending.pop(0))
+            for ev in executor.events(0.2):
+                on_event(ev)
             for a in list(active.values()):
-                drain(a)
-                if a.result is not None:
-                    finish(a)
-                elif not a.proc.is_alive():
-                    drain(a)
-                    if a.result is None:
-                        code = a.proc.exitcode
-                        how = (
-                            f"killed by signal {-code}"
-                            if code and code < 0
-                            else f"exit code {code}"
-                        )
-                        where = f" while running {a.cell}" if a.cell else ""
-                        fail_in_main(a, f"The worker process ended unexpectedly ({how}){where}.")
-                    finish(a)
-                elif time.monotonic() - a.started > a.job.timeout_s:
-                    _kill(a)
+                if a.result is None and time.monotonic() - a.started > a.job.timeout_s:
+                    executor.cancel(a.job.name)  # its exit event is dropped: finished here
                     limit = a.job.timeout_s / 60
                     where = f" while running {a.cell}" if a.cell else " while starting the kernel"
                     fail_in_main(a, f"Stopped after the time limit of {limit:g} minutes{where}.")
@@ -1302,9 +1334,7 @@ def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) ->
             progress.tick()
     except KeyboardInterrupt:
         for a in list(active.values()):
-            _kill(a)
-            a.job.tmp_html.unlink(missing_ok=True)
-            a.job.tmp_ipynb.unlink(missing_ok=True)
+            discard(a)
             e = run.entry(by_name[a.job.name].briefing)
             e["status"] = "interrupted"
             e["last_run"] = {"status": "interrupted", "ended": _now().isoformat()}
@@ -1318,8 +1348,6 @@ def _schedule(run: _CycleRun, plans: list[_Plan], workers: int, tmpdir: Path) ->
         return True
     except BaseException:  # e.g. the disk is full: stop every worker, leave no temporary file
         for a in list(active.values()):
-            _kill(a)
-            a.job.tmp_html.unlink(missing_ok=True)
-            a.job.tmp_ipynb.unlink(missing_ok=True)
+            discard(a)
         raise
     return False

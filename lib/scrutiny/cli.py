@@ -257,6 +257,24 @@ def run(
             help="Publish under this folder instead of reports/ (pages go in <folder>/<cycle>/).",
         ),
     ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            metavar="local|dask",
+            help="Where briefings run: local worker processes, or Dask distributed tasks "
+            "(a LocalCluster of --jobs workers unless --scheduler is given).",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="With --executor dask: an existing Dask scheduler, e.g. tcp://host:8786 "
+            "(its workers must share the project, data/cache and the reports folder).",
+        ),
+    ] = None,
     plain: Annotated[
         bool, typer.Option("--plain", help="Print plain progress lines even on a terminal.")
     ] = False,
@@ -308,6 +326,8 @@ def run(
                 reports_dir=reports_dir,
                 progress=progress,
                 pack=not no_pack,
+                executor=executor,
+                scheduler=scheduler,
             )
 
     if not result.cycle.briefings:

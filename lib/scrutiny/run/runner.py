@@ -1009,6 +1009,7 @@ def _run_cycle(
 
         workers = max(1, min(jobs or os.cpu_count() or 1, len(plans) or 1))
         run_info = {"jobs": workers, "force": force, "only": sorted(only) if only else None}
+        run_info["executor"] = executor if not scheduler else f"{executor} ({scheduler})"
         run.run_info.update(run_info)
         interrupted = False
         # The cycle's assessment is built beside the briefings (they wait for it on its

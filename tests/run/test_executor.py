@@ -6,7 +6,9 @@ Pages are compared byte for byte after replacing, by the regular expressions in
 :data:`VOLATILE`, what differs between any two runs: timestamps (ISO 8601 and
 ``YYYY-MM-DD HH:MM:SS UTC``), durations (``N.N s`` on pages, ``duration``/``duration_s`` in
 JSON), the sha256 of the published page and notebook in the manifest (they hash the times),
-and the manifest's ``executor`` entry.
+the manifest's ``executor`` entry, the random ids papermill gives the cells it adds to the
+executed notebook, and the notebook's ``output_path`` (a temporary file in each run's own
+reports folder). The git commit and the figures are not normalised.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pytest
 from conftest import FIXTURE_CYCLE_DIR, SCRUTINY, read_json, run_cli, write_cycle
 from scrutiny.run import procs
 from scrutiny.run.executor import SUBPROCESS_FLAG, DaskExecutor, Event, LocalExecutor
+from scrutiny.run.runner import longest_first
 
 FIXTURE_CYCLE = FIXTURE_CYCLE_DIR / "2022-11.yaml"
 
@@ -34,6 +37,10 @@ VOLATILE = [
     (re.compile(r'"(duration|duration_s)": [0-9.eE+-]+'), r'"\1": <D>'),
     (re.compile(r'"(html|ipynb)_sha256": "[0-9a-f]{64}"'), r'"\1_sha256": <H>'),
     (re.compile(r'"executor": "[^"]*"'), '"executor": <E>'),
+    # papermill gives the cells it adds (injected parameters, error banners) random ids
+    (re.compile(r'"id": "[0-9a-f]{8}"'), '"id": <ID>'),
+    # where papermill wrote the executed notebook: a temporary file in each run's folder
+    (re.compile(r'"output_path": "[^"]*"'), '"output_path": <P>'),
 ]
 
 
@@ -48,6 +55,33 @@ def test_normalise_hides_times_but_not_figures():
     b = '<dd>2026-12-01 06:35:31 UTC (12 s)</dd> 5,296 offences "duration_s": 1e-3'
     assert normalise(a) == normalise(b)
     assert normalise(a) != normalise(a.replace("5,296", "5,297"))
+    commit = "commit <code>433b551146</code>"
+    assert normalise(commit) != normalise(commit.replace("433b", "ab17"))
+
+
+# ---------------------------------------------------------------------------------------
+# Longest first
+
+
+def test_longest_first_orders_by_the_last_durations_new_ones_first():
+    entries = {
+        "short": {"last_run": {"status": "ok", "duration_s": 2.0}},
+        "long": {"last_run": {"status": "ok", "duration_s": 40.5}},
+        # skipped last time: the published page's duration counts
+        "middle": {"last_run": {"status": "skipped"}, "published": {"duration_s": 10}},
+        "also_long": {"last_run": {"status": "failed", "duration_s": 40.5}},
+    }
+    names = ["short", "middle", "new", "long", "also_long", "newer"]
+    assert longest_first(names, entries) == [
+        "new",
+        "newer",
+        "long",  # 40.5 s, before also_long (same time) as in the cycle file
+        "also_long",
+        "middle",
+        "short",
+    ]
+    assert longest_first([], entries) == []
+    assert longest_first(["a", "b"], {}) == ["a", "b"]
 
 
 # ---------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
@@ -1023,6 +1023,9 @@ def _run_cycle(
             assessment = _start_assessment(path, out)
         try:
             if plans:
+                # the longest first, by the last run's durations (plans' entries are untouched)
+                rank = {n: i for i, n in enumerate(longest_first(names, run.entries))}
+                plans.sort(key=lambda p: rank[p.briefing.name])
                 interrupted = _dispatch(run, plans, workers, executor, scheduler)
         except BaseException:  # e.g. a full disk: the assessment must not run on alone
             if assessment is not None:
@@ -1216,6 +1219,42 @@ def _make_job(run: _CycleRun, plan: _Plan, tmpdir: Path) -> _Job:
         parent_pid=os.getpid(),
         lock_fd=run.lock_fd,
     )
+
+
+def longest_first(names: Sequence[str], entries: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Return ``names`` in the order to start them: the longest by the last manifest first.
+
+    A briefing's duration is its last run's (``last_run.duration_s``), else its published
+    page's (``published.duration_s``). Briefings with no recorded duration (new ones) go
+    first, in the given order, since nothing says they are short; the rest follow from the
+    longest to the shortest, ties in the given order.
+
+    Parameters
+    ----------
+    names
+        The briefings to run, in the cycle file's order.
+    entries
+        The manifest's ``briefings`` mapping (name -> entry) from the previous run.
+
+    Examples
+    --------
+    >>> entries = {"a": {"last_run": {"duration_s": 5.0}}, "b": {"last_run": {"duration_s": 9.0}}}
+    >>> longest_first(["a", "b", "new"], entries)
+    ['new', 'b', 'a']
+    """
+
+    def duration(name: str) -> float | None:
+        e = entries.get(name) or {}
+        for rec in (e.get("last_run"), e.get("published")):
+            value = (rec or {}).get("duration_s")
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value)
+        return None
+
+    known = {n: duration(n) for n in names}
+    unknown = [n for n in names if known[n] is None]
+    timed = [n for n in names if known[n] is not None]
+    return unknown + sorted(timed, key=lambda n: -(known[n] or 0.0))
 
 
 def _dispatch(

@@ -13,6 +13,7 @@ reports folder). The git commit and the figures are not normalised.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 from multiprocessing.connection import Connection
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -308,3 +310,54 @@ def test_dask_ctrl_c_stops_the_job_and_its_kernel(tmp_path):
     assert _wait_gone(everything) == []
     m = read_json(reports / "2022-11" / "manifest.json")["briefings"]
     assert m["sleeper"]["status"] == "interrupted"
+
+
+@pytest.mark.slow
+def test_dask_executor_on_an_existing_scheduler(tmp_path):
+    """--scheduler: a scheduler and a worker started apart (as on a cluster) run the briefing."""
+    dask = Path(sys.executable).with_name("dask")
+    info = tmp_path / "scheduler.json"
+    common = ["--no-dashboard", "--host", "127.0.0.1"]
+    started = [subprocess.Popen([dask, "scheduler", "--scheduler-file", info, *common])]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.is_file() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        worker = [dask, "worker", address, "--nthreads", "1", "--nworkers", "1", *common]
+        started.append(subprocess.Popen(worker))
+        reports = tmp_path / "reports"
+        res = run_cli(
+            "run",
+            FIXTURE_CYCLE,
+            "--only",
+            "summary",
+            "--reports-dir",
+            reports,
+            "--executor",
+            "dask",
+            "--scheduler",
+            address,
+            "--plain",
+        )
+        assert res.returncode == 0, res.stdout + res.stderr
+        out = reports / "2022-11"
+        page = (out / "summary.html").read_text()
+        assert "5,296 offences in the last 6 months to 2022-10." in page
+        m = read_json(out / "manifest.json")
+        assert m["run"]["executor"] == f"dask ({address})"
+        assert m["briefings"]["summary"]["status"] == "ok"
+    finally:
+        for p in reversed(started):
+            p.terminate()
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def test_scheduler_needs_the_dask_executor(tmp_path):
+    address = "tcp://127.0.0.1:1"
+    res = run_cli("run", FIXTURE_CYCLE, "--scheduler", address, "--reports-dir", tmp_path)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "--scheduler needs --executor dask" in res.stdout + res.stderr

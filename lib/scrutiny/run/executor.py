@@ -277,9 +277,10 @@ def _dask_task(
 
     queue = Queue(queue_name)
     cancel = DaskEvent(cancel_name)
+    if cancel.is_set():  # cancelled while queued, or run again after its worker died
+        return {"exit": None, "cancelled": True}
     # the job's watchdog (die_with_parent) follows this worker process
-    args = tuple(args)
-    proc, conn = start_subprocess(name, target, args, env)
+    proc, conn = start_subprocess(name, target, tuple(args), env)
     queue.put((name, "started", (proc.pid,)))
     cancelled = False
     try:

@@ -361,3 +361,24 @@ def test_scheduler_needs_the_dask_executor(tmp_path):
     res = run_cli("run", FIXTURE_CYCLE, "--scheduler", address, "--reports-dir", tmp_path)
     assert res.returncode == 2, res.stdout + res.stderr
     assert "--scheduler needs --executor dask" in res.stdout + res.stderr
+
+
+@pytest.mark.slow
+def test_dask_kill_9_of_the_runner_leaves_no_worker_job_or_kernel(tmp_path):
+    cycle = write_cycle(
+        tmp_path,
+        [{"name": "sleeper", "notebook": "misbehave", "parameters": {"sleep_seconds": 120}}],
+    )
+    reports = tmp_path / "reports"
+    cmd = [SCRUTINY, "run", cycle, "--reports-dir", reports, "--executor", "dask", "--plain"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        tree = _job_tree(proc.pid, "sleeper")
+        everything = procs.descendants(proc.pid)  # the cluster's worker, the job, its kernel
+        assert set(tree) <= set(everything)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+    assert _wait_gone(everything, limit=20) == []
+    assert not (reports / "2022-11" / "sleeper.html").exists()  # nothing published half

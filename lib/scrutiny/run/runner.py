@@ -1,7 +1,9 @@
 """Execute a cycle's briefings: validate, skip what is up to date, run the rest in parallel.
 
 Each briefing runs with papermill in its own worker process (forked, in a new session so a
-timeout can kill it and everything it started) and a fresh ``scrutiny`` kernel. A worker
+timeout can kill it and everything it started) and a fresh ``scrutiny`` kernel. The runner
+hands the workers to an executor (:mod:`scrutiny.run.executor`: local forked processes by
+default, or Dask distributed tasks that each start the worker as a subprocess). A worker
 ends, with its kernel, as soon as the runner is gone, even after ``kill -9``
 (:mod:`scrutiny.run.procs`), and never holds the folder's lock (:mod:`scrutiny.run.lock`).
 The worker renders the page to a temporary file; the main process publishes it: it

@@ -181,6 +181,29 @@ def report_problems(facts: dict[str, Any], *, classification: str | None = None)
     return problems
 
 
+def render_only(name: str, cycles: list[Path], out: Path, *, timeout: int = 900) -> dict[str, Path]:
+    """Render one briefing of each cycle through the CLI; return cycle id -> its page."""
+    pages = {}
+    for cycle in cycles:
+        proc = run_cli("run", cycle, "--only", name, "--reports-dir", out, timeout=timeout)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        pages[cycle.stem] = out / cycle.stem / f"{name}.html"
+    return pages
+
+
+def check_page(
+    path: Path, check_report: Any, axe_violations: Any, *, classification: str, images: int
+) -> str:
+    """Browser and axe checks of one page, with ``images`` charts of alt text; its HTML."""
+    facts = check_report(path)
+    assert not report_problems(facts, classification=classification)
+    assert not axe_violations(path)
+    assert len(facts["images"]) == images
+    for img in facts["images"]:
+        assert len((img["alt"] or "").strip()) >= 25
+    return Path(path).read_text(encoding="utf-8")
+
+
 def axe_check(
     browser: Any, path: str | Path, impacts: tuple[str, ...] = BAD_IMPACTS
 ) -> list[dict[str, Any]]:

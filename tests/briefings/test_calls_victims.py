@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, report_problems, run_cli
+from conftest import REPO, check_page, render_only
 from scrutiny.analysis.force_returns import return_kpi_summary
 from scrutiny.analysis.kpis import load_return_kpis
 from scrutiny.briefings import calls_victims as cv
@@ -101,27 +100,20 @@ def test_pages_with_synthetic_returns_are_not_public(cycle):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    pages = {}
-    for cycle in CYCLES:
-        proc = run_cli("run", cycle, "--only", "calls_victims", "--reports-dir", out, timeout=900)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        pages[cycle.stem] = out / cycle.stem / "calls_victims.html"
-    return pages
+    return render_only("calls_victims", CYCLES, tmp_path_factory.mktemp("reports"), timeout=900)
 
 
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("cycle", ["2022-09", "2022-11"])
 def test_page_renders_and_passes_browser_and_axe(rendered, check_report, axe_violations, cycle):
-    path = rendered[cycle]
-    facts = check_report(path)
-    assert not report_problems(facts, classification="OFFICIAL-SENSITIVE")
-    assert not axe_violations(path)
-    assert len(facts["images"]) == 4
-    for img in facts["images"]:
-        assert len((img["alt"] or "").strip()) >= 25
-    text = Path(path).read_text(encoding="utf-8")
+    text = check_page(
+        rendered[cycle],
+        check_report,
+        axe_violations,
+        classification="OFFICIAL-SENSITIVE",
+        images=4,
+    )
     assert text.count("SYNTHETIC") >= 5
     month = {"2022-09": "August 2022", "2022-11": "October 2022"}[cycle]
     assert f"Calls and victims: board of {month}" in text

@@ -3,11 +3,9 @@ people return never reaches the key findings; the page renders in both cycles (s
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from conftest import REPO, report_problems, run_cli
+from conftest import REPO, check_page, render_only
 from scrutiny.analysis import people as ap
 from scrutiny.briefings import people as bp
 from scrutiny.data import force_profiles
@@ -96,27 +94,20 @@ def test_per_1000_chart_alt_text(report):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    pages = {}
-    for cycle in CYCLES:
-        proc = run_cli("run", cycle, "--only", "people", "--reports-dir", out, timeout=1500)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        pages[cycle.stem] = out / cycle.stem / "people.html"
-    return pages
+    return render_only("people", CYCLES, tmp_path_factory.mktemp("reports"), timeout=1500)
 
 
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("cycle", ["2022-09", "2022-11"])
 def test_page_renders_and_passes_browser_and_axe(rendered, check_report, axe_violations, cycle):
-    path = rendered[cycle]
-    facts = check_report(path)
-    assert not report_problems(facts, classification="OFFICIAL-SENSITIVE")
-    assert not axe_violations(path)
-    assert len(facts["images"]) == 4
-    for img in facts["images"]:
-        assert len((img["alt"] or "").strip()) >= 25
-    text = Path(path).read_text(encoding="utf-8")
+    text = check_page(
+        rendered[cycle],
+        check_report,
+        axe_violations,
+        classification="OFFICIAL-SENSITIVE",
+        images=4,
+    )
     # the published officer FTE at 30 September 2019, and where it is in the tables
     assert "1,803.26" in text and "Table_1!D24" in text
     # the officer FTE of the force and its seven peers at 30 September 2019, as published

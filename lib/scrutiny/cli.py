@@ -39,6 +39,11 @@ EXIT_CODES = {
 }
 EXIT_HELP = "Exit codes: " + "; ".join(f"{k} {v}" for k, v in EXIT_CODES.items()) + "."
 
+#: The hidden ``--debug`` every subcommand also takes (same as ``scrutiny --debug``).
+DebugOption = Annotated[
+    bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
+]
+
 app = typer.Typer(
     help="Run and publish the Corporate Governance Board briefings.",
     epilog=EXIT_HELP,
@@ -293,9 +298,7 @@ def run(
             "packs that no longer match the pages are removed.",
         ),
     ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Run a cycle's briefings with papermill and publish them as HTML.
 
@@ -389,9 +392,7 @@ def params(
     notebook: Annotated[
         Path, typer.Argument(help="A notebook (.ipynb).", show_default=False, metavar="NOTEBOOK")
     ],
-    debug: Annotated[
-        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Show a notebook's parameters: names, types, defaults and help from their comments."""
     _DEBUG["on"] |= debug
@@ -433,9 +434,7 @@ def new_cycle(
             show_default=False,
         ),
     ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Start the next cycle file: briefings kept, agenda copied, open actions carried forward.
 
@@ -478,9 +477,7 @@ def national_counts(
         list[str] | None,
         typer.Option("--force", help="Only this force (its file-name slug); repeatable."),
     ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Count police.uk street files by month, force and crime type (DuckDB, no pandas rows).
 
@@ -541,9 +538,7 @@ def budget_roll(
             show_default=False,
         ),
     ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Roll the budget plan forward one year: the decided option becomes the base.
 
@@ -606,9 +601,7 @@ def pack(
     force: Annotated[
         bool, typer.Option("--force", help="Rebuild even when the packs are up to date.")
     ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Rebuild the board packs of a published cycle: pack.pdf and public-pack.pdf.
 
@@ -690,9 +683,7 @@ def publish(
         Path | None,
         typer.Option("--reports-dir", file_okay=False, help="Where the cycle was published."),
     ] = None,
-    debug: Annotated[
-        bool, typer.Option("--debug", hidden=True, help="Same as scrutiny --debug.")
-    ] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Copy a cycle's public papers to a folder for the website, and nothing else.
 

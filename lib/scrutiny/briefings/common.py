@@ -11,6 +11,7 @@ Disclosure control itself is in :mod:`scrutiny.analysis.disclosure`.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import pandas as pd
 
@@ -23,6 +24,31 @@ _MONTH_CODE = re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])\b(?!-)")
 
 REAL = "Real (published)"
 SYNTHETIC = "Synthetic"
+
+
+#: What a page shows of the board: the open session only, or everything (restricted).
+Session = Literal["open", "all"]
+
+
+def check_session(session: str, classification: str, *, closed: str) -> Session:
+    """Check a page's ``session`` parameter against its classification.
+
+    ``closed`` names the closed-session material in the message (e.g. ``"items"``).
+
+    Raises
+    ------
+    ValueError
+        For a session other than open or all, or closed-session material (``all``) on a page
+        not marked OFFICIAL-SENSITIVE.
+    """
+    if session not in ("open", "all"):
+        raise ValueError(f"parameter 'session': expected 'open' or 'all', got {session!r}")
+    if session == "all" and classification != "OFFICIAL-SENSITIVE":
+        raise ValueError(
+            f"parameter 'session' is 'all' (closed-session {closed} included) but the "
+            f"classification is {classification!r}: it must be 'OFFICIAL-SENSITIVE'"
+        )
+    return session  # type: ignore[return-value]
 
 
 def chart_html(chart: Chart, *, count_columns: tuple[str, ...] = ()) -> str:

@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -37,7 +36,7 @@ from scrutiny.analysis.kpis import Kpi
 from scrutiny.briefings import common
 from scrutiny.present.tables import icon_html
 
-Session = Literal["open", "all"]
+Session = common.Session
 CLOSED_ITEM = "An item taken in closed session"
 OVERDUE_STYLE = (
     "display:inline-block;border-left:5px solid #B35C00;padding:0 0.4em;"
@@ -56,14 +55,7 @@ def check_session(session: str, classification: str) -> Session:
         For a session other than open or all, or closed-session material (``all``) on a page
         not marked OFFICIAL-SENSITIVE.
     """
-    if session not in ("open", "all"):
-        raise ValueError(f"parameter 'session': expected 'open' or 'all', got {session!r}")
-    if session == "all" and classification != "OFFICIAL-SENSITIVE":
-        raise ValueError(
-            "parameter 'session' is 'all' (closed-session items included) but the "
-            f"classification is {classification!r}: it must be 'OFFICIAL-SENSITIVE'"
-        )
-    return session  # type: ignore[return-value]
+    return common.check_session(session, classification, closed="items")
 
 
 @dataclass(frozen=True)

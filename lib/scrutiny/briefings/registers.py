@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
@@ -30,9 +29,10 @@ from scrutiny.analysis import narrative
 from scrutiny.analysis import registers as reg
 from scrutiny.analysis.board import Cycle, load_cycle
 from scrutiny.analysis.registers import Registers, Risk
+from scrutiny.briefings import common
 from scrutiny.present.charts import Chart, house_style
 
-Session = Literal["open", "all"]
+Session = common.Session
 
 ILLUSTRATIVE_NOTE = (
     "Illustrative registers: the entries below are modelled on the seed papers (the "
@@ -63,14 +63,7 @@ def check_session(session: str, classification: str) -> Session:
         For a session other than open or all, or ``all`` on a page not marked
         OFFICIAL-SENSITIVE.
     """
-    if session not in ("open", "all"):
-        raise ValueError(f"parameter 'session': expected 'open' or 'all', got {session!r}")
-    if session == "all" and classification != "OFFICIAL-SENSITIVE":
-        raise ValueError(
-            "parameter 'session' is 'all' (closed-session register entries included) but the "
-            f"classification is {classification!r}: it must be 'OFFICIAL-SENSITIVE'"
-        )
-    return session  # type: ignore[return-value]
+    return common.check_session(session, classification, closed="register entries")
 
 
 @dataclass(frozen=True)

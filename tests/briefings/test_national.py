@@ -180,11 +180,12 @@ def test_street_files_outside_the_window_give_a_reason_not_an_error() -> None:
 
 
 def test_counts_from_street_files_need_only_parameters() -> None:
-    """The counts can be the archive folder itself (here the two committed forces)."""
+    """The counts can be the archive folder itself (here the three committed forces)."""
     r = nb.collect(DataSources(), data_to="2025-12", counts=str(STREET))
     k = _kpi(r, "burglary")
-    assert list(k.table.index) == ["Leicestershire"]  # City of London has no rate
+    assert sorted(k.table.index) == ["Cumbria", "Leicestershire"]  # City of London: no rate
     assert k.force_row("Leicestershire")["count"] == _published("leicestershire", {"Burglary"})
+    assert k.force_row("Cumbria")["count"] == _published("cumbria", {"Burglary"})
     left = dict(zip(r.bench.left_out["force"], r.bench.left_out["reason"], strict=True))
     assert "daytime population" in left["City of London Police"]
 

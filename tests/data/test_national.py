@@ -214,7 +214,7 @@ def test_committed_files_match_their_published_hashes() -> None:
     src = pd.read_csv(COUNTS / "source-files-sha256.csv")
     src["name"] = src["path_in_repo"].str.rsplit("/", n=1).str[-1]
     files = sorted(RAW.rglob("*-street.csv.gz"))
-    assert len(files) == 24  # Leicestershire and City of London, 12 months each
+    assert len(files) == 36  # Leicestershire, City of London and Cumbria, 12 months each
     for f in files:
         data = gzip.decompress(f.read_bytes())
         row = src[src["name"] == f.name.removesuffix(".gz")].iloc[0]
@@ -227,7 +227,7 @@ def test_committed_counts_equal_published_and_independent_counts() -> None:
     built = {(r.month, r.force, r.crime_type): int(r.count) for r in got.itertuples()}
     assert built == _independent_counts(RAW)
     shared = national.shared_counts(COUNTS / "monthly-counts-by-force-crime-type-2025.csv")
-    shared = shared[shared["file_force"].isin(["leicestershire", "city-of-london"])]
+    shared = shared[shared["file_force"].isin(["leicestershire", "city-of-london", "cumbria"])]
     published = {(r.month, r.force, r.crime_type): int(r.count) for r in shared.itertuples()}
     assert built == published
     # Leicestershire's published total for 2025 (sum of data_rows in source-files-sha256.csv)

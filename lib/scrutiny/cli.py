@@ -27,7 +27,8 @@ from scrutiny import __version__
 
 EXIT_CODES = {
     0: "every briefing produced or already up to date (also: nothing to run)",
-    1: "at least one briefing failed (see its .error.html)",
+    1: "at least one briefing failed (see its .error.html); with forces: or a force's run "
+    "stopped (forces.html says why; the other forces ran)",
     2: "the command line, the cycle file or a parameter is wrong; nothing was run",
     3: "the machine stopped the run: a folder that cannot be written, a full disk, no "
     "Jupyter kernel, no Chromium for the board pack, or another run writing the same folder; "
@@ -290,6 +291,15 @@ def run(
             help="Run briefing notebooks outside the project folder (refused by default).",
         ),
     ] = False,
+    only_force: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only-force",
+            metavar="NAME",
+            help="For a cycle file with forces: run only this force (its folder or force "
+            "name); repeat the option or separate names with commas.",
+        ),
+    ] = None,
     no_pack: Annotated[
         bool,
         typer.Option(
@@ -331,8 +341,14 @@ def run(
                 pack=not no_pack,
                 executor=executor,
                 scheduler=scheduler,
+                only_forces=only_force,
             )
 
+    from scrutiny.run.forces import ForcesResult
+
+    if isinstance(result, ForcesResult):
+        _forces_summary(out, result)
+        raise typer.Exit(result.exit_code)
     if not result.cycle.briefings:
         out.print(
             f"Nothing to run: {cycle_file} lists no briefings. Index: {result.index}",
@@ -342,6 +358,24 @@ def run(
         raise typer.Exit(0)
     _summary(out, result)
     raise typer.Exit(result.exit_code)
+
+
+def _forces_summary(out: Console, result: object) -> None:
+    from scrutiny.run.forces import ForcesResult
+
+    assert isinstance(result, ForcesResult)
+    for f in result.forces:
+        out.print(f"\n{f.run.force} ({f.folder})", soft_wrap=True, markup=False)
+        if f.result is not None:
+            _summary(out, f.result)
+        if f.error:
+            msg = f"[bold red]{escape(f.run.force)} failed:[/] {escape(f.error)}"
+            out.print(msg, soft_wrap=True, highlight=False)
+    counts: dict[str, int] = {}
+    for f in result.forces:
+        counts[f.status] = counts.get(f.status, 0) + 1
+    shown = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no force run"
+    out.print(f"\nForces: {shown}. Every force: {result.index}", soft_wrap=True, markup=False)
 
 
 def _summary(out: Console, result: object) -> None:

@@ -33,7 +33,7 @@ import os
 import pickle
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1319,7 +1319,12 @@ def get(
     return a
 
 
-def for_cycle(cycle_file: str | Path, sources: DataSources | None = None) -> Assessment:
+def for_cycle(
+    cycle_file: str | Path,
+    sources: DataSources | None = None,
+    *,
+    defaults: Mapping[str, Any] | None = None,
+) -> Assessment:
     """The assessment of a cycle: its ``data_to`` and ``method:`` block, default sources.
 
     Parameters
@@ -1329,6 +1334,9 @@ def for_cycle(cycle_file: str | Path, sources: DataSources | None = None) -> Ass
     sources
         Another force's files (default: those the cycle's ``defaults`` name, else the
         committed data).
+    defaults
+        Used instead of the cycle's ``defaults`` (one force of a cycle run for many:
+        :meth:`scrutiny.analysis.board.Cycle.for_force`).
     """
     from scrutiny.analysis.board import load_cycle
 
@@ -1337,7 +1345,8 @@ def for_cycle(cycle_file: str | Path, sources: DataSources | None = None) -> Ass
         # The cycle's defaults may name another force or other files, as the notebooks get
         # them: the published assessment is then the one its briefings read.
         fields = DataSources.model_fields
-        sources = DataSources(**{k: v for k, v in cycle.defaults.items() if k in fields})
+        given = cycle.defaults if defaults is None else defaults
+        sources = DataSources(**{k: v for k, v in given.items() if k in fields})
     return get(sources, data_to=cycle.data_to, method=cycle.method)
 
 
@@ -1376,9 +1385,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scrutiny.analysis.assessment")
     ap.add_argument("cycle_file")
     ap.add_argument("--out", required=True, help="folder to write the tables to")
+    ap.add_argument(
+        "--defaults", default=None, help="JSON object used instead of the cycle's defaults"
+    )
     args = ap.parse_args(argv)
     try:
-        a = for_cycle(args.cycle_file)
+        defaults = json.loads(args.defaults) if args.defaults else None
+        a = for_cycle(args.cycle_file, defaults=defaults)
         a.write(Path(args.out))
     except Exception as exc:  # reported to the runner as one line
         print(f"assessment failed: {type(exc).__name__}: {exc}", file=sys.stderr)

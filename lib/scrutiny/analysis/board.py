@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -102,6 +103,53 @@ class Action(_Strict):
     session: Session = "open"
 
 
+def force_folder_name(force: str) -> str:
+    """The folder a force's pages go in: its name in lower case, without the service word.
+
+    Examples
+    --------
+    >>> force_folder_name("City of London Police")
+    'city-of-london'
+    >>> force_folder_name("Devon & Cornwall Police")
+    'devon-and-cornwall'
+    >>> force_folder_name("Cumbria Constabulary")
+    'cumbria'
+    """
+    name = re.sub(r"\s+(police( service)?|constabulary)$", "", force.strip(), flags=re.I)
+    name = name.replace("&", " and ")
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+class ForceRun(_Strict):
+    """One force (one set of parameters) of a cycle run for many forces.
+
+    In the cycle file, ``forces:`` lists either force names or mappings with ``force``,
+    an optional ``name`` (the folder under ``reports/<cycle>/``; default from the force
+    name, e.g. ``city-of-london``) and ``parameters`` (set for every briefing of that force
+    that declares them, over the cycle's ``defaults``): a matrix of parameter sets.
+    """
+
+    force: str = Field(description="the force, as police.uk names it in 'Falls within'")
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")] | None = Field(
+        default=None,
+        description="folder under reports/<cycle>/: lower case, digits, _ and - "
+        "(default from the force name)",
+    )
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("force")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("force must name a police force, e.g. 'Cumbria Constabulary'")
+        return value.strip()
+
+    @property
+    def folder(self) -> str:
+        """The folder under ``reports/<cycle>/`` this force's pages go in."""
+        return self.name or force_folder_name(self.force)
+
+
 class Cycle(_Strict):
     """A Corporate Governance Board cycle: what is reported, to when, and which briefings."""
 
@@ -119,6 +167,21 @@ class Cycle(_Strict):
         default_factory=Registers,
         description="HMICFRS, risk, collaboration, project and delivery-plan registers",
     )
+    forces: list[ForceRun] = Field(
+        default_factory=list,
+        description="run the cycle for each of these forces (or parameter sets): pages in "
+        "reports/<cycle>/<folder>/ and a national index reports/<cycle>/forces.html",
+    )
+
+    @field_validator("forces", mode="before")
+    @classmethod
+    def _force_names(cls, value: Any) -> Any:
+        """Read a bare force name in ``forces:`` as ``{force: name}``."""
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return [{"force": v} if isinstance(v, str) else v for v in value]
+        return value
 
     @field_validator("defaults", "briefings", "agenda", "actions", "registers", mode="before")
     @classmethod
@@ -134,6 +197,18 @@ class Cycle(_Strict):
             if b.name == name:
                 return b
         raise KeyError(name)
+
+    def for_force(self, run: ForceRun) -> Cycle:
+        """Return the cycle for one of its ``forces``: its defaults, its title, no ``forces``.
+
+        The force and the entry's ``parameters`` go over the cycle's ``defaults``; the
+        title names the force, so every page says whose it is.
+        """
+        defaults = {**self.defaults, "force": run.force, **run.parameters}
+        title = f"{self.title}: {run.force}"
+        if run.name and run.name != force_folder_name(run.force):
+            title = f"{title} ({run.name})"
+        return self.model_copy(update={"defaults": defaults, "forces": [], "title": title})
 
 
 class CycleError(ValueError):
@@ -156,7 +231,7 @@ def _loc_text(loc: tuple[int | str, ...]) -> str:
 
 
 def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel]:
-    lists = {"briefings": Briefing, "agenda": AgendaItem, "actions": Action}
+    lists = {"briefings": Briefing, "agenda": AgendaItem, "actions": Action, "forces": ForceRun}
     if len(loc) >= 3 and loc[0] in lists and isinstance(loc[1], int):
         return lists[str(loc[0])]
     if len(loc) >= 2 and loc[0] == "method":
@@ -264,6 +339,26 @@ def load_cycle(path: str | Path) -> Cycle:
             if item.id in ids:
                 errors.append(ParamsError(p, f"{kind}[{i}].id: '{item.id}' is used twice"))
             ids.add(item.id)
+    folders: dict[str, int] = {}
+    for i, f in enumerate(cycle.forces):
+        if f.folder in folders:
+            errors.append(
+                ParamsError(
+                    p,
+                    f"forces[{i}]: the folder '{f.folder}' is used by forces[{folders[f.folder]}] "
+                    "too; give one of them its own name",
+                )
+            )
+        folders.setdefault(f.folder, i)
+        for key in ("cycle", "data_to"):
+            if key in f.parameters:
+                errors.append(
+                    ParamsError(
+                        p,
+                        f"forces[{i}].parameters.{key}: every force of a cycle reports on the "
+                        f"cycle's own {key}; run another cycle file for another {key}",
+                    )
+                )
     errors += _registers.duplicate_problems(cycle.registers, file=p)
     if errors:
         raise CycleError(errors)

@@ -794,6 +794,11 @@ def check_cycle(
     """
     if allow_outside_notebooks is None:
         allow_outside_notebooks = _ALLOW_OUTSIDE.get()
+    if cycle.forces:
+        by_force = check_forces(
+            path, cycle, inspect=inspect, allow_outside_notebooks=allow_outside_notebooks
+        )
+        return next(iter(by_force.values()))
     errors: list[ParamsError] = []
     out: dict[str, dict[str, Any]] = {}
     declared_by: dict[str, Mapping[str, NotebookParameter]] = {}
@@ -832,6 +837,69 @@ def check_cycle(
     errors.extend(register_problems(path, cycle))
     errors.extend(data_to_problems(path, cycle, out, declared_by))
     errors.extend(pack_problems(path, cycle, out, declared_by))
+    if errors:
+        raise CycleError(errors)
+    return out
+
+
+def check_forces(
+    path: str | Path,
+    cycle: Cycle,
+    *,
+    inspect: Callable[[Path], Mapping[str, NotebookParameter]] = inspect_parameters,
+    allow_outside_notebooks: bool | None = None,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Check a cycle run for many forces: every force's briefings and parameters.
+
+    Each entry of ``forces:`` is checked as the cycle it makes (:meth:`Cycle.for_force`)
+    with :func:`check_cycle`, and its ``parameters`` must each be declared by at least one
+    briefing's notebook. Problems name the entry (``forces[1] (Cumbria Constabulary)``).
+
+    Returns
+    -------
+    dict
+        The force's folder -> briefing name -> parameters to pass, in the file's order
+        (a cycle without ``forces`` gives one entry, ``""``).
+
+    Raises
+    ------
+    CycleError
+        Listing every problem found, for every force.
+    """
+    if not cycle.forces:
+        return {
+            "": check_cycle(
+                path, cycle, inspect=inspect, allow_outside_notebooks=allow_outside_notebooks
+            )
+        }
+    errors: list[ParamsError] = []
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    declared: set[str] = set()
+    for b in cycle.briefings:
+        with contextlib.suppress(ParamsError, OSError):
+            declared |= set(inspect(notebook_path(b)))
+    for i, run in enumerate(cycle.forces):
+        where = f"forces[{i}] ({run.force})"
+        for key in run.parameters:
+            if key not in declared:
+                errors.append(
+                    ParamsError(
+                        path,
+                        f"{where}.parameters.{key}: no briefing of this cycle declares "
+                        f"'{key}'{suggest_key(key, sorted(declared))}",
+                    )
+                )
+        try:
+            out[run.folder] = check_cycle(
+                path,
+                cycle.for_force(run),
+                inspect=inspect,
+                allow_outside_notebooks=allow_outside_notebooks,
+            )
+        except CycleError as exc:
+            errors.extend(
+                ParamsError(e.file, f"{where}: {e.problem}", e.briefing) for e in exc.errors
+            )
     if errors:
         raise CycleError(errors)
     return out

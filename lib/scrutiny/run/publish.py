@@ -712,6 +712,7 @@ def render_index(
     agenda: Any = None,
     packs: list[Mapping[str, Any]] | None = None,
     public: bool = False,
+    up: str | None = None,
 ) -> str:
     """Return the cycle's index page: the Board's agenda, then every briefing's status.
 
@@ -738,6 +739,8 @@ def render_index(
     public
         The public index (``scrutiny publish --public``): public pages and open-session
         items only, no status table and no link to the manifest.
+    up
+        The national index of a cycle run for many forces (this page is one force's).
     """
     if public and agenda is not None:
         from scrutiny.run.params import is_public
@@ -770,9 +773,107 @@ def render_index(
             sections=sections,
             packs=packs or [],
             public=public,
+            up=up,
             cycle=cycle,
             data_to_text=_month_words(cycle.data_to),
             classification=classification,
+            prov=prov,
+            notebook=None,
+            parameters=None,
+            inputs=None,
+            sources=None,
+            started=None,
+            ended=human_time(generated),
+            duration=None,
+        )
+    )
+
+
+@dataclass
+class ForceRow:
+    """One line of the national index of a cycle run for many forces."""
+
+    force: str
+    folder: str
+    status: str  # ok, failed, interrupted, not run, queued
+    label: str = ""
+    briefings: Mapping[str, str] = field(default_factory=dict)  # name -> status
+    classification: str = "OFFICIAL"
+    error: str = ""
+    duration: float | None = None
+    produced: str | None = None
+    has_index: bool = False
+
+    @property
+    def status_text(self) -> str:
+        """Return the status in words."""
+        return {
+            "ok": "Produced",
+            "failed": "Failed",
+            "not run": "Not run yet",
+            "queued": "Waiting",
+            "running": "Running",
+            "interrupted": "Interrupted",
+        }.get(self.status, self.status)
+
+    @property
+    def briefings_text(self) -> str:
+        """``"5 produced, 1 failed"``: how many briefings ended each way."""
+        words = {"ok": "produced", "skipped": "up to date", "not run": "not run yet"}
+        counts: dict[str, int] = {}
+        for status in self.briefings.values():
+            key = words.get(status, status)
+            counts[key] = counts.get(key, 0) + 1
+        return ", ".join(f"{n} {k}" for k, n in counts.items()) or "none run"
+
+
+def render_forces_index(
+    cycle: CycleInfo,
+    rows: list[ForceRow],
+    prov: Provenance,
+    *,
+    generated: datetime,
+    manifest: str,
+) -> str:
+    """Return the national index of a cycle run for many forces: one line per force.
+
+    Parameters
+    ----------
+    cycle
+        The cycle as shown in the header.
+    rows
+        One per force, in the cycle file's order.
+    prov
+        The scrutiny version and commit.
+    generated
+        When the page was made.
+    manifest
+        The national manifest's file name, linked at the foot.
+    """
+    view = [
+        {
+            "force": r.force,
+            "label": r.label,
+            "href": f"{r.folder}/index.html" if r.has_index else None,
+            "status_text": r.status_text,
+            "status_class": r.status.replace(" ", "-"),
+            "error": r.error,
+            "briefings": r.briefings_text,
+            "duration": human_duration(r.duration),
+            "produced": human_time(r.produced) if r.produced else "",
+        }
+        for r in rows
+    ]
+    return (
+        _env()
+        .get_template("forces.html.j2")
+        .render(
+            title=f"{cycle.title}: every force",
+            rows=view,
+            manifest=manifest,
+            cycle=cycle,
+            data_to_text=_month_words(cycle.data_to),
+            classification=highest_classification(r.classification for r in rows),
             prov=prov,
             notebook=None,
             parameters=None,

@@ -629,6 +629,7 @@ class _CycleRun:
         }
         self.started = _now()
         self.outcomes: dict[str, Outcome] = {}
+        self.up: str | None = None  # the national index, for one force of many
 
     # -- manifest and index -------------------------------------------------------------
 
@@ -696,6 +697,7 @@ class _CycleRun:
             generated=_now(),
             agenda=self.cycle,
             packs=pack_links(self.out),
+            up=self.up,
         )
         with _machine("writing the index page", self.out / INDEX):
             atomic_write(self.out / INDEX, page)
@@ -875,8 +877,12 @@ def run_cycle(
     pack: bool = False,
     executor: str = "local",
     scheduler: str | None = None,
+    only_forces: Iterable[str] | None = None,
 ) -> RunResult:
     """Run a cycle: validate everything, skip what is up to date, run the rest, publish.
+
+    A cycle file with ``forces:`` is run for each force (:mod:`scrutiny.run.forces`),
+    which returns a :class:`scrutiny.run.forces.ForcesResult` instead.
 
     Parameters
     ----------
@@ -905,6 +911,8 @@ def run_cycle(
     scheduler
         With ``dask``: the address of an existing scheduler instead of a ``LocalCluster``
         of ``jobs`` worker processes on this machine.
+    only_forces
+        With ``forces:``, run just these (folder or force names).
 
     Returns
     -------
@@ -921,6 +929,23 @@ def run_cycle(
         no kernel, or another run holds the folder's lock.
     """
     path = Path(cycle_file)
+    if _lists_forces(path):
+        from scrutiny.run.forces import run_forces
+
+        return run_forces(  # type: ignore[return-value]
+            path,
+            only=only,
+            only_forces=only_forces,
+            jobs=jobs,
+            force=force,
+            reports_dir=reports_dir,
+            progress=progress,
+            pack=pack,
+            executor=executor,
+            scheduler=scheduler,
+        )
+    if only_forces:
+        raise CycleError([ParamsError(path, "--only-force: this cycle file lists no forces")])
     # The project is the one the cycle file is in (notebooks, params and data are found
     # there, whatever the working directory and however scrutiny was installed), unless
     # SCRUTINY_ROOT says otherwise.
@@ -939,6 +964,17 @@ def run_cycle(
         )
 
 
+def _lists_forces(path: Path) -> bool:
+    """Whether the cycle file holds a ``forces:`` list (read cheaply, checked later)."""
+    from scrutiny import yamlio
+
+    try:
+        raw = yamlio.read_yaml(path)
+    except (ParamsError, OSError):
+        return False  # load_cycle reports it
+    return isinstance(raw, dict) and bool(raw.get("forces"))
+
+
 def _run_cycle(
     path: Path,
     *,
@@ -950,10 +986,20 @@ def _run_cycle(
     pack: bool = False,
     executor: str = "local",
     scheduler: str | None = None,
+    cycle: Cycle | None = None,
+    out: Path | None = None,
+    shared: Executor | None = None,
+    up: str | None = None,
 ) -> RunResult:
+    """Run one cycle (or, given ``cycle`` and ``out``, one force of a cycle for many).
+
+    ``shared`` is an executor to use and leave running (one for every force); ``up`` the
+    national index the force's index links back to.
+    """
     progress = progress or _NoProgress()
-    cycle = load_cycle(path)
-    out = Path(reports_dir or config.REPORTS_DIR) / cycle.cycle
+    one_force = cycle is not None
+    cycle = cycle or load_cycle(path)
+    out = out or Path(reports_dir or config.REPORTS_DIR) / cycle.cycle
     with _machine("creating the reports folder", out):
         out.mkdir(parents=True, exist_ok=True)
     notices: list[str] = []
@@ -983,6 +1029,7 @@ def _run_cycle(
             remove_stale_temps(out)
         provenance.load_hash_cache(out / HASH_CACHE)
         run = _CycleRun(path, cycle, out, progress)
+        run.up = up
         run.notices = notices
         run.lock_fd = lock_fd
         source_sha = provenance.source_tree_hash()
@@ -1022,13 +1069,13 @@ def _run_cycle(
             "cycle_file" in params[b.name] for b in cycle.briefings
         )
         if uses_cycle and (plans or not (out / ASSESSMENT / "meta.json").is_file()):
-            assessment = _start_assessment(path, out)
+            assessment = _start_assessment(path, out, cycle.defaults if one_force else None)
         try:
             if plans:
                 # the longest first, by the last run's durations (plans' entries are untouched)
                 rank = {n: i for i, n in enumerate(longest_first(names, run.entries))}
                 plans.sort(key=lambda p: rank[p.briefing.name])
-                interrupted = _dispatch(run, plans, workers, executor, scheduler)
+                interrupted = _dispatch(run, plans, workers, executor, scheduler, shared)
         except BaseException:  # e.g. a full disk: the assessment must not run on alone
             if assessment is not None:
                 procs.kill_tree(assessment.pid)
@@ -1136,11 +1183,17 @@ def _pack_step(run: _CycleRun, result: RunResult) -> None:
         run.write_index()
 
 
-def _start_assessment(cycle_file: Path, out: Path) -> subprocess.Popen[str]:
-    """Start building and publishing the cycle's assessment in a process of its own."""
+def _start_assessment(
+    cycle_file: Path, out: Path, defaults: Mapping[str, Any] | None = None
+) -> subprocess.Popen[str]:
+    """Start building and publishing the cycle's assessment in a process of its own.
+
+    ``defaults`` replace the cycle file's (one force of a cycle run for many).
+    """
     env = dict(os.environ)
     env[config.ROOT_ENV] = str(config.PROJECT_ROOT)
     env["SCRUTINY_CACHE_DIR"] = str(config.CACHE_DIR)
+    extra = [] if defaults is None else ["--defaults", json.dumps(dict(defaults), default=str)]
     return subprocess.Popen(
         [
             sys.executable,
@@ -1149,6 +1202,7 @@ def _start_assessment(cycle_file: Path, out: Path) -> subprocess.Popen[str]:
             str(cycle_file.resolve()),
             "--out",
             str(out / ASSESSMENT),
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -1259,17 +1313,29 @@ def longest_first(names: Sequence[str], entries: Mapping[str, Mapping[str, Any]]
     return unknown + sorted(timed, key=lambda n: -(known[n] or 0.0))
 
 
+def start_executor(kind: str, workers: int, scheduler: str | None = None) -> Executor:
+    """The executor ``scrutiny run --executor KIND`` runs briefings on (see ``_dispatch``)."""
+    return make_executor(
+        kind, workers=workers, scheduler=scheduler, prepare=_prepare_worker_imports
+    )
+
+
 def _dispatch(
-    run: _CycleRun, plans: list[_Plan], workers: int, kind: str, scheduler: str | None
+    run: _CycleRun,
+    plans: list[_Plan],
+    workers: int,
+    kind: str,
+    scheduler: str | None,
+    shared: Executor | None = None,
 ) -> bool:
     """Start the executor, run the plans through it, shut it down; True if interrupted.
 
-    Jobs' logs and provenance logs go in a temporary folder: under the system's for local
-    workers, inside the reports folder (shared storage, removed afterwards) for Dask ones.
+    With ``shared``, run them on that executor and leave it running (its owner shuts it
+    down). Jobs' logs and provenance logs go in a temporary folder: under the system's for
+    local workers, inside the reports folder (shared storage, removed afterwards) for Dask
+    ones.
     """
-    executor = make_executor(
-        kind, workers=workers, scheduler=scheduler, prepare=_prepare_worker_imports
-    )
+    executor = shared or start_executor(kind, workers, scheduler)
     try:
         if executor.remote:
             tmpdir = Path(tempfile.mkdtemp(prefix=".scrutiny-run-", dir=run.out))
@@ -1281,7 +1347,8 @@ def _dispatch(
         finally:
             shutil.rmtree(tmpdir, ignore_errors=True)
     finally:
-        executor.shutdown()
+        if shared is None:
+            executor.shutdown()
 
 
 def _schedule(

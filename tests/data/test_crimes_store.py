@@ -161,12 +161,9 @@ def test_parallel_cold_builds_do_not_corrupt_the_cache(
     assert len(df) == 12
 
 
-def test_zip_with_two_forces_keeps_this_force_and_counts_the_other(
-    testshire: DataSources, street_dir: Path, tmp_path: Path
-) -> None:
+def _two_force_zip(street_dir: Path, archive: Path, other_name: str) -> Path:
     import zipfile
 
-    archive = tmp_path / "download.zip"
     other = (
         (street_dir / "2022-01-testshire-street.csv")
         .read_text()
@@ -175,9 +172,28 @@ def test_zip_with_two_forces_keeps_this_force_and_counts_the_other(
     with zipfile.ZipFile(archive, "w") as zf:
         for f in sorted(street_dir.iterdir()):
             zf.write(f, f"{f.name[:7]}/{f.name}")
-        zf.writestr("2022-01/2022-01-neighbourshire-street.csv", other)
+        zf.writestr(f"2022-01/{other_name}", other)
+    return archive
+
+
+def test_zip_with_two_forces_reads_only_this_forces_files(
+    testshire: DataSources, street_dir: Path, tmp_path: Path
+) -> None:
+    archive = _two_force_zip(street_dir, tmp_path / "a.zip", "2022-01-neighbourshire-street.csv")
     df, q = load_crimes(testshire.model_copy(update={"street_crime": str(archive)}))
     assert len(df) == 12  # Testshire's own rows
+    # police.uk's archive names each force's files: the neighbour's file is listed, not read
+    assert q.excluded().empty
+    assert q.metrics["files read"] == 3
+    assert q.metrics["other forces' files in the folder, not read"] == 1
+
+
+def test_another_forces_rows_in_a_file_not_named_by_force_are_counted(
+    testshire: DataSources, street_dir: Path, tmp_path: Path
+) -> None:
+    archive = _two_force_zip(street_dir, tmp_path / "b.zip", "neighbours-street.csv")
+    df, q = load_crimes(testshire.model_copy(update={"street_crime": str(archive)}))
+    assert len(df) == 12
     # The same month from another force is not a duplicate: its 5 rows are excluded, counted.
     assert q.excluded().to_dict("records") == [
         {"reason": "reported by another force (Neighbourshire Police)", "rows": 5}

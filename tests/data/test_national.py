@@ -331,6 +331,12 @@ def test_force_loader_reads_only_the_forces_files_from_the_national_folder() -> 
     assert len(df) == leics
     assert q.metrics["rows read"] == leics  # City of London's files were never read
     assert q.metrics["files read"] == 12
+    # the folder itself: the archive names each force's files, so the same 12 are read
+    df, q = load_crimes(DataSources(street_crime=str(RAW)), data_to="2025-12")
+    assert len(df) == leics and q.metrics["rows read"] == leics
+    assert q.metrics["files read"] == 12
+    assert q.metrics["other forces' files in the folder, not read"] == 24  # 2 forces x 12
+    assert q.excluded().empty
 
 
 def test_several_sources_joined_by_semicolons(tiny: Path) -> None:

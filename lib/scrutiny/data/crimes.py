@@ -25,8 +25,9 @@ from scrutiny.data.quality import DataQuality, SourceUsed
 from scrutiny.data.sources import DataSources
 from scrutiny.errors import ParamsError
 
-LOADER_VERSION = "crimes-3"  # 2: impossible coordinates removed and counted; 3: LSOAs
-# the 2011 lookup does not know (2021 codes) placed by the authority their name begins with
+LOADER_VERSION = "crimes-4"  # 2: impossible coordinates removed and counted; 3: LSOAs
+# the 2011 lookup does not know (2021 codes) placed by the authority their name begins with;
+# 4: from a national archive folder, only the force's own files are read (own_files)
 
 COLUMNS = [
     "month",
@@ -77,7 +78,44 @@ def _record_files(files: list[RawFile]) -> list[str]:
     return shas
 
 
-def _build(sources: DataSources, files: list[RawFile]) -> tuple[pd.DataFrame, dict]:
+_ARCHIVE_NAME = re.compile(r"^\d{4}-\d{2}-(?P<slug>[a-z0-9-]+)-street\.csv(\.gz)?$")
+
+
+def own_files(files: list[RawFile], force: str) -> tuple[list[RawFile], list[RawFile]]:
+    """Split a national archive's street files into the force's and the other forces'.
+
+    police.uk's archive names each file ``YYYY-MM-<force>-street.csv``. When every file is
+    named so, more than one force is present and some files are the force's (its slug,
+    e.g. ``city-of-london``, matches the force's name by
+    :func:`scrutiny.data.geography.force_key`), only those are read: the others' rows
+    would all be excluded anyway. Otherwise (one force, names not matched, e.g. ``btp``)
+    every file is read and other forces' rows are excluded by their "Reported by".
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> fs = [RawFile(Path(f"2025-01-{s}-street.csv")) for s in ("cumbria", "city-of-london")]
+    >>> [f.path.name for f in own_files(fs, "City of London Police")[0]]
+    ['2025-01-city-of-london-street.csv']
+    >>> len(own_files(fs, "British Transport Police")[0])
+    2
+    """
+    names = [_ARCHIVE_NAME.match((f.member or f.path.name).rsplit("/", 1)[-1]) for f in files]
+    if not all(names):
+        return files, []
+    slugs = [m.group("slug") for m in names if m]
+    key = force_key(force)
+    mine = [
+        f for f, slug in zip(files, slugs, strict=True) if force_key(slug.replace("-", " ")) == key
+    ]
+    if not mine or len(set(slugs)) < 2:
+        return files, []
+    return mine, [f for f in files if f not in mine]
+
+
+def _build(
+    sources: DataSources, files: list[RawFile], others: list[RawFile] | None = None
+) -> tuple[pd.DataFrame, dict]:
     q = DataQuality(dataset="police.uk street-level crime")
     df = read_street(files, q)
     geo = force_geography(sources, q)
@@ -126,6 +164,8 @@ def _build(sources: DataSources, files: list[RawFile]) -> tuple[pd.DataFrame, di
             "files read": len(files),
         }
     )
+    if others:  # a national archive folder: the other forces' files were listed, not read
+        q.metrics["other forces' files in the folder, not read"] = len(others)
     df = df[COLUMNS]
     return df, {"quality": q.to_dict(), "force": geo.force}
 
@@ -203,10 +243,11 @@ def sub_rows(q: DataQuality, check: str) -> int:
 def crimes_key(sources: DataSources) -> tuple[str, list[RawFile]]:
     """Cache key of the crimes table (content of the street files and lookup), and the files.
 
-    Records every file in the provenance log.
+    Records every file read in the provenance log: from a national archive folder, the
+    force's own files (:func:`own_files`).
     """
-    files = find_files(sources.path("street_crime"), "street")
-    shas = _record_files(files)
+    files, others = own_files(find_files(sources.path("street_crime"), "street"), sources.force)
+    shas = _record_files(files) + [f"not read: {f.label}" for f in others]
     lookup_sha = provenance.record_input(
         sources.path("lsoa_lookup"), period="2011 LSOAs", description="ONS LSOA to force lookup"
     ).sha256
@@ -257,7 +298,9 @@ def load_crimes(
     """
     sources = sources or DataSources()
     key, files = crimes_key(sources)
-    df, meta, _ = store.cached_frame("crimes", key, lambda: _build(sources, files))
+    listed = find_files(sources.path("street_crime"), "street", record=False)
+    others = [f for f in listed if f not in set(files)]
+    df, meta, _ = store.cached_frame("crimes", key, lambda: _build(sources, files, others))
     q = DataQuality.from_dict(meta["quality"])
 
     for name, value in (("data_from", data_from), ("data_to", data_to)):

@@ -14,6 +14,9 @@
 
 Tests are two-sided and "central" (twice the smaller tail), so a verdict of "significant at
 95%" happens exactly when the reference lies outside the 95% interval shown beside it.
+
+scipy is imported inside the functions that use it, not with the module: importing the
+briefings (every notebook's first cell) must not pay for it (tests/test_imports.py).
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 PER = 1000
 FUNNEL_LEVELS = (0.95, 0.998)
@@ -63,6 +65,8 @@ def poisson_ci(
     scalar = np.ndim(count) == 0
     x = np.asarray(count, dtype=float)
     _check_counts(x, "count")
+    from scipy import stats
+
     with np.errstate(invalid="ignore"):
         lower = np.where(x > 0, stats.chi2.ppf(alpha / 2, 2 * x) / 2, 0.0)
         upper = stats.chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2
@@ -97,6 +101,8 @@ def poisson_test(observed: float, expected: float) -> float:
         raise ValueError(f"observed must be a count of 0 or more, got {observed}")
     if expected <= 0:
         raise ValueError(f"expected must be positive, got {expected}")
+    from scipy import stats
+
     lower_tail = stats.poisson.cdf(observed, expected)
     upper_tail = stats.poisson.sf(observed - 1, expected)
     return float(min(1.0, 2 * min(lower_tail, upper_tail)))
@@ -182,6 +188,8 @@ def rate_ratio_test(
     share0 = exposure1 / (exposure1 + exposure2)
     if n == 0:
         return RateRatio(count1, exposure1, count2, exposure2, np.nan, 0.0, np.inf, 1.0, alpha)
+    from scipy import stats
+
     lower_tail = stats.binom.cdf(c1, n, share0)
     upper_tail = stats.binom.sf(c1 - 1, n, share0)
     p = float(min(1.0, 2 * min(lower_tail, upper_tail)))
@@ -484,6 +492,8 @@ def rank_among(values: pd.Series, item: str, *, ascending: bool = False) -> Rank
 
 def _spiegelhalter(p: float, expected: np.ndarray) -> np.ndarray:
     """Exact Poisson limit at probability p with Spiegelhalter's interpolation (counts)."""
+    from scipy import stats
+
     r = stats.poisson.ppf(p, expected)
     f_r = stats.poisson.cdf(r, expected)
     f_r1 = stats.poisson.cdf(r - 1, expected)

@@ -24,6 +24,9 @@ Quality and Safety in Health Care 14: 347-351; Wilson E.B. (1927) JASA 22: 209-2
 Clopper C.J., Pearson E.S. (1934) Biometrika 26: 404-413;
 Newcombe R.G. (1998) Interval estimation for the difference between independent
 proportions, Statistics in Medicine 17: 873-890 (method 10).
+
+scipy is imported inside the functions that use it, not with the module: importing the
+briefings (every notebook's first cell) must not pay for it (tests/test_imports.py).
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from scrutiny.stats.compare import RateRatio, funnel, funnel_bands, rate_ratio_test
 
@@ -118,6 +120,8 @@ def quasi_rate_ratio_test(
     log_rr = math.log(exact.rate_ratio)
     se = math.sqrt(phi * (1 / count1 + 1 / count2))
     z = log_rr / se
+    from scipy import stats
+
     p = float(2 * stats.norm.sf(abs(z)))
     half = stats.norm.ppf(1 - alpha / 2) * se
     return RateRatio(
@@ -246,6 +250,8 @@ def funnel_limits_adjusted(
         spread = np.sqrt(s**2 + dispersion.tau2)
     else:
         spread = np.sqrt(dispersion.phi) * s
+    from scipy import stats
+
     out = pd.DataFrame({"population": pop})
     for level in levels:
         name = f"{level * 100:.10g}".replace(".", "_")
@@ -332,6 +338,8 @@ def wilson_ci(
     m = np.asarray(n, dtype=float)
     if (m <= 0).any() or (x < 0).any() or (x > m).any():
         raise ValueError("need 0 <= successes <= n and n > 0")
+    from scipy import stats
+
     z = stats.norm.ppf(1 - alpha / 2)
     p = x / m
     centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
@@ -362,6 +370,8 @@ def clopper_pearson_ci(
     m = np.asarray(n, dtype=float)
     if (m <= 0).any() or (x < 0).any() or (x > m).any() or (x != np.round(x)).any():
         raise ValueError("need whole numbers 0 <= successes <= n and n > 0")
+    from scipy import stats
+
     with np.errstate(invalid="ignore", divide="ignore"):
         lo = np.where(x > 0, stats.beta.ppf(alpha / 2, np.maximum(x, 1), m - x + 1), 0.0)
         hi = np.where(x < m, stats.beta.ppf(1 - alpha / 2, x + 1, np.maximum(m - x, 1)), 1.0)
@@ -452,6 +462,8 @@ def rates_table_adjusted(
     s = _standard_errors(out["population"].to_numpy(dtype=float), national, per)
     spread = np.sqrt(s**2 + d.tau2) if method == "additive" else np.sqrt(d.phi) * s
     z = (out["rate"].to_numpy() - national) / spread
+    from scipy import stats
+
     out["p_value"] = 2 * stats.norm.sf(np.abs(z))
     out["verdict"] = [
         "not significantly different"

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from scrutiny import config
-from scrutiny.analysis.kpis import NATIONAL_MEASURES, Kpi, kpi_series, load_registry
+from scrutiny.analysis import kpis
+from scrutiny.analysis.kpis import NATIONAL_MEASURES, Kpi, KpiCounts, kpi_series, load_registry
 from scrutiny.data import DataSources, store
 from scrutiny.data.quality import DataQuality
 from scrutiny.errors import ParamsError
@@ -192,6 +193,79 @@ def test_real_registry_runs_on_committed_data() -> None:
     # data/README.md: 13,708 burglaries in the 35 months.
     assert s["count"].sum() == 13_708
     assert np.isfinite(s["rate_per_1000"]).all()
+
+
+def test_shared_counts_count_a_hand_made_frame_by_area_and_month(testshire: DataSources) -> None:
+    vso, burglary = "Violence and sexual offences", "Burglary"
+    crimes = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2022-01-01"] * 3 + ["2022-02-01"] * 3 + ["2022-03-01"]),
+            "crime_type": [vso, vso, burglary, vso, vso, vso, burglary],
+            "last_outcome": ["Under investigation"] * 7,
+            # The sixth row is outside the force's districts: the force counts it, no district.
+            "district": [
+                "Northtown",
+                "Southvale",
+                "Southvale",
+                "Southvale",
+                "Southvale",
+                None,
+                "Northtown",
+            ],
+        }
+    )
+    counts = KpiCounts(testshire, crimes=crimes)
+
+    def series(area: str) -> pd.DataFrame:
+        s = kpi_series(
+            kpi(), area=area, start="2022-01", end="2022-04", sources=testshire, counts=counts
+        )
+        return s[["month", "count", "population", "missing"]]
+
+    def expected(count: list[int], population: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "month": pd.date_range("2022-01-01", "2022-04-01", freq="MS"),
+                "count": pd.Series(count, dtype="int64"),
+                "population": pd.Series([population] * 4, dtype="int64"),
+                # March has a row (a burglary), so its 0 violence is real; April has none.
+                "missing": [False, False, False, True],
+            }
+        )
+
+    # Violence by hand: Jan Northtown 1, Southvale 1; Feb Southvale 2 and 1 outside both.
+    pd.testing.assert_frame_equal(series("Testshire Police"), expected([2, 3, 0, 0], FORCE_2022))
+    pd.testing.assert_frame_equal(series("Southvale"), expected([1, 2, 0, 0], SOUTHVALE_2022))
+    pd.testing.assert_frame_equal(
+        series("Northtown"),
+        expected([1, 0, 0, 0], 19 * 1100),  # Northtown 1,100 per band
+    )
+    # The last call asked for the same KPI again: counted once, by area and month.
+    assert len(counts._grouped) == 2  # (violence, the force) and (violence, by district)
+
+
+def test_shared_counts_load_each_table_once_and_change_no_series(
+    testshire: DataSources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg = load_registry()
+    areas = ["Testshire Police", "Northtown", "Southvale"]
+    alone = {
+        (k, a): kpi_series(k, area=a, sources=testshire, registry=reg) for k in reg for a in areas
+    }
+    loads: list[str] = []
+    for name in ("load_crimes", "load_extract"):
+        real = getattr(kpis, name)
+
+        def counted(*args, _real=real, _name=name, **kwargs):
+            loads.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(kpis, name, counted)
+    counts = KpiCounts(testshire)
+    for (k, a), frame in alone.items():
+        shared = kpi_series(k, area=a, sources=testshire, registry=reg, counts=counts)
+        pd.testing.assert_frame_equal(shared, frame)
+    assert sorted(loads) == ["load_crimes", "load_extract"]
 
 
 def test_select_rows_by_category_outcome_codes_and_flags():

@@ -44,7 +44,7 @@ import pandas as pd
 from scrutiny import __version__, config, provenance
 from scrutiny.analysis import maturity, narrative
 from scrutiny.analysis import plan as plan_mod
-from scrutiny.analysis.kpis import Kpi, kpi_series, load_registry
+from scrutiny.analysis.kpis import Kpi, KpiCounts, kpi_series, load_registry
 from scrutiny.analysis.method import Method, rebase_for
 from scrutiny.analysis.peers import (
     Comparison,
@@ -883,6 +883,7 @@ def assess(
     ho = home_office_table(sources)
     results: dict[tuple[str, str], KpiResult] = {}
     comparisons: dict[str, Comparison] = {}
+    counts = KpiCounts(sources)  # the tables loaded once for every KPI and area
     for kpi in registry.values():
         own = rebase_for(method, kpi.method)
         kpi_rebase = rebase if own == method.spc_rebase else usable(own, f" of {kpi.name}")
@@ -904,7 +905,13 @@ def assess(
             kpi_rebase = None
         for area in [sources.force, *districts]:
             series = kpi_series(
-                kpi, area=area, start=start, end=end, sources=sources, registry=registry
+                kpi,
+                area=area,
+                start=start,
+                end=end,
+                sources=sources,
+                registry=registry,
+                counts=counts,
             )
             res = analyse_series(
                 kpi,

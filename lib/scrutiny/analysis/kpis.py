@@ -352,16 +352,100 @@ def select_rows(definition: Definition, df: pd.DataFrame) -> pd.Series:
     return sel
 
 
-def _counts(kpi: Kpi, sources: DataSources, column: str | None, name: str):
-    d = kpi.definition
-    df, q = load_crimes(sources) if d.source == "police_uk" else load_extract(sources)
-    sel = select_rows(d, df)
-    if column is not None:
-        sel &= (df[column] == name).fillna(False).astype(bool)
-    months_present = set(df["month"].unique())
-    counts = df.loc[sel.to_numpy(dtype=bool)].groupby("month").size()
-    synthetic = d.source == "extract" and bool(df["synthetic"].any())
-    return counts, months_present, synthetic, q
+class KpiCounts:
+    """Monthly counts of KPIs by area, from one load of the crimes and of the force extract.
+
+    Every :func:`kpi_series` call needs the police.uk crimes or the force extract; loading
+    one (:func:`scrutiny.data.load_crimes`, :func:`scrutiny.data.load_extract`) checks every
+    raw file again and copies the whole frame, which was 42% of the performance briefing
+    when the assessment asked for its 200-odd series one by one (issue 13). Pass one
+    ``KpiCounts`` to every call instead: each table is loaded once, when first needed; each
+    KPI's rows are selected once and counted by area and month; a series is then a lookup.
+
+    The tables are those of the moment they are loaded: use one ``KpiCounts`` for one pass
+    over data that does not change (one assessment), not as a long-lived cache.
+
+    Parameters
+    ----------
+    sources
+        Which files (default: committed Leicestershire data).
+    crimes, extract
+        Frames to count instead of loading them (the columns of
+        :func:`scrutiny.data.load_crimes` and :func:`scrutiny.data.load_extract`).
+    """
+
+    def __init__(
+        self,
+        sources: DataSources | None = None,
+        *,
+        crimes: pd.DataFrame | None = None,
+        extract: pd.DataFrame | None = None,
+    ) -> None:
+        self.sources = sources or DataSources()
+        self._tables: dict[str, pd.DataFrame] = {}
+        if crimes is not None:
+            self._tables["police_uk"] = crimes
+        if extract is not None:
+            self._tables["extract"] = extract
+        self._present: dict[str, set[pd.Timestamp]] = {}
+        self._grouped: dict[tuple[str, str | None], pd.Series] = {}
+        self._areas: dict[str, tuple[str, str | None, list[str]]] = {}
+        self._population: dict[tuple[object, ...], pd.Series] = {}
+
+    def table(self, source: Literal["police_uk", "extract"]) -> pd.DataFrame:
+        """The crimes (``"police_uk"``) or the force extract (``"extract"``), loaded once."""
+        if source not in self._tables:
+            load = load_crimes if source == "police_uk" else load_extract
+            self._tables[source] = load(self.sources)[0]
+        return self._tables[source]
+
+    def months_present(self, source: Literal["police_uk", "extract"]) -> set[pd.Timestamp]:
+        """The months that have at least one row in the table."""
+        if source not in self._present:
+            self._present[source] = set(self.table(source)["month"].unique())
+        return self._present[source]
+
+    def counts(self, definition: Definition, column: str | None, name: str) -> pd.Series:
+        """Rows counted by ``definition`` per month, in the area ``column == name``.
+
+        ``column`` None is the whole table (the force); months without a row are absent.
+        """
+        key = (definition.model_dump_json(), column)
+        grouped = self._grouped.get(key)
+        if grouped is None:
+            df = self.table(definition.source)
+            sel = select_rows(definition, df).to_numpy(dtype=bool)
+            if column is None:
+                grouped = df.loc[sel, ["month"]].groupby("month").size()
+            else:
+                rows = df.loc[sel, [column, "month"]]
+                grouped = rows.groupby([column, "month"], observed=True).size()
+            self._grouped[key] = grouped
+        if column is None:
+            return grouped
+        try:
+            return grouped.xs(name, level=column)
+        except KeyError:
+            return pd.Series([], index=pd.DatetimeIndex([], name="month"), dtype="int64")
+
+    def synthetic(self, definition: Definition) -> bool:
+        """Whether the definition counts synthetic rows (the generated force extract)."""
+        return definition.source == "extract" and bool(self.table("extract")["synthetic"].any())
+
+    def area(self, area: str) -> tuple[str, str | None, list[str]]:
+        """(display name, column to filter or None for the force, LA codes) of ``area``."""
+        if area not in self._areas:
+            self._areas[area] = _area(area, self.sources)
+        return self._areas[area]
+
+    def population(self, codes: list[str], ages: str, years: list[int], name: str) -> pd.Series:
+        """:func:`scrutiny.data.ons.population_for_codes`, computed once per question."""
+        key = (tuple(codes), ages, tuple(years), name)
+        if key not in self._population:
+            self._population[key] = population_for_codes(
+                codes, ages, years, name=name, sources=self.sources
+            )
+        return self._population[key]
 
 
 def kpi_series(
@@ -373,6 +457,7 @@ def kpi_series(
     sources: DataSources | None = None,
     quality: DataQuality | None = None,
     registry: dict[str, Kpi] | None = None,
+    counts: KpiCounts | None = None,
 ) -> pd.DataFrame:
     """Monthly series of a KPI for the force or one of its districts.
 
@@ -391,6 +476,9 @@ def kpi_series(
         Optional record: months missing from the source are added to it.
     registry
         Where to look up a KPI given by id (default: :func:`load_registry`).
+    counts
+        The tables to count in, shared by many calls (:class:`KpiCounts` of ``sources``;
+        default: the tables loaded for this call alone).
 
     Returns
     -------
@@ -416,15 +504,19 @@ def kpi_series(
     else:
         kpi_obj = kpi
         reg = registry
-    name, column, codes = _area(area, sources)
-    counts, present, synthetic, _ = _counts(kpi_obj, sources, column, name)
+    counter = counts or KpiCounts(sources)
+    name, column, codes = counter.area(area)
+    d = kpi_obj.definition
+    counted = counter.counts(d, column, name)
+    present = counter.months_present(d.source)
+    synthetic = counter.synthetic(d)
     first = min(present) if present else pd.Timestamp(start or end)
     last = max(present) if present else pd.Timestamp(end or start)
     lo = pd.Timestamp(f"{start}-01") if start else first
     hi = pd.Timestamp(f"{end}-01") if end else last
     months = pd.date_range(lo, hi, freq="MS")
     out = pd.DataFrame({"month": months})
-    out["count"] = out["month"].map(counts).fillna(0).astype("int64")
+    out["count"] = out["month"].map(counted).fillna(0).astype("int64")
     out["missing"] = ~out["month"].isin(present)
     if quality is not None and out["missing"].any():
         gone = [m.strftime("%Y-%m") for m in out.loc[out["missing"], "month"]]
@@ -437,7 +529,10 @@ def kpi_series(
     years = sorted(set(out["month"].dt.year.tolist()))
     d = kpi_obj.denominator
     ages = d.ages if d.kind == "population" else "all"
-    pop = population_for_codes(codes, ages, years, name=name, sources=sources, quality=quality)
+    if quality is None:
+        pop = counter.population(codes, ages, years, name)
+    else:  # the record is told about years outside the projections
+        pop = population_for_codes(codes, ages, years, name=name, sources=sources, quality=quality)
     out["population"] = out["month"].dt.year.map(pop).astype("int64")
     out["rate_per_1000"] = out["count"] / out["population"] * 1000
     if d.kind == "population":
@@ -451,6 +546,7 @@ def kpi_series(
             end=months[-1].strftime("%Y-%m"),
             sources=sources,
             registry=reg or load_registry(),
+            counts=counter,
         )
         out["denominator"] = base["count"].astype(float).to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):

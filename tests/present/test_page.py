@@ -66,6 +66,110 @@ def test_figure_png_is_a_png_with_its_size():
         assert (w, h) == img.size
 
 
+def _tight_reference(fig, dpi):
+    """The image ``savefig(bbox_inches="tight")`` gives, as an RGBA array."""
+    import numpy as np
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    with Image.open(io.BytesIO(buf.getvalue())) as img:
+        return np.asarray(img.convert("RGBA"), dtype=int)
+
+
+def _drawn(b64):
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(base64.b64decode(b64))) as img:
+        return np.asarray(img.convert("RGBA"), dtype=int)
+
+
+def _same_picture(got, expected):
+    """The same ink in the same place (to a pixel: the crop may sit up to half a pixel
+    apart, which moves antialiased edges), and none of it at the border (nothing cut off)."""
+    import numpy as np
+
+    def ink(rgba):
+        return (rgba[..., :3] < 160).any(axis=-1)
+
+    a, b = ink(got), ink(expected)
+    rows = [np.nonzero(x.any(axis=1))[0][[0, -1]] for x in (a, b)]
+    cols = [np.nonzero(x.any(axis=0))[0][[0, -1]] for x in (a, b)]
+    assert abs(rows[0] - rows[1]).max() <= 1 and abs(cols[0] - cols[1]).max() <= 1
+    assert not (a[:3].any() or a[-3:].any() or a[:, :3].any() or a[:, -3:].any())
+    assert abs(int(a.sum()) - int(b.sum())) <= 0.05 * b.sum()
+
+
+def _count_draws(monkeypatch):
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    calls = {"draw": 0, "layout": 0}
+    draw, execute = Figure.draw, ConstrainedLayoutEngine.execute
+
+    def counted_draw(self, renderer):
+        calls["draw"] += 1
+        return draw(self, renderer)
+
+    def counted_execute(self, fig):
+        calls["layout"] += 1
+        return execute(self, fig)
+
+    monkeypatch.setattr(Figure, "draw", counted_draw)
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", counted_execute)
+    return calls
+
+
+def _house_figure(title):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot([1, 2, 3], [3, 1, 2], label="Recorded")
+    ax.set_title(title, loc="left")
+    ax.set_ylabel("Offences per month")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=1)
+    fig.supxlabel("Source: police.uk", x=0.01, ha="left", fontsize=7)
+    return fig
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Violence", "Violence and sexual offences for the force: a title wider than the figure"],
+)
+def test_figure_png_draws_once_what_a_tight_savefig_draws_twice(monkeypatch, title):
+    # savefig(bbox_inches="tight") lays out, draws with rendering off to measure, then draws
+    # again (issue 13). The page's image must be the same picture, nothing cut off (the
+    # long title reaches beyond the 3-inch figure), from one layout and one draw.
+    fig = _house_figure(title)
+    expected = _tight_reference(_house_figure(title), dpi=80)
+    calls = _count_draws(monkeypatch)
+    b64, w, h = page.figure_png_base64(fig, dpi=80)
+    assert calls == {"draw": 1, "layout": 1}
+    got = _drawn(b64)
+    assert got.shape == expected.shape and (w, h) == (got.shape[1], got.shape[0])
+    if len(title) > 20:
+        assert w > 3 * 80 + 40  # the whole title, well beyond the figure's 240 pixels
+    _same_picture(got, expected)
+    # The figure is left as it was: its size, canvas and layout engine.
+    assert fig.dpi == 100 and fig.get_layout_engine() is not None
+    assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+
+
+def test_figure_png_of_a_figure_without_a_layout_engine():
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([1, 2], [1, 2])
+    ax.set_title("Title")
+    expected = _tight_reference(fig, dpi=60)
+    canvas = fig.canvas
+    got = _drawn(page.figure_png_base64(fig, dpi=60)[0])
+    assert fig.canvas is canvas and fig.get_layout_engine() is None
+    plt.close(fig)
+    assert got.shape == expected.shape
+    _same_picture(got, expected)
+
+
 def test_show_figure_closes_the_figure(monkeypatch):
     shown = []
     monkeypatch.setattr(page, "display", lambda obj: shown.append(obj.data))

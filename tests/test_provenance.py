@@ -2,6 +2,7 @@ import hashlib
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -161,6 +162,49 @@ def test_hash_cache_survives_the_process_and_forgets_changed_files(tmp_path, mon
     assert saved[(str(b.resolve()), 3, 1)] == ABC_SHA256
     assert not [k for k in saved if k[0] == str(b.resolve()) and k[2] != 1]
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def _tree_hash_by_hand(files: dict[str, bytes]) -> str:
+    """The source-tree hash as its docstring defines it, from the files' contents."""
+    h = hashlib.sha256()
+    for rel in sorted(files):
+        h.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).hexdigest().encode() + b"\0")
+    return h.hexdigest()
+
+
+def test_source_tree_hash_reads_no_file_the_saved_cache_knows(tmp_path, monkeypatch):
+    tree = tmp_path / "pkg"
+    (tree / "templates").mkdir(parents=True)
+    files = {"mod.py": b"x = 1\n", "templates/page.html.j2": b"<p>"}
+    for rel, content in files.items():
+        (tree / rel).write_bytes(content)
+    monkeypatch.setattr(provenance, "_HASH_CACHE", {})
+    first = provenance.source_tree_hash(tree)
+    assert first == _tree_hash_by_hand(files)
+    cache = tmp_path / "hashes.json"
+    provenance.save_hash_cache(cache)
+    # The next run: a new process with the saved cache reads no file to hash the tree.
+    monkeypatch.setattr(provenance, "_HASH_CACHE", {})
+    provenance.load_hash_cache(cache)
+    opened: list[str] = []
+    real_open = Path.open
+
+    def spy(self, *args, **kwargs):
+        if "r" in (args[0] if args else kwargs.get("mode", "r")):
+            opened.append(self.name)  # a read
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", spy)
+    assert provenance.source_tree_hash(tree) == first and opened == []
+    # Touched but unchanged (a new mtime): read again, same hash.
+    os.utime(tree / "mod.py", ns=(10**18, 10**18))
+    assert provenance.source_tree_hash(tree) == first and opened == ["mod.py"]
+    # Edited to the same size (and a new mtime): the hash follows the new content.
+    (tree / "mod.py").write_bytes(b"x = 2\n")
+    os.utime(tree / "mod.py", ns=(2 * 10**18, 2 * 10**18))
+    files["mod.py"] = b"x = 2\n"
+    assert provenance.source_tree_hash(tree) == _tree_hash_by_hand(files) != first
+    assert opened == ["mod.py", "mod.py"]
 
 
 def test_hash_cache_that_is_missing_or_corrupt_is_ignored(tmp_path):

@@ -472,6 +472,14 @@ def capture() -> Iterator[list[InputRecord]]:
 def source_tree_hash(root: Path | None = None) -> str:
     """Return a sha256 over the scrutiny package: every file's relative path and content.
 
+    The sha256 of, for every file in path order (bytecode left out): its relative path, a
+    NUL byte, the hex sha256 of its content, a NUL byte. Each file's content hash comes from
+    :func:`sha256_file`, cached on its path, size and mtime in ns: a process that loaded the
+    hash cache (:func:`load_hash_cache`, as ``scrutiny run`` does before calling this) reads
+    only the files that changed since it was saved, and a warm run none. A file edited (its
+    size or mtime changes) is read again, so the hash follows its content: a file touched
+    but unchanged gives the same hash.
+
     Parameters
     ----------
     root
@@ -483,5 +491,5 @@ def source_tree_hash(root: Path | None = None) -> str:
         if not p.is_file() or "__pycache__" in p.parts or p.suffix in {".pyc", ".pyo"}:
             continue
         h.update(p.relative_to(base).as_posix().encode() + b"\0")
-        h.update(p.read_bytes() + b"\0")
+        h.update(sha256_file(p).encode() + b"\0")
     return h.hexdigest()

@@ -165,3 +165,41 @@ def test_the_committed_params_files_still_load():
     assert load_plan().themes
     for p in sorted((REPO / "params" / "budget").glob("*.yaml")):
         assert load_budget(p, record=False)
+
+
+def test_libyaml_parses_every_committed_parameter_file_as_the_checked_loader_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The C parser serves files with no anchor or alias; the results are the same."""
+    import yaml
+
+    from scrutiny import yamlio
+
+    files = sorted((REPO / "params").rglob("*.yaml"))
+    assert len(files) >= 6
+    used = []
+    fast = yamlio._FastParamsLoader
+    assert fast is not None  # PyYAML is built with libyaml here (requirements.lock)
+
+    class Counting(fast):  # type: ignore[misc, valid-type]
+        def __init__(self, stream):
+            used.append(1)
+            super().__init__(stream)
+
+    monkeypatch.setattr(yamlio, "_FastParamsLoader", Counting)
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        expected = yaml.load(text, Loader=yamlio.SafeParamsLoader)  # noqa: S506
+        assert yamlio.parse_yaml(text, f) == expected, f
+    assert len(used) == sum("&" not in f.read_text() and "*" not in f.read_text() for f in files)
+    assert used  # the committed files have no anchors: all take the fast path
+
+
+def test_errors_on_the_fast_path_are_reported_as_the_checked_loader_reports_them() -> None:
+    from scrutiny import yamlio
+
+    twice = r"key 'a' appears twice in one mapping \(first on line 1\)"
+    with pytest.raises(ParamsError, match=twice):
+        yamlio.parse_yaml("a: 1\nb: 2\na: 3\n", "x.yaml")
+    with pytest.raises(ParamsError, match="2022-02-30 is not a date that exists"):
+        yamlio.parse_yaml("meeting_date: 2022-02-30\n", "x.yaml")

@@ -65,7 +65,50 @@ def date_problem(text: str) -> str | None:
     return None
 
 
-class SafeParamsLoader(yaml.SafeLoader):
+class _Checks:
+    """The constructor's checks: a key given twice, a date that does not exist."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:  # noqa: D102
+        if not isinstance(node, MappingNode):
+            return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+        self.flatten_mapping(node)  # type: ignore[attr-defined]
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[attr-defined]
+            try:
+                hash(key)
+            except TypeError:
+                continue  # the parent class reports an unhashable key
+            if key in seen:
+                raise YamlLimitError(
+                    problem=(
+                        f"key {key!r} appears twice in one mapping (first on line {seen[key]})"
+                    ),
+                    problem_mark=key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+            if isinstance(value_node, ScalarNode) and value_node.tag == _TIMESTAMP_TAG:
+                why = date_problem(value_node.value)
+                if why:
+                    raise YamlLimitError(
+                        problem=f"{key}: {why}", problem_mark=value_node.start_mark
+                    )
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:  # noqa: D102
+        why = date_problem(str(node.value))
+        if why:  # a date in a list: no key to name
+            raise YamlLimitError(problem=why, problem_mark=node.start_mark)
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[misc]
+        except ValueError as exc:  # e.g. an hour 25 in a date-time
+            raise YamlLimitError(
+                problem=f"{node.value} is not a valid date and time ({exc})",
+                problem_mark=node.start_mark,
+            ) from None
+
+
+class SafeParamsLoader(_Checks, yaml.SafeLoader):
     """PyYAML's SafeLoader with the limits described in the module docstring."""
 
     def __init__(self, stream: Any) -> None:
@@ -93,47 +136,21 @@ class SafeParamsLoader(yaml.SafeLoader):
             _check_expansion(node)
         return node
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:  # noqa: D102
-        if not isinstance(node, MappingNode):
-            return super().construct_mapping(node, deep=deep)
-        self.flatten_mapping(node)
-        seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                hash(key)
-            except TypeError:
-                continue  # the parent class reports an unhashable key
-            if key in seen:
-                raise YamlLimitError(
-                    problem=(
-                        f"key {key!r} appears twice in one mapping (first on line {seen[key]})"
-                    ),
-                    problem_mark=key_node.start_mark,
-                )
-            seen[key] = key_node.start_mark.line + 1
-            if isinstance(value_node, ScalarNode) and value_node.tag == _TIMESTAMP_TAG:
-                why = date_problem(value_node.value)
-                if why:
-                    raise YamlLimitError(
-                        problem=f"{key}: {why}", problem_mark=value_node.start_mark
-                    )
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:  # noqa: D102
-        why = date_problem(str(node.value))
-        if why:  # a date in a list: no key to name
-            raise YamlLimitError(problem=why, problem_mark=node.start_mark)
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as exc:  # e.g. an hour 25 in a date-time
-            raise YamlLimitError(
-                problem=f"{node.value} is not a valid date and time ({exc})",
-                problem_mark=node.start_mark,
-            ) from None
-
 
 SafeParamsLoader.add_constructor(_TIMESTAMP_TAG, SafeParamsLoader.construct_yaml_timestamp)
+
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastParamsLoader(_Checks, yaml.CSafeLoader):  # type: ignore[misc, name-defined]
+        """The same checks on libyaml's C parser, for a document with no anchor or alias.
+
+        No alias limit can apply to such a document; the cycle files parse several times
+        faster. Any error is reported by the pure-Python parser, as documented.
+        """
+
+    _FastParamsLoader.add_constructor(_TIMESTAMP_TAG, _FastParamsLoader.construct_yaml_timestamp)
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FastParamsLoader = None  # type: ignore[assignment, misc]
 
 
 def _check_expansion(root: Node) -> None:
@@ -236,6 +253,11 @@ def parse_yaml(text: str, file: str | Path) -> Any:
         Not valid YAML, a key given twice, a date that does not exist, too many aliases or
         an alias bomb, or nesting too deep; the message names the line and column.
     """
+    if _FastParamsLoader is not None and "&" not in text and "*" not in text:
+        try:
+            return yaml.load(text, Loader=_FastParamsLoader)  # noqa: S506 - CSafeLoader
+        except (yaml.YAMLError, RecursionError):
+            pass  # the messages below come from the pure-Python parser, named as documented
     try:
         return yaml.load(text, Loader=SafeParamsLoader)  # noqa: S506 - a SafeLoader subclass
     except (ComposerError, ConstructorError, yaml.YAMLError) as exc:

@@ -564,3 +564,31 @@ def test_validating_a_cycle_file_imports_no_pandas():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert out.stdout.strip() == "False"
+
+
+def test_the_registry_check_is_remembered_until_a_file_it_read_changes(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm run reuses the registry's ids (no pandas import); any change re-checks."""
+    from scrutiny.analysis import kpis
+    from scrutiny.run.runner import _RegistryMemo
+
+    registry_file = tmp_path / "kpis.yaml"
+    registry_file.write_text("kpis: [burglary, robbery]\n", encoding="utf-8")
+    calls = []
+
+    def fake_load_registry() -> dict[str, None]:
+        calls.append(1)
+        provenance.record_input(registry_file, description="KPI registry")
+        text = registry_file.read_text(encoding="utf-8")
+        return dict.fromkeys(text.split("[")[1].split("]")[0].replace(" ", "").split(","))
+
+    monkeypatch.setattr(kpis, "load_registry", fake_load_registry)
+    memo = _RegistryMemo(tmp_path / "registry-cache.json")
+    assert memo() == ["burglary", "robbery"] and len(calls) == 1
+    assert _RegistryMemo(tmp_path / "registry-cache.json")() == ["burglary", "robbery"]
+    assert len(calls) == 1  # remembered: the check did not run again
+    registry_file.write_text("kpis: [burglary, robbery, homicide]\n", encoding="utf-8")
+    assert memo() == ["burglary", "robbery", "homicide"] and len(calls) == 2
+    (tmp_path / "registry-cache.json").write_text("{not json", encoding="utf-8")
+    assert memo() == ["burglary", "robbery", "homicide"] and len(calls) == 3  # a bad cache

@@ -20,7 +20,7 @@ import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -381,7 +381,7 @@ def kpi_problems(
     cycle: Cycle,
     params: Mapping[str, Mapping[str, Any]],
     *,
-    registry: Callable[[], Mapping[str, Any]] | None = None,
+    registry: Callable[[], Iterable[str]] | None = None,
 ) -> list[ParamsError]:
     """KPI ids the cycle names that are not in the KPI registry (``params/kpis.yaml``).
 
@@ -764,6 +764,7 @@ def check_cycle(
     *,
     inspect: Callable[[Path], Mapping[str, NotebookParameter]] = inspect_parameters,
     allow_outside_notebooks: bool | None = None,
+    registry: Callable[[], Iterable[str]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Check every briefing's notebook and parameters; return name -> parameters to pass.
 
@@ -786,6 +787,9 @@ def check_cycle(
         Accept notebooks outside the project folder (an absolute path elsewhere, or ``..``
         climbing out of it). ``None``: as set by :func:`outside_notebooks_allowed`
         (``scrutiny run --allow-outside-notebooks``), else refused.
+    registry
+        Returns the KPI registry's ids (default: :func:`scrutiny.analysis.kpis.load_registry`
+        checks the registry; the runner passes a memo of it).
 
     Raises
     ------
@@ -796,7 +800,11 @@ def check_cycle(
         allow_outside_notebooks = _ALLOW_OUTSIDE.get()
     if cycle.forces:
         by_force = check_forces(
-            path, cycle, inspect=inspect, allow_outside_notebooks=allow_outside_notebooks
+            path,
+            cycle,
+            inspect=inspect,
+            allow_outside_notebooks=allow_outside_notebooks,
+            registry=registry,
         )
         return next(iter(by_force.values()))
     errors: list[ParamsError] = []
@@ -832,7 +840,7 @@ def check_cycle(
         errors.extend(problems)
         out[b.name] = params
         declared_by[b.name] = declared
-    errors.extend(kpi_problems(path, cycle, out))
+    errors.extend(kpi_problems(path, cycle, out, registry=registry))
     errors.extend(action_problems(path, cycle))
     errors.extend(register_problems(path, cycle))
     errors.extend(data_to_problems(path, cycle, out, declared_by))
@@ -848,6 +856,7 @@ def check_forces(
     *,
     inspect: Callable[[Path], Mapping[str, NotebookParameter]] = inspect_parameters,
     allow_outside_notebooks: bool | None = None,
+    registry: Callable[[], Iterable[str]] | None = None,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Check a cycle run for many forces: every force's briefings and parameters.
 
@@ -869,7 +878,11 @@ def check_forces(
     if not cycle.forces:
         return {
             "": check_cycle(
-                path, cycle, inspect=inspect, allow_outside_notebooks=allow_outside_notebooks
+                path,
+                cycle,
+                inspect=inspect,
+                allow_outside_notebooks=allow_outside_notebooks,
+                registry=registry,
             )
         }
     errors: list[ParamsError] = []
@@ -895,6 +908,7 @@ def check_forces(
                 cycle.for_force(run),
                 inspect=inspect,
                 allow_outside_notebooks=allow_outside_notebooks,
+                registry=registry,
             )
         except CycleError as exc:
             errors.extend(

@@ -83,6 +83,7 @@ ASSESSMENT = "assessment"
 INDEX = "index.html"
 INSPECT_CACHE = ".inspect-cache.json"
 HASH_CACHE = ".hash-cache.json"
+REGISTRY_CACHE = ".registry-cache.json"
 LOCK = lock.LOCK
 KERNEL_START_TIMEOUT_S = 120
 MANIFEST_SCHEMA = 1
@@ -366,6 +367,50 @@ class _InspectMemo:
 
 
 @dataclass
+class _RegistryMemo:
+    """The KPI registry's ids for the cycle check, kept with what the registry check read.
+
+    Checking the registry (:func:`scrutiny.analysis.kpis.load_registry`) imports pandas
+    and reads the offence map: half of a warm run. The ids are saved beside the manifest
+    with the sha256 of every file that check read and of the ``scrutiny`` source tree;
+    while all are unchanged (hashes from the cache, by size and mtime) they are reused, and
+    any change runs the whole check again.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __call__(self) -> list[str]:
+        source = provenance.source_tree_hash()
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            files = saved["files"]
+            if (
+                saved["source"] == source
+                and files
+                and all(
+                    config.resolve(f["path"]).is_file()
+                    and provenance.sha256_file(config.resolve(f["path"])) == f["sha256"]
+                    for f in files
+                )
+            ):
+                return list(saved["ids"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        from scrutiny.analysis.kpis import load_registry
+
+        with provenance.capture() as records:
+            ids = list(load_registry())
+        doc = {
+            "source": source,
+            "files": [{"path": r.path, "sha256": r.sha256} for r in records],
+            "ids": ids,
+        }
+        with contextlib.suppress(OSError):  # only a cache
+            atomic_write(self.path, json.dumps(doc, indent=1))
+        return ids
+
+
 class _Job:
     name: str
     notebook: Path
@@ -1009,8 +1054,12 @@ def _run_cycle(
         progress.notice(text)
 
     with lock.hold(out, notice) as lock_fd:
+        with contextlib.suppress(OSError, ValueError):  # only a cache
+            provenance.load_hash_cache(out / HASH_CACHE)
         memo = _InspectMemo(out / INSPECT_CACHE)
-        params = check_cycle(path, cycle, inspect=memo)
+        params = check_cycle(
+            path, cycle, inspect=memo, registry=_RegistryMemo(out / REGISTRY_CACHE)
+        )
         with contextlib.suppress(OSError):  # only a cache
             memo.save({memo.sha(notebook_path(b)) for b in cycle.briefings})
         names = [b.name for b in cycle.briefings]
@@ -1027,7 +1076,6 @@ def _run_cycle(
         with _machine("checking that the reports folder can be written", out):
             _check_writable(out)
             remove_stale_temps(out)
-        provenance.load_hash_cache(out / HASH_CACHE)
         run = _CycleRun(path, cycle, out, progress)
         run.up = up
         run.notices = notices

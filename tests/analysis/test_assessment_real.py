@@ -102,3 +102,35 @@ def test_national_funnel_and_peer_verdicts_allow_for_over_dispersion(cycle):
     different = c.rates.loc[adjusted.index, "verdict"] != "not significantly different"
     assert beyond.tolist() == different.tolist()
     assert beyond.sum() < len(adjusted) / 2
+
+
+def test_vehicle_crime_is_held_at_adequate_by_its_latest_year(cycle):
+    # The case. Like for like, December 2021 to February 2022 against December
+    # 2019 to February 2020, before the pandemic: -30.3%, significantly better, "good" on
+    # the plan's rules alone. The latest 12 months, November 2021 to October 2022, against
+    # the 12 before: 6,987 v 5,077, +37.6% (6,987 / 5,077 = 1.376), significantly worse, so
+    # the grade is held at adequate; the 12 months before include lockdown months
+    # (November 2020 to July 2021).
+    g = cycle.grades.set_index(["kpi", "area"]).loc[("vehicle_crime", FORCE)]
+    assert g["recent_period"] == "Dec 2021 to Feb 2022"
+    assert g["change_pct"] == pytest.approx(-30.3, abs=0.05)
+    assert g["change"] == "better"
+    assert (g["latest_year_count"], g["previous_year_count"]) == (6987, 5077)
+    assert g["latest_year_pct"] == pytest.approx(37.6, abs=0.05)
+    assert g["latest_year"] == "worse"
+    assert g["previous_year_lockdown"] == "Nov 2020 to Jul 2021"
+    assert g["grade"] == "adequate" and bool(g["capped"])
+    assert g["reason"].startswith(
+        "Adequate: the latest 12 months (Nov 2021 to Oct 2022) are significantly worse than "
+        "the 12 months before (Nov 2020 to Oct 2021), so the grade is held at adequate; the "
+        "plan's rules alone would give good, because the latest matching months (Dec 2021 "
+        "to Feb 2022) are significantly better than December 2019 to February 2020"
+    )
+    assert "part of the rise may be recovery from lockdown" in g["reason"]
+
+
+def test_no_kpi_is_good_while_its_latest_year_is_significantly_worse(cycle):
+    g = cycle.grades
+    worse = g[g["latest_year"] == "worse"]
+    assert len(worse) > 0
+    assert not worse["grade"].isin(["good", "outstanding"]).any()

@@ -9,6 +9,7 @@ from scrutiny.analysis.assessment import (
     GRADE_COLUMNS,
     SYNTHETIC_NOT_GRADED,
     analyse_series,
+    latest_year_evidence,
     plan_evidence,
     plan_grades,
 )
@@ -241,6 +242,7 @@ def test_grade_table_uses_kpi_baseline_and_lists_every_plan_kpi():
                 "February 2020.",
                 "Not graded: no evidence was supplied for this KPI.",
             ],
+            "capped": [False] * 4,
         }
     )
     assert_frame_equal(out, expected)
@@ -630,8 +632,11 @@ def test_plan_grades_never_grade_synthetic_kpis_and_list_every_plan_kpi():
     # Burglary's own baseline, December 2019 to February 2020, is not in the data (they
     # start in January 2020): no change signal; the special-cause improvement gives "good".
     assert test.loc["burglary", "grade"] == "good"
+    # 2021 (900 offences) against 2020 (1,260) is better, so the latest-year check passes.
     assert test.loc["burglary", "reason"] == (
-        "Good: the latest month shows special-cause improvement."
+        "Good: the latest month shows special-cause improvement; the latest 12 months (Jan to "
+        "Dec 2021) are significantly better than the 12 months before (Jan to Dec 2020), so "
+        "they do not lower the grade."
     )
     # Robbery has the hand-worked evidence above (outstanding), but here it is counted in
     # the synthetic extract: never graded, and the reason says why; the evidence is shown.
@@ -656,3 +661,189 @@ def test_graded_false_is_listed_with_its_note():
         "Not graded: outcomes still being recorded."
     )
     assert out.loc[out["kpi"] == "robbery", "grade"].item() == NOT_GRADED
+
+
+# ------------------------------------------------------------------ the latest-year check
+# A grade must not be good (or outstanding) while the latest 12 months are significantly
+# worse than the 12 months before: it is held at the plan's `latest_year.cap` (adequate),
+# and the reason gives both comparisons and says which set the grade.
+
+VEHICLE = {
+    "variation": "common_cause",
+    "change": "better",
+    "assurance": "none",
+    "baseline": "December 2019 to February 2020, before the pandemic",
+    "recent_period": "Dec 2021 to Feb 2022",
+    "latest_year_period": "Nov 2021 to Oct 2022",
+    "previous_year_period": "Nov 2020 to Oct 2021",
+}
+
+
+def test_a_good_grade_whose_latest_year_is_worse_is_held_at_adequate():
+    rules = validate_plan(small_plan(), file="plan.yaml", kpis_path=NO_REGISTRY)
+    g, reason = grade({**VEHICLE, "latest_year": "worse"}, rules)
+    assert g == "adequate"
+    assert reason == (
+        "Adequate: the latest 12 months (Nov 2021 to Oct 2022) are significantly worse than "
+        "the 12 months before (Nov 2020 to Oct 2021), so the grade is held at adequate; the "
+        "plan's rules alone would give good, because the latest matching months (Dec 2021 "
+        "to Feb 2022) are significantly better than December 2019 to February 2020, before "
+        "the pandemic."
+    )
+
+
+def test_an_outstanding_grade_whose_latest_year_is_worse_is_held_at_adequate():
+    rules = validate_plan(small_plan(), file="plan.yaml", kpis_path=NO_REGISTRY)
+    evidence = {**VEHICLE, "variation": "special_cause_improvement", "latest_year": "worse"}
+    g, reason = grade(evidence, rules)
+    assert g == "adequate"
+    assert "the plan's rules alone would give outstanding" in reason
+
+
+def test_the_cap_names_lockdown_months_in_the_year_before():
+    rules = validate_plan(small_plan(), file="plan.yaml", kpis_path=NO_REGISTRY)
+    evidence = {
+        **VEHICLE,
+        "latest_year": "worse",
+        "latest_year_pct": 37.6,
+        "previous_year_lockdown": "Nov 2020 to Jul 2021",
+    }
+    _, reason = grade(evidence, rules)
+    assert reason.endswith(
+        " The 12 months before include Nov 2020 to Jul 2021, under Covid-19 restrictions, so "
+        "part of the rise may be recovery from lockdown."
+    )
+
+
+@pytest.mark.parametrize(
+    ("latest", "expected_end"),
+    [
+        (
+            "no_significant_change",
+            "; the latest 12 months (Nov 2021 to Oct 2022) are not significantly different "
+            "from the 12 months before (Nov 2020 to Oct 2021), so they do not lower the grade.",
+        ),
+        (
+            "better",
+            "; the latest 12 months (Nov 2021 to Oct 2022) are significantly better than the "
+            "12 months before (Nov 2020 to Oct 2021), so they do not lower the grade.",
+        ),
+        (None, "; the latest 12 months could not be compared with the 12 months before."),
+        (float("nan"), "; the latest 12 months could not be compared with the 12 months before."),
+    ],
+)
+def test_a_good_grade_stands_when_the_latest_year_is_not_worse(latest, expected_end):
+    rules = validate_plan(small_plan(), file="plan.yaml", kpis_path=NO_REGISTRY)
+    g, reason = grade({**VEHICLE, "latest_year": latest}, rules)
+    assert g == "good"
+    assert reason == (
+        "Good: the latest matching months (Dec 2021 to Feb 2022) are significantly better "
+        "than December 2019 to February 2020, before the pandemic" + expected_end
+    )
+
+
+@pytest.mark.parametrize(
+    ("evidence", "expected"),
+    [
+        # the rules give adequate: the check cannot lower it, and says nothing
+        ({"variation": "common_cause", "change": "no_significant_change"}, "adequate"),
+        ({"variation": "common_cause", "change": "worse"}, "requires improvement"),
+        ({"variation": "special_cause_concern", "change": "worse"}, "inadequate"),
+    ],
+)
+def test_a_grade_of_adequate_or_below_is_left_alone(evidence, expected):
+    rules = validate_plan(small_plan(), file="plan.yaml", kpis_path=NO_REGISTRY)
+    with_check = grade({**evidence, "latest_year": "worse"}, rules)
+    assert with_check == grade(evidence, rules)
+    assert with_check[0] == expected
+
+
+def test_the_cap_is_set_in_the_plan_file():
+    raw = small_plan(latest_year={"cap": "requires improvement"})
+    plan = validate_plan(raw, file="plan.yaml", kpis_path=NO_REGISTRY)
+    assert grade({**VEHICLE, "latest_year": "worse"}, plan)[0] == "requires improvement"
+    # without the key: adequate
+    assert validate_plan(small_plan(), file="p", kpis_path=NO_REGISTRY).latest_year.cap == (
+        "adequate"
+    )
+
+
+@pytest.mark.parametrize("cap", ["good", "outstanding", "fair"])
+def test_a_cap_that_would_let_good_through_is_an_error(cap):
+    with pytest.raises(ParamsError, match=r"latest_year\.cap"):
+        validate_plan(small_plan(latest_year={"cap": cap}), file="plan.yaml", kpis_path=NO_REGISTRY)
+
+
+def test_an_unknown_latest_year_value_is_an_error():
+    rules = validate_plan(small_plan(), file="plan.yaml", kpis_path=NO_REGISTRY)
+    with pytest.raises(ValueError, match="latest_year='down'"):
+        grade({**VEHICLE, "latest_year": "down"}, rules)
+
+
+def test_grade_table_says_which_grades_the_latest_year_capped():
+    plan = validate_plan(small_plan(), file="plan.yaml", kpis_path=NO_REGISTRY)
+    evidence = pd.DataFrame(
+        {
+            "kpi": ["burglary", "robbery", "violence_sexual_offences"],
+            "variation": ["common_cause"] * 3,
+            "change": ["better", "better", "no_significant_change"],
+            "assurance": ["none"] * 3,
+            "latest_year": ["worse", "no_significant_change", "worse"],
+        }
+    )
+    out = grade_table(evidence, plan).set_index("kpi")
+    assert out["grade"].to_dict() == {
+        "violence_sexual_offences": "adequate",
+        "rape": NOT_GRADED,
+        "burglary": "adequate",
+        "robbery": "good",
+    }
+    assert out["capped"].to_dict() == {
+        "violence_sexual_offences": False,
+        "rape": False,
+        "burglary": True,
+        "robbery": False,
+    }
+
+
+# By hand: January to March 2020 at 150 a month, then 60 a month (lockdown); 2021 at 100 a
+# month to March, then 105 and 115 in turn. Like for like, January to March 2021 (300)
+# against January to March 2020 (450): -33.3%, significantly better, so "good" on the
+# rules. The latest 12 months, 2021: 300 + 4 x 220 + 105 = 1,285, against 2020: 450 + 540
+# = 990, +29.8%, significantly worse: held at adequate. 2020 holds lockdown months from
+# March (the first national lockdown).
+WINTER_BETTER_YEAR_WORSE = [150] * 3 + [60] * 9 + [100] * 3 + [105, 115] * 4 + [105]
+
+
+def test_plan_grades_hold_a_kpi_better_than_its_winter_but_worse_than_last_year():
+    plan = evidence_plan()
+    result = analysed(
+        registry_kpi("robbery"), series_frame(WINTER_BETTER_YEAR_WORSE), rebase="2021-04"
+    )
+    ev = latest_year_evidence(result, plan.themes[1].kpis[1])
+    assert (ev["latest_year_count"], ev["previous_year_count"]) == (1285, 990)
+    assert ev["latest_year_pct"] == pytest.approx(29.80, abs=0.01)
+    assert ev["latest_year"] == "worse"
+    assert (ev["latest_year_period"], ev["previous_year_period"]) == (
+        "Jan to Dec 2021",
+        "Jan to Dec 2020",
+    )
+    assert ev["previous_year_lockdown"] == "Mar to Dec 2020"
+    g = plan_grades({("robbery", "Testshire"): result}, ["Testshire"], plan, data_to="2021-12")
+    row = g.set_index("kpi").loc["robbery"]
+    assert row["change_pct"] == pytest.approx(-33.33, abs=0.01)
+    assert row["change"] == "better" and row["variation"] == "common_cause"
+    assert row["grade"] == "adequate" and bool(row["capped"])
+    assert row["reason"].startswith(
+        "Adequate: the latest 12 months (Jan to Dec 2021) are significantly worse than the "
+        "12 months before (Jan to Dec 2020), so the grade is held at adequate; the plan's "
+        "rules alone would give good"
+    )
+    assert "include Mar to Dec 2020, under Covid-19 restrictions" in row["reason"]
+
+
+def test_a_monitored_kpi_has_no_latest_year_signal():
+    plan = evidence_plan()
+    result = analysed(registry_kpi("rape"), series_frame(WINTER_BETTER_YEAR_WORSE))
+    ev = latest_year_evidence(result, plan.themes[0].kpis[1])
+    assert ev["latest_year"] is None and ev["latest_year_count"] == 1285

@@ -173,7 +173,12 @@ def test_evidence_sentences_are_the_assessments_words() -> None:
         "Jan to Dec 2021: 960 offences, 80.0 a month, 20% below 2020 (100.0 a month): "
         "a significant decrease (p < 0.001)."
     )
-    assert len(sentences) == 3
+    # Then the latest 12 months against the 12 before, as every page prints it, and what
+    # set the grade (this hand-made row has no latest-year evidence).
+    assert sentences[3] == result.rolling_sentence()
+    assert sentences[3].startswith("Toy burglary for Toyshire: 960 offences in Jan to Dec 2021")
+    assert sentences[4].endswith("the latest 12 months could not be compared with the 12 before.")
+    assert len(sentences) == 5
     assert pdl.heading_text(result, row["grade"]) == "Toy burglary: outstanding"
     fake = NOW.result("fake")
     fake_row = pdl.grade_row(grades, "Toy theme", "fake")
@@ -183,6 +188,51 @@ def test_evidence_sentences_are_the_assessments_words() -> None:
     assert not any(ch.isdigit() for ch in " ".join(out))
     assert pdl.evidence_chart(NOW, fake) is None
     assert pdl.heading_text(fake, "not graded") == "Toy rape (synthetic): not graded"
+
+
+def test_the_latest_year_is_stated_with_what_set_the_grade() -> None:
+    # 2020 at 80 a month, 2021 at 100: 1,200 against 960 (+25%), a significant rise, and
+    # the year before holds lockdown months (from March 2020).
+    rising = assessment.analyse_series(
+        TOY, _series([80] * 12 + [100] * 12), area="Toyshire", is_force=True, end="2021-12"
+    )
+    assert rising.rolling_sentence().startswith(
+        "Toy burglary for Toyshire: 1,200 offences in Jan to Dec 2021, 25% above Jan to Dec "
+        "2020 (960), a significant increase"
+    )
+    capped = pd.Series(
+        {"grade": "adequate", "capped": True, "baseline": "2020", "latest_year": "worse",
+         "previous_year_lockdown": "Mar to Dec 2020"}
+    )  # fmt: skip
+    assert pdl.latest_year_sentences(rising, capped) == [
+        rising.rolling_sentence(),
+        "The 12 months before (Jan to Dec 2020) include Mar to Dec 2020, under Covid-19 "
+        "restrictions, so part of this rise may be recovery from lockdown rather than a "
+        "change in the force's performance.",
+        "The latest 12 months set this grade: they are significantly worse than the 12 "
+        "months before, so it is held at adequate, though the comparison with 2020 and the "
+        "latest month alone would give a better one (the reason above).",
+    ]
+    stands = capped.copy()
+    stands.update({"grade": "good", "capped": False, "latest_year": "no_significant_change",
+                   "previous_year_lockdown": ""})  # fmt: skip
+    assert pdl.latest_year_sentences(rising, stands)[1:] == [
+        "The plan's rules set this grade (the change from the baseline, the latest month's "
+        "SPC reading and any target); the latest 12 months are not significantly worse than "
+        "the 12 before, so they do not lower it."
+    ]
+    ungraded = stands.copy()
+    ungraded["grade"] = "not graded"
+    assert pdl.latest_year_sentences(rising, ungraded) == [rising.rolling_sentence()]
+
+
+def test_the_method_paragraph_states_the_latest_year_rule() -> None:
+    text = pdl.method_paragraph(
+        "Plan", cap="adequate", now_label="October 2022", before_label="August 2022"
+    )
+    assert "the latest 12 months are also compared with the 12 months before" in text
+    assert "no KPI is graded better than adequate" in text
+    assert "recovering from lockdown" in text
 
 
 def test_change_sentence_without_a_significant_change_or_a_comparison() -> None:

@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
@@ -45,7 +46,7 @@ from scrutiny import __version__, config, provenance
 from scrutiny.analysis import maturity, narrative
 from scrutiny.analysis import plan as plan_mod
 from scrutiny.analysis.kpis import Kpi, KpiCounts, kpi_series, load_registry
-from scrutiny.analysis.method import Method, rebase_for
+from scrutiny.analysis.method import RESTRICTIONS, Method, rebase_for
 from scrutiny.analysis.peers import (
     Comparison,
     force_comparison,
@@ -696,6 +697,73 @@ def plan_evidence(
     return row
 
 
+def latest_year_evidence(result: KpiResult, plan_kpi: plan_mod.PlanKpi) -> dict[str, object]:
+    """The latest-year check's evidence: the latest 12 months against the 12 months before.
+
+    Read from the KPI's "Previous 12 months" baseline (the comparison every page prints,
+    allowing for the series' dispersion, or for a share two proportions), so the grade and
+    the pages cannot disagree. ``latest_year`` is ``better``, ``worse`` or
+    ``no_significant_change`` (:func:`scrutiny.analysis.plan.change_signal`), None when the
+    comparison is not available, too few to judge or the KPI is monitored.
+    ``previous_year_lockdown`` names the months of the earlier year under Covid-19
+    restrictions (:data:`scrutiny.analysis.method.RESTRICTIONS`), empty when none.
+    """
+    out: dict[str, object] = {
+        "latest_year": None,
+        "latest_year_period": None,
+        "previous_year_period": None,
+        "latest_year_count": np.nan,
+        "previous_year_count": np.nan,
+        "latest_year_pct": np.nan,
+        "latest_year_p": np.nan,
+        "previous_year_lockdown": "",
+    }
+    rows = result.baselines[result.baselines["baseline"] == trends.BASELINE_LABELS["rolling_12"]]
+    if rows.empty:
+        return out
+    r = rows.iloc[0]
+    out.update(
+        latest_year_period=r["current_period"],
+        previous_year_period=r["baseline_period"],
+        previous_year_lockdown=lockdown_months(str(r["baseline_period"])),
+    )
+    tested = ("significant increase", "significant decrease", "no significant change")
+    if r["verdict"] not in tested:
+        return out
+    out.update(
+        latest_year_count=float(r["current_count"]),
+        previous_year_count=float(r["baseline_count"]),
+        latest_year_pct=float(r["pct_change"]),
+        latest_year_p=float(r["p_value"]),
+        latest_year=plan_mod.change_signal(
+            float(r["rate_ratio"]), r["verdict"] != "no significant change", plan_kpi.direction
+        ),
+    )
+    return out
+
+
+def lockdown_months(period: str) -> str:
+    """The months of ``period`` (``"Nov 2020 to Oct 2021"``) under Covid-19 restrictions.
+
+    Empty when none (:data:`scrutiny.analysis.method.RESTRICTIONS`).
+
+    >>> lockdown_months("Nov 2020 to Oct 2021")
+    'Nov 2020 to Jul 2021'
+    >>> lockdown_months("Jan to Dec 2021")
+    'Jan to Jul 2021'
+    >>> lockdown_months("Nov 2021 to Oct 2022")
+    ''
+    """
+    m = re.fullmatch(r"(?:([A-Z][a-z]{2})(?: (\d{4}))? to )?([A-Z][a-z]{2}) (\d{4})", period)
+    if not m:
+        return ""
+    end = pd.Period(f"{m[3]} {m[4]}", "M")
+    start = pd.Period(f"{m[1]} {m[2] or m[4]}", "M") if m[1] else end
+    r0, r1 = (pd.Period(x, "M") for x in RESTRICTIONS)
+    first, last = max(start, r0), min(end, r1)
+    return trends.period_label(first, last) if first <= last else ""
+
+
 def like_for_like(base_start: pd.Period, base_end: pd.Period, end: pd.Period) -> pd.PeriodIndex:
     """The latest months that match a baseline's calendar months, ending by ``end``.
 
@@ -716,6 +784,7 @@ GRADE_COLUMNS = [
     "kpi",
     "grade",
     "reason",
+    "capped",
     "synthetic",
     "variation",
     "change",
@@ -728,6 +797,14 @@ GRADE_COLUMNS = [
     "change_pct",
     "rate_ratio",
     "p_value",
+    "latest_year",
+    "latest_year_period",
+    "previous_year_period",
+    "latest_year_count",
+    "previous_year_count",
+    "latest_year_pct",
+    "latest_year_p",
+    "previous_year_lockdown",
     "note",
 ]
 
@@ -768,6 +845,7 @@ def plan_grades(
     for area in areas:
         ev = [
             plan_evidence(results[(k, area)], by_id[k], plan, data_to=data_to)
+            | latest_year_evidence(results[(k, area)], by_id[k])
             for k in plan.kpi_ids()
             if (k, area) in results
         ]
@@ -781,6 +859,7 @@ def plan_grades(
             r = results.get((k, area))
             if r is not None and r.too_few and graded.at[i, "grade"] != plan_mod.NOT_GRADED:
                 graded.at[i, "grade"] = plan_mod.NOT_GRADED
+                graded.at[i, "capped"] = False
                 graded.at[i, "reason"] = (
                     f"Not graded: about {narrative.fmt_num(r.expected)} a month, too few to "
                     f"judge (the assessment judges {narrative.fmt_int(r.min_expected)} or more)."
@@ -792,7 +871,9 @@ def plan_grades(
             why = baseline_not_held(r, plan.baseline_for(pk))
             if why:
                 graded.at[i, "grade"] = plan_mod.NOT_GRADED
+                graded.at[i, "capped"] = False
                 graded.at[i, "reason"] = f"Not graded: {why}."
+        graded.loc[graded["synthetic"], "capped"] = False
         graded.loc[graded["synthetic"], "grade"] = plan_mod.NOT_GRADED
         graded.loc[graded["synthetic"], "reason"] = SYNTHETIC_NOT_GRADED
         frames.append(graded)

@@ -19,8 +19,13 @@ KPI and area:
     or ``none``.
 
 :func:`grade` applies the rules in order (first match wins) and returns a grade on the
-HMICFRS five-point scale with a plain-English reason. Everything here is pure except
-:func:`load_plan`, which reads the YAML file.
+HMICFRS five-point scale with a plain-English reason. Then the **latest-year check**
+(:class:`LatestYear`): a like-for-like baseline such as December to February may be months
+old, so the latest 12 months are also compared with the 12 months before (the same test,
+allowing for the series' dispersion); while that comparison is significantly worse, the
+grade is at best ``latest_year.cap`` (adequate), and the reason names both comparisons and
+which one set the grade. Everything here is pure except :func:`load_plan`, which reads the
+YAML file.
 """
 
 from __future__ import annotations
@@ -203,6 +208,37 @@ class Evidence(_Model):
     alpha: float = Field(default=0.05, gt=0, lt=1)
 
 
+class LatestYear(_Model):
+    """The latest-year check: the best grade a KPI may have while its latest year is worse.
+
+    The rules grade the like-for-like change from the KPI's baseline; for a baseline of a
+    few months (December to February) the months compared may be eight months old. The
+    latest 12 months against the 12 months before (the assessment's "Previous 12 months"
+    comparison: the same test, allowing for the series' own dispersion) is the most recent
+    like-for-like evidence. While it shows a significant change in the wrong direction, no
+    KPI is graded better than ``cap``.
+
+    ``cap`` is adequate by default. HMICFRS grades "adequate" when a force shows some of the
+    characteristics of good performance but should make improvements (here: better than
+    the baseline, worse than a year ago), and "requires improvement" when it shows few if
+    any of them, which the rules keep for a KPI worse than its own baseline or in
+    special-cause concern. ``cap`` may not be good or outstanding: that would let a KPI
+    whose latest year is significantly worse be called good.
+    """
+
+    cap: Grade = "adequate"
+
+    @field_validator("cap")
+    @classmethod
+    def _below_good(cls, value: str) -> str:
+        if value in ("outstanding", "good"):
+            raise ValueError(
+                f"'{value}' would let a KPI whose latest 12 months are significantly worse "
+                "be graded good (expected adequate, requires improvement or inadequate)"
+            )
+        return value
+
+
 class Plan(_Model):
     """The Police and Crime Plan themes, KPIs and grading rules (``params/plan.yaml``)."""
 
@@ -210,6 +246,7 @@ class Plan(_Model):
     area: str
     baseline: Period
     evidence: Evidence = Evidence()
+    latest_year: LatestYear = LatestYear()
     themes: list[Theme] = Field(min_length=1)
     rules: list[GradingRule] = Field(min_length=1)
 
@@ -474,35 +511,77 @@ def change_signal(rate_ratio: float, significant: bool, direction: str | None) -
     return "better" if up == (direction == "higher") else "worse"
 
 
+def latest_year_phrase(evidence: Mapping[str, object] | pd.Series, value: str) -> str:
+    """The latest-year comparison in words, from the evidence's periods.
+
+    E.g. ``"the latest 12 months (Nov 2021 to Oct 2022) are significantly worse than the
+    12 months before (Nov 2020 to Oct 2021)"``.
+    """
+    now, before = evidence.get("latest_year_period"), evidence.get("previous_year_period")
+    now_text = "the latest 12 months" + (f" ({now})" if _known(now) else "")
+    before_text = "the 12 months before" + (f" ({before})" if _known(before) else "")
+    verb = {
+        "better": "are significantly better than",
+        "worse": "are significantly worse than",
+        "no_significant_change": "are not significantly different from",
+    }[value]
+    return f"{now_text} {verb} {before_text}"
+
+
 def grade(
-    evidence: Mapping[str, object] | pd.Series, rules: Plan | Sequence[GradingRule]
+    evidence: Mapping[str, object] | pd.Series,
+    rules: Plan | Sequence[GradingRule],
+    *,
+    cap: str | None = None,
 ) -> tuple[str, str]:
-    """Grade one KPI's evidence: the first rule with a matching clause wins.
+    """Grade one KPI's evidence: the first rule with a matching clause wins, then the cap.
 
     Parameters
     ----------
     evidence
         ``variation``, ``change`` and ``assurance`` (any may be missing or NaN, when they
         could not be computed); optionally ``baseline``, the plain-English name of the
-        baseline period, and ``recent_period``, the months compared with it (e.g. ``"Nov
-        2021 to Oct 2022"``), used in the reason.
+        baseline period, and ``recent_period``, the months compared with it (e.g. ``"Dec
+        2021 to Feb 2022"``), used in the reason; and ``latest_year`` (``better``,
+        ``worse`` or ``no_significant_change``: the latest 12 months against the 12
+        before; None or NaN when not available, and the reason says so; left out, no
+        check) with ``latest_year_period``, ``previous_year_period`` and optionally
+        ``previous_year_lockdown`` (the earlier year's months under Covid-19 restrictions)
+        and ``latest_year_pct``.
     rules
         The plan, or its ordered rules.
+    cap
+        The best grade while ``latest_year`` is ``worse`` (:class:`LatestYear`); default
+        the plan's ``latest_year.cap``, or adequate when only rules are given.
 
     Returns
     -------
     tuple[str, str]
         The grade (one of :data:`GRADES`, or :data:`NOT_GRADED` when no rule matches) and
-        a one-sentence reason, e.g. ``"Good: the latest matching months (Nov 2021 to Oct
-        2022) are significantly better than the year to October 2021."``
+        a reason. When the rules give a grade better than the cap the reason also gives the
+        latest-year comparison: "Good: the latest matching months (Dec 2021 to Feb 2022)
+        are significantly better than December 2019 to February 2020; the latest 12 months
+        (Nov 2021 to Oct 2022) are not significantly different from the 12 months before
+        (Nov 2020 to Oct 2021), so they do not lower the grade." When the latest year caps
+        the grade, the reason says so first, then the grade the rules alone give and why.
 
     Raises
     ------
     ValueError
-        If a signal has a value outside its vocabulary.
+        If a signal, or ``latest_year``, has a value outside its vocabulary.
     """
-    rule_list = rules.rules if isinstance(rules, Plan) else rules
+    if isinstance(rules, Plan):
+        rule_list, cap = rules.rules, cap or rules.latest_year.cap
+    else:
+        rule_list, cap = rules, cap or LatestYear().cap
     signals = _signals(evidence)
+    latest = evidence.get("latest_year")
+    latest = str(latest) if _known(latest) else None
+    if latest is not None and latest not in SIGNALS["change"]:
+        raise ValueError(
+            f"evidence latest_year='{latest}' is not a known value "
+            f"(expected one of {', '.join(SIGNALS['change'])})"
+        )
     baseline = evidence.get("baseline")
     baseline = str(baseline) if _known(baseline) else "the baseline"
     period = evidence.get("recent_period")
@@ -512,11 +591,34 @@ def grade(
         given = ", ".join(f"{k}={v}" for k, v in signals.items()) or "no signals"
         return NOT_GRADED, f"Not graded: no grading rule matches the evidence ({given})."
     rule, clause = match
+    g = rule.grade
     if rule.reason:
-        return rule.grade, rule.reason
-    parts = [_PHRASES[s][signals[s]].format(baseline=baseline, recent=recent) for s in clause]
-    because = " and ".join(parts) if parts else "this is the catch-all rule"
-    return rule.grade, f"{rule.grade.capitalize()}: {because}."
+        head, because = rule.reason.rstrip("."), rule.reason.rstrip(".")
+    else:
+        parts = [_PHRASES[s][signals[s]].format(baseline=baseline, recent=recent) for s in clause]
+        because = " and ".join(parts) if parts else "this is the catch-all rule"
+        head = f"{g.capitalize()}: {because}"
+    if GRADES.index(g) >= GRADES.index(cap) or "latest_year" not in evidence:
+        return g, f"{head}."  # the check cannot lower it, or was not asked for
+    if latest == "worse":
+        text = (
+            f"{cap.capitalize()}: {latest_year_phrase(evidence, latest)}, so the grade is held "
+            f"at {cap}; the plan's rules alone would give {g}, because {because}."
+        )
+        lockdown = evidence.get("previous_year_lockdown")
+        if _known(lockdown) and lockdown:
+            pct = evidence.get("latest_year_pct")
+            move = "change" if not _known(pct) else ("rise" if float(pct) > 0 else "fall")
+            text += (
+                f" The 12 months before include {lockdown}, under Covid-19 restrictions, so "
+                f"part of the {move} may be recovery from lockdown."
+            )
+        return cap, text
+    if latest is None:
+        check = "the latest 12 months could not be compared with the 12 months before"
+    else:
+        check = f"{latest_year_phrase(evidence, latest)}, so they do not lower the grade"
+    return g, f"{head}; {check}."
 
 
 def grade_table(evidence_df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
@@ -533,7 +635,8 @@ def grade_table(evidence_df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``theme`` (title), ``kpi``, ``grade``, ``reason``, one row per theme and KPI
+        Columns ``theme`` (title), ``kpi``, ``grade``, ``reason`` and ``capped`` (True when
+        the latest-year check lowered the grade the rules give), one row per theme and KPI
         in plan order. KPIs with direction ``monitor`` or ``graded: false``, and KPIs
         without evidence, are listed
         as ``not graded`` with the reason. Evidence rows for KPIs the plan does not name are
@@ -554,6 +657,7 @@ def grade_table(evidence_df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     rows = []
     for theme in plan.themes:
         for k in theme.kpis:
+            capped = False
             if k.direction == "monitor":
                 why = k.note or "a rise or fall is not in itself better or worse."
                 g, reason = NOT_GRADED, f"Monitored, not graded: {why}"
@@ -565,8 +669,11 @@ def grade_table(evidence_df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
                 row = by_kpi.loc[k.kpi].to_dict()
                 row["baseline"] = plan.baseline_for(k).label
                 g, reason = grade(row, plan)
-            rows.append({"theme": theme.title, "kpi": k.kpi, "grade": g, "reason": reason})
-    out = pd.DataFrame(rows, columns=["theme", "kpi", "grade", "reason"])
+                capped = g != grade({**row, "latest_year": None}, plan)[0]
+            rows.append(
+                {"theme": theme.title, "kpi": k.kpi, "grade": g, "reason": reason, "capped": capped}
+            )
+    out = pd.DataFrame(rows, columns=["theme", "kpi", "grade", "reason", "capped"])
     out.attrs["not_in_plan"] = sorted(set(by_kpi.index) - set(plan.kpi_ids()))
     return out
 

@@ -14,6 +14,11 @@ with the cycle's method and shared with every other page:
   series' own dispersion, or for a share KPI the difference of two proportions;
 * ``assurance``: against the KPI's target, when the registry gives one.
 
+Then the latest-year check (:class:`scrutiny.analysis.plan.LatestYear`): while the latest
+12 months are significantly worse than the 12 months before, no KPI is graded better than
+adequate. Each KPI's evidence gives both comparisons and says which one set the grade, and
+where the earlier year includes lockdown months, says so.
+
 KPIs counted in the synthetic extract, or with too few offences a month to judge, are never
 graded (the assessment says why).
 Movement since the last board compares the grades of the assessment at the previous
@@ -43,6 +48,7 @@ from scrutiny.analysis.plan import NOT_GRADED
 from scrutiny.briefings import common, performance
 from scrutiny.data import DataSources
 from scrutiny.present.charts import Chart
+from scrutiny.stats import trends
 
 #: Grade -> (background, text colour). Dark text on light fills, every pair above 7:1
 #: contrast; the grade is always written out, so colour is never the only cue.
@@ -340,17 +346,87 @@ SYNTHETIC_EVIDENCE = (
 )
 
 
+def method_paragraph(plan_name: str, *, cap: str, now_label: str, before_label: str) -> str:
+    """How the page grades, in plain English: the rules, the signals and the latest-year check."""
+    return (
+        f"{plan_name}. Each KPI is graded on the HMICFRS five-point scale (outstanding, good, "
+        "adequate, requires improvement, inadequate) by the rules in the plan file, from three "
+        "signals: statistical process control of the latest month; a test of the baseline's "
+        "calendar months in the latest year the data cover against the baseline (like for "
+        "like, so seasons match), allowing for the series' own variation; and a target where "
+        "one is set. A baseline of a few months can be months old, so the latest 12 months are "
+        "also compared with the 12 months before, with the same test: while they are "
+        f"significantly worse, no KPI is graded better than {cap}, and each KPI's evidence "
+        "says which comparison set its grade. Where the 12 months before include months of "
+        "lockdown restrictions, part of a rise may be crime recovering from lockdown; the page "
+        "says so where it applies. The signals are the cycle's assessment, the same SPC "
+        "readings every page of this cycle shows. Grades are computed with the data to "
+        f"{now_label} and, for movement, with the data to {before_label} (the previous board)."
+    )
+
+
+def latest_year_sentences(result: KpiResult, row: pd.Series) -> list[str]:
+    """The latest 12 months against the 12 before, and which comparison set the grade.
+
+    The comparison is the assessment's (:meth:`KpiResult.rolling_sentence`), word for word
+    what the other pages print. Where the earlier 12 months include months under Covid-19
+    restrictions and the change is significant, a sentence says part of it may be recovery
+    from lockdown. For a graded KPI a last sentence names what set the grade.
+    """
+    out = []
+    rolling = result.rolling_sentence()
+    if rolling:
+        out.append(rolling)
+    lockdown = row.get("previous_year_lockdown")
+    rows = result.baselines[result.baselines["baseline"] == trends.BASELINE_LABELS["rolling_12"]]
+    verdict = rows["verdict"].iloc[0] if len(rows) else ""
+    if isinstance(lockdown, str) and lockdown and verdict.startswith("significant"):
+        move = "rise" if verdict == "significant increase" else "fall"
+        out.append(
+            f"The 12 months before ({rows['baseline_period'].iloc[0]}) include {lockdown}, "
+            f"under Covid-19 restrictions, so part of this {move} may be recovery from "
+            "lockdown rather than a change in the force's performance."
+        )
+    grade = row["grade"]
+    if grade not in plan_mod.GRADES:
+        return out
+    capped = row.get("capped")
+    if pd.notna(capped) and bool(capped):
+        out.append(
+            f"The latest 12 months set this grade: they are significantly worse than the 12 "
+            f"months before, so it is held at {grade}, though the comparison with "
+            f"{row['baseline']} and the latest month alone would give a better one (the "
+            "reason above)."
+        )
+    elif row.get("latest_year") not in plan_mod.SIGNALS["change"]:
+        out.append(
+            "The plan's rules set this grade (the change from the baseline, the latest "
+            "month's SPC reading and any target); the latest 12 months could not be compared "
+            "with the 12 before."
+        )
+    else:
+        out.append(
+            "The plan's rules set this grade (the change from the baseline, the latest "
+            "month's SPC reading and any target); the latest 12 months are not significantly "
+            "worse than the 12 before, so they do not lower it."
+        )
+    return out
+
+
 def evidence_sentences(result: KpiResult, row: pd.Series, *, alpha: float) -> list[str]:
     """One KPI's evidence: the grade's reason, the SPC sentence, the change on the baseline.
 
     The SPC sentence is the assessment's (:meth:`KpiResult.spc_sentence`), word for word
-    what every other page of the cycle prints. A KPI counted in the synthetic extract is
-    not graded, so its evidence is the reason and :data:`SYNTHETIC_EVIDENCE` only: no
-    verdict or figure of illustrative data on the page that grades the plan.
+    what every other page of the cycle prints; then the latest 12 months against the 12
+    before and which comparison set the grade (:func:`latest_year_sentences`). A KPI
+    counted in the synthetic extract is not graded, so its evidence is the reason and
+    :data:`SYNTHETIC_EVIDENCE` only: no verdict or figure of illustrative data on the page
+    that grades the plan.
     """
     if result.synthetic:
         return [str(row["reason"]), SYNTHETIC_EVIDENCE]
     out = [str(row["reason"]), result.spc_sentence(), change_sentence(result, row, alpha=alpha)]
+    out += latest_year_sentences(result, row)
     note = result.maturity_note()
     if note:
         out.append(note)

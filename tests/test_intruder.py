@@ -18,6 +18,17 @@ differences of the figures a reader can see are related, from their labels:
   with a suspect less those by a repeat suspect, all serious violence less a flagged part,
   the board's knife-enabled KPI less its part outside domestic abuse.
 
+On the Panel's public page (the KPI evidence of each agenda item), the related figures are:
+
+* one KPI's count for one month wherever it is given: the table's "Count in month", the
+  count its sentence quotes ("73 offences in October 2022"), the month a year earlier it
+  is compared with ("Oct 2021 (58)"), the same KPI in another item's table, and the same
+  page of the previous cycle (an outcome KPI's latest month can be the same month in both);
+* a count and the percentage change from its base: "[c] offences, 50% below Oct 2021 (12)"
+  gives 6;
+* an average and its months: "about 0.4 offences a month on average" over the months the
+  limits are calculated from (August 2021 to October 2022, 15 months) gives 6.
+
 Each relation is solved when exactly one of its members is unknown (withheld, or never
 printed as for a difference): so pairs and triples are covered, and a relation of any size
 whose other members are all printed. The whole attack is linear in the number of
@@ -289,10 +300,127 @@ def relations(page: Page, previous: list[Page]) -> list[Relation]:
     return out
 
 
+_LONG = re.compile(rf"(?:{_MONTHS}) \d{{4}}")
+_SHORT = re.compile(r"[A-Z][a-z]{2} \d{4}")
+_NOW = re.compile(
+    rf"; (?P<n>[\d,]+) (?:[a-z]+ )?(?:offences|incidents|crimes) in (?P<m>(?:{_MONTHS}) \d{{4}})"
+)
+_BASE = re.compile(
+    r"(?P<pct>\d+(?:\.\d+)?)% (?P<dir>above|below) (?P<m>[A-Z][a-z]{2} \d{4}) "
+    r"\((?P<n>[\d,]+|\[c\])\)"
+)
+_AVG = re.compile(r": about (?P<avg>[\d,.]+) [a-z ]+? a month on average")
+_FROM = re.compile(rf"calculated from (?P<m>(?:{_MONTHS}) \d{{4}})")
+
+
+def _month(label: str) -> pd.Period:
+    """``"Oct 2022"`` or ``"October 2022"`` -> the month."""
+    return pd.Period(pd.Timestamp(label), "M")
+
+
+@dataclass
+class KpiFigures:
+    """What one row of a Panel KPI evidence table says of its KPI's counts."""
+
+    kpi: str
+    month: pd.Period
+    cell: float | None
+    said: dict[pd.Period, float | None]
+    pct: tuple[float, pd.Period] | None
+    average: float | None
+
+
+def panel_rows(page: Page) -> list[KpiFigures]:
+    """Every row of the page's KPI evidence tables, read from its cells and its words.
+
+    ``said`` maps each month the words give a count for to that count ("[c]": None);
+    ``pct`` is the signed percentage change from the base month the words quote.
+    """
+    out = []
+    for table in page.tables:
+        if not table.caption.startswith("KPI evidence for") or not table.rows:
+            continue
+        for row in table.frame().to_dict("records"):
+            kpi = re.sub(r" \(synthetic\)$", "", row["KPI"])
+            words = row.get("In words", "")
+            said: dict[pd.Period, float | None] = {}
+            for m in _NOW.finditer(words):
+                said[_month(m["m"])] = number(m["n"])
+            pct = None
+            for m in _BASE.finditer(words):
+                said[_month(m["m"])] = None if withheld(m["n"]) else number(m["n"])
+                sign = 1 if m["dir"] == "above" else -1
+                pct = (sign * float(m["pct"]), _month(m["m"]))
+            avg = _AVG.search(words)
+            out.append(
+                KpiFigures(
+                    kpi=kpi,
+                    month=_month(row["Month"]),
+                    cell=None if withheld(row["Count in month"]) else number(row["Count in month"]),
+                    said=said,
+                    pct=pct,
+                    average=number(avg["avg"]) if avg else None,
+                )
+            )
+    return out
+
+
+def panel_relations(page: Page, previous: list[Page]) -> list[Relation]:
+    """The relations between the Panel page's KPI figures a reader can see from their labels.
+
+    Each count of a KPI in a month, wherever this page or the previous cycle's gives it
+    (withheld: None), against every other mention of it; a withheld count against its base
+    and the percentage change from it (or a withheld base against the count and the
+    change); and a monthly average times the months it averages, against nothing printed.
+    """
+    out: list[Relation] = []
+    seen: dict[tuple[str, pd.Period], list[tuple[str, float | None]]] = {}
+    rows = panel_rows(page)
+    for source, page_rows in (
+        ("this page", rows),
+        *(("previous", panel_rows(p)) for p in previous),
+    ):
+        for r in page_rows:
+            seen.setdefault((r.kpi, r.month), []).append((f"{source} table", r.cell))
+            for month, value in r.said.items():
+                seen.setdefault((r.kpi, month), []).append((f"{source} words", value))
+    for (kpi, month), mentions in seen.items():
+        first = mentions[0][1]
+        for where, value in mentions[1:]:
+            out.append((f"{kpi}, {month:%b %Y} ({where})", first, [value]))
+    for r in rows:
+        now = r.cell if r.cell is not None else r.said.get(r.month)
+        if r.pct is not None:
+            change, base_month = r.pct
+            base = r.said.get(base_month)
+            factor = 1 + change / 100
+            if now is None and base is not None:
+                out.append(
+                    (f"{r.kpi}, {r.month:%b %Y} from the change", None, [round(base * factor)])
+                )
+            if base is None and now is not None and factor > 0:
+                out.append(
+                    (f"{r.kpi}, {base_month:%b %Y} from the change", None, [round(now / factor)])
+                )
+        if r.average is not None:
+            start = next((_FROM.search(t) for t in page.texts if _FROM.search(t)), None)
+            if start is not None:
+                months = (r.month - _month(start["m"])).n + 1
+                out.append(
+                    (
+                        f"{r.kpi}: the average times {months} months",
+                        None,
+                        [round(r.average * months)],
+                    )
+                )
+    return out
+
+
 def attack(page: Page, previous: list[Page] = (), threshold: int = 10) -> list[Leak]:
     """Counts from 1 to ``threshold - 1`` the page does not show but lets a reader work out."""
     leaks = []
-    for what, total, parts in relations(page, list(previous)):
+    found = relations(page, list(previous)) + panel_relations(page, list(previous))
+    for what, total, parts in found:
         members = [total, *parts]
         unknown = [i for i, v in enumerate(members) if v is None]
         if len(unknown) != 1:
@@ -495,6 +623,114 @@ def test_the_intruder_uses_the_previous_cycle() -> None:
     ]
 
 
+def _panel_table(item: str, rows: list[tuple[str, str, str, str]]) -> str:
+    """A Panel KPI evidence table as the page prints it: (KPI, month, count, words)."""
+    body = "".join(
+        f"<tr><td>{k}</td><td>{m}</td><td>{c}</td><td>icon</td><td>{w}</td><td>Real</td></tr>"
+        for k, m, c, w in rows
+    )
+    return (
+        f"<table><caption>KPI evidence for {item}, Testshire Police</caption><thead><tr>"
+        "<th>KPI</th><th>Month</th><th>Count in month</th><th>Variation</th><th>In words</th>"
+        f"<th>Data</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+COMMON = "shows common-cause variation: the latest month is within the range expected"
+LEAKY_PANEL = (
+    "<p>The SPC readings: each chart covers December 2019 to October 2022, and the mean and "
+    "process limits are calculated from August 2021, so earlier months do not set them.</p>"
+    + _panel_table(
+        "Item A",
+        [
+            (
+                "Robbery",
+                "Oct 2022",
+                "[c]",
+                f"Robbery for Testshire Police {COMMON}; the count for October 2022 is below "
+                "10 and is not shown.",
+            ),
+            (
+                "Theft from the person",
+                "Oct 2022",
+                "[c]",
+                f"Theft from the person for Testshire Police {COMMON}; the count for October "
+                "2022 is below 10 and is not shown, 50% below Oct 2021 (12).",
+            ),
+            (
+                "Homicide",
+                "Oct 2022",
+                "0",
+                "Homicide for Testshire Police: about 0.4 offences a month on average, too few "
+                "to judge whether anything has changed (the assessment judges 10 or more a "
+                "month); 0 offences in October 2022.",
+            ),
+            (
+                "Crimes charged",
+                "Mar 2022",
+                "[c]",
+                f"Crimes charged for Testshire Police {COMMON}; the count for March 2022 is "
+                "below 10 and is not shown.",
+            ),
+        ],
+    )
+    + _panel_table(
+        "Item B",
+        [
+            (
+                "Robbery",
+                "Oct 2022",
+                "7",
+                f"Robbery for Testshire Police {COMMON}; 7 offences in October 2022.",
+            )
+        ],
+    )
+)
+
+
+def test_the_intruder_finds_the_leaks_of_a_hand_made_panel_page() -> None:
+    # By hand: robbery is withheld in one item's table and printed (7) in another's table
+    # and words; theft from the person, withheld, is 50% below 12: 6; homicide, about 0.4 a
+    # month over the 15 months from August 2021 to October 2022: 0.4 x 15 = 6.
+    leaks = {(leak.what, leak.value) for leak in attack(Page(LEAKY_PANEL))}
+    assert leaks == {
+        ("Robbery, Oct 2022 (this page table)", 7),
+        ("Robbery, Oct 2022 (this page words)", 7),
+        ("Theft from the person, Oct 2022 from the change", 6),
+        ("Homicide: the average times 15 months", 6),
+    }
+    # Without the leaks, nothing: the second robbery row withheld, no comparison, no average.
+    safe = (
+        LEAKY_PANEL.replace("<td>7</td>", "<td>[c]</td>")
+        .replace("; 7 offences in October 2022.", "; the count is not shown.")
+        .replace(", 50% below Oct 2021 (12)", "")
+        .replace(": about 0.4 offences a month on average,", ":")
+    )
+    assert attack(Page(safe)) == []
+
+
+def test_the_intruder_uses_the_previous_cycle_on_the_panel_page() -> None:
+    # Crimes charged in March 2022 (an outcome KPI's latest settled month, the same in both
+    # cycles): withheld on this page, printed (4) on the previous cycle's.
+    before = _panel_table(
+        "Item A",
+        [
+            (
+                "Crimes charged",
+                "Mar 2022",
+                "4",
+                f"Crimes charged for Testshire Police {COMMON}; 4 offences in March 2022.",
+            )
+        ],
+    )
+    found = [x for x in attack(Page(LEAKY_PANEL), [Page(before)]) if "Crimes" in x.what]
+    assert [(x.what, x.value) for x in found] == [
+        ("Crimes charged, Mar 2022 (previous table)", 4),
+        ("Crimes charged, Mar 2022 (previous words)", 4),
+    ]
+    assert not [x for x in attack(Page(LEAKY_PANEL)) if "Crimes" in x.what]
+
+
 def test_the_scan_finds_every_way_of_writing_a_generator_input() -> None:
     found = echoes(Page(LEAKY))
     text = "\n".join(found)
@@ -533,11 +769,18 @@ def needs_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def panel_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    # At the threshold of 10 the force-level page withholds nothing in either cycle; with
+    # a threshold of 100 it withholds robbery (73 in October 2022) and possession of
+    # weapons (81), so the attack has withheld counts to look for.
     return {
         name: execute_notebook(
             NOTEBOOKS / "panel_summary.ipynb", tmp_path_factory.mktemp("panel"), **params
         )[1]
-        for name, params in (("2022-11", {}), ("2022-09", PREVIOUS))
+        for name, params in (
+            ("2022-11", {}),
+            ("2022-09", PREVIOUS),
+            ("2022-11 threshold 100", {"disclosure_threshold": 100}),
+        )
     }
 
 
@@ -552,6 +795,27 @@ def test_the_intruder_recovers_no_small_count_from_the_needs_pages(
         assert attack(Page(needs_pages[before]), [page]) == [], before
     # The one-month pages do withhold counts, so the attack had something to look for.
     assert "[c]" in needs_pages["2022-11 one month"]
+
+
+@pytest.mark.slow
+def test_the_intruder_recovers_no_small_count_from_the_panel_pages(
+    panel_pages: dict[str, str],
+) -> None:
+    for now, before, threshold in (
+        ("2022-11", "2022-09", 10),
+        ("2022-11 threshold 100", "2022-09", 100),
+    ):
+        page = Page(panel_pages[now])
+        assert panel_rows(page), "the intruder should read the KPI evidence tables"
+        assert panel_relations(page, [Page(panel_pages[before])]), now
+        assert attack(page, [Page(panel_pages[before])], threshold=threshold) == [], now
+        assert attack(Page(panel_pages[before]), [page], threshold=threshold) == [], before
+    # With the threshold of 100 the page does withhold counts, and the intruder tries them.
+    page = Page(panel_pages["2022-11 threshold 100"])
+    withheld_rows = [r for r in panel_rows(page) if r.cell is None]
+    assert {r.kpi for r in withheld_rows} >= {"Robbery", "Possession of weapons"}
+    tried = [rel for rel in panel_relations(page, []) if None in [rel[1], *rel[2]]]
+    assert tried, "no relation holds a withheld count"
 
 
 @pytest.mark.slow

@@ -810,12 +810,23 @@ def test_the_intruder_recovers_no_small_count_from_the_panel_pages(
         assert panel_relations(page, [Page(panel_pages[before])]), now
         assert attack(page, [Page(panel_pages[before])], threshold=threshold) == [], now
         assert attack(Page(panel_pages[before]), [page], threshold=threshold) == [], before
-    # With the threshold of 100 the page does withhold counts, and the intruder tries them.
+    # With the threshold of 100 the page does withhold counts.
     page = Page(panel_pages["2022-11 threshold 100"])
     withheld_rows = [r for r in panel_rows(page) if r.cell is None]
     assert {r.kpi for r in withheld_rows} >= {"Robbery", "Possession of weapons"}
-    tried = [rel for rel in panel_relations(page, []) if None in [rel[1], *rel[2]]]
-    assert tried, "no relation holds a withheld count"
+    # And the attack reads the real page's markup: the same page with the serious violence
+    # item's table of the ordinary page (robbery 73, possession of weapons 81) added
+    # gives both away.
+    table = re.search(
+        r"<table\b(?:(?!</table>).)*?KPI evidence for Serious violence.*?</table>",
+        panel_pages["2022-11"],
+        re.S,
+    )
+    assert table is not None
+    leaky = Page(panel_pages["2022-11 threshold 100"] + table.group(0))
+    found = {(x.what, x.value) for x in attack(leaky, threshold=100)}
+    assert ("Robbery, Oct 2022 (this page table)", 73) in found
+    assert ("Possession of weapons, Oct 2022 (this page table)", 81) in found
 
 
 @pytest.mark.slow

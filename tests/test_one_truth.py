@@ -279,3 +279,196 @@ def test_knife_crime_has_one_twelve_month_figure(rendered):
                 figures[value].add(page)
     assert len(figures) == 1, dict(figures)
     assert {"performance_exceptions", "needs_assessment"} <= next(iter(figures.values()))
+
+
+# -------------------------------------------------------------------------- the issue's sentences
+# The misleading sentences quoted by the "honest verdicts" issue (measured on the 2022-11
+# cycle), each as a pattern tolerant of spacing and number formatting, with the sentence
+# it was written from. No rendered page of either cycle may match any of them.
+
+_N = r"\s*"  # any spacing between tokens
+_S = r"(?:(?!\.\s).)"  # any character within one sentence ("4.8" and "police.uk" are fine)
+
+
+def _num(text: str) -> str:
+    """A number as printed, with or without its thousands separator: 3,733 or 3733."""
+    return re.escape(text).replace(",", ",?")
+
+
+MISLEADING: list[tuple[str, str, str]] = [
+    (
+        "a 6% monthly rise called significant",
+        rf"{_num('3,733')}\s+offences\s+in\s+October\s+2022,?\s+6{_N}%\s+above\s+Oct(?:ober)?"
+        rf"\s+2021\s+\({_N}{_num('3,537')}{_N}\),?\s+(?:a\s+)?significant\s+increase",
+        "3,733 offences in October 2022, 6% above Oct 2021 (3,537), a significant increase.",
+    ),
+    (
+        "peers: significantly lower on a Poisson test",
+        r"significantly\s+lower\s+than\s+the\s+average\s+of\s+its\s+7\s+peer\s+forces",
+        "Violence is significantly lower than the average of its 7 peer forces.",
+    ),
+    (
+        "charged share of immature months",
+        rf"4\.8{_N}%\s+v\.?\s+6\.6{_N}%",
+        "Crimes charged or summonsed: 4.8% v 6.6%, which fell significantly.",
+    ),
+    (
+        "charged share fell significantly on immature months",
+        rf"charged{_S}{{0,120}}?4\.8{_N}%{_S}{{0,120}}?fell\s+significantly",
+        "The share of crimes charged (4.8% against 6.6% a year before) fell significantly.",
+    ),
+    (
+        "serious violence +30% against a winter baseline",
+        rf"serious\s+violence{_S}{{0,160}}?(?:\+{_N}30{_N}%|\b30{_N}%\s+above\s+the\s+"
+        r"(?:pre-pandemic\s+)?baseline)",
+        "Serious violence: 741 offences a month in the latest 12 months, 30% above the "
+        "pre-pandemic baseline of 572 a month.",
+    ),
+    (
+        "serious violence +30% headline",
+        rf"serious\s+violence{_S}{{0,160}}?\+{_N}30{_N}%",
+        "Serious violence +30% since before the pandemic.",
+    ),
+    (
+        "robbery -17% against a winter baseline",
+        rf"robbery{_S}{{0,160}}?(?:[-−–]{_N}17{_N}%|\b17{_N}%\s+below\s+the\s+"
+        r"(?:pre-pandemic\s+)?baseline)",
+        "Robbery (police.uk, real): 65 offences a month in the latest 12 months, 17% below "
+        "the pre-pandemic baseline of 79 a month.",
+    ),
+    (
+        "seasonality from lockdown months",
+        r"marked\s+seasonal\s+pattern|seasonal\s+pattern,?\s+highest\s+in\s+August",
+        "A marked seasonal pattern, highest in August and lowest in April.",
+    ),
+    (
+        "Charnwood theft from the person as an exception",
+        rf"Theft\s+from\s+the\s+person:?\s+(?:in\s+)?Charnwood.{{0,200}}?\b9\s+offences"
+        rf"{_S}{{0,80}}?125{_N}%\s+above",
+        "Theft from the person: Charnwood. 9 offences in October 2022, 125% above Oct 2021 (4).",
+    ),
+    (
+        "Charnwood 9 against 4",
+        rf"\b9\s+offences{_S}{{0,80}}?125{_N}%\s+above{_S}{{0,40}}?\({_N}4{_N}\)",
+        "Theft from the person in Charnwood: 9 offences, 125% above (4).",
+    ),
+    (
+        "homicide improvement",
+        r"Homicide\s+(?:for|in)\s+[A-Z][A-Za-z ]*?\s+shows?\s+special-cause\s+improvement",
+        "Homicide in Blaby shows special-cause improvement: 0 offences in October 2022.",
+    ),
+    (
+        "a synthetic KPI graded",
+        r"\(synthetic(?:\s+data)?\)\s*:?\s*(?:outstanding|good|adequate|requires\s+improvement"
+        r"|inadequate)\b",
+        "Serious violence (VRN definition) (synthetic): inadequate",
+    ),
+    (
+        "knife 1 in 10",
+        rf"\b1\s+in\s+10\b{_S}{{0,80}}knife|knife{_S}{{0,80}}\b1\s+in\s+10\b",
+        "About 1 in 10 serious violence offences involved a knife or sharp instrument.",
+    ),
+    (
+        "76% of suspects male",
+        rf"\b76{_N}%\s+of\s+suspects",
+        "76% of suspects and 69% of victims were male.",
+    ),
+    (
+        "69% of victims male",
+        rf"\b69{_N}%\s+of\s+victims|victims{_S}{{0,40}}?\b69{_N}%",
+        "Of victims, 69% were male.",
+    ),
+    (
+        "1.6 times the rate",
+        r"\b1\.6\s*(?:times|x|×)\s+the\s+rate",
+        "People aged 10-24 were suspects at 1.6 times the rate of those aged 25 and over.",
+    ),
+    (
+        "31% night-time economy",
+        rf"\b31{_N}%{_S}{{0,60}}night-time\s+economy|night-time\s+economy{_S}{{0,60}}\b31{_N}%",
+        "31% of serious violence was linked to the night-time economy.",
+    ),
+]
+
+
+def misleading(text: str) -> list[tuple[str, str]]:
+    """(name, the words matched) of each of the issue's sentences ``text`` holds."""
+    return [
+        (name, m.group(0))
+        for name, pattern, _ in MISLEADING
+        for m in [re.search(pattern, text, flags=re.I)]
+        if m
+    ]
+
+
+CHARGED = "Crimes charged or summonsed"
+
+
+def exception_headings(page_html: str) -> list[str]:
+    """The performance page's exceptions: the headings of its "Exceptions" section."""
+    soup = BeautifulSoup(page_html, "html.parser")
+    start = soup.find("h2", id="exceptions")
+    out = []
+    for el in start.find_all_next(["h2", "h3"]) if start else []:
+        if el.name == "h2":
+            break
+        out.append(el.get_text(" ", strip=True))
+    return out
+
+
+def test_each_pattern_matches_the_sentence_it_was_written_from():
+    sentences = "".join(f"<p>{sentence}</p>" for _, _, sentence in MISLEADING)
+    text = page_text_of(f"<html><body>{sentences}</body></html>")
+    found = {name for name, _ in misleading(text)}
+    assert found == {name for name, _, _ in MISLEADING}
+    for name, pattern, sentence in MISLEADING:
+        assert re.search(pattern, page_text_of(f"<p>{sentence}</p>"), flags=re.I), name
+    # Spacing and number formatting: 3733 without its comma, a line break, "6 %".
+    assert misleading(
+        "3733 offences in October 2022,\n 6 % above October 2021 ( 3537 ), a significant increase"
+    )
+    # The honest wording of the same figures does not match.
+    honest = (
+        "Violence and sexual offences for Leicestershire Police show common-cause variation; "
+        "3,733 offences in October 2022, 6% above Oct 2021 (3,537), not a significant change. "
+        "Robbery: 56 offences a month in December 2021 to February 2022, 29% below the "
+        "pre-pandemic baseline of 79 a month in the same months. Seasonality: too few years "
+        "to tell. Homicide in Blaby: too few to judge. Serious violence (synthetic): not graded."
+    )
+    assert misleading(honest) == []
+
+
+def test_the_exceptions_are_read_from_their_section():
+    page = (
+        '<h2 id="key-findings">Key findings</h2><h2 id="exceptions">Exceptions</h2>'
+        "<h3>Burglary: Blaby</h3><h3>Crimes charged or summonsed: Leicestershire Police</h3>"
+        "<h2>All KPIs at a glance</h2><h3>By district</h3>"
+    )
+    assert exception_headings(page) == [
+        "Burglary: Blaby",
+        "Crimes charged or summonsed: Leicestershire Police",
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_no_page_repeats_a_misleading_sentence_of_the_issue(rendered, cycle):
+    pages = rendered[cycle]
+    assert {"performance_exceptions", "needs_assessment", "plan_delivery"} <= set(pages)
+    found = {name: misleading(page_text_of(source)) for name, source in pages.items()}
+    assert {k: v for k, v in found.items() if v} == {}
+    # No homicide count gets an improvement icon in any table.
+    names = _registry_names()
+    for name, source in pages.items():
+        for k, area, what, value in table_claims(source, names, AREAS, AREAS[0]):
+            assert (k, what, value) != ("homicide", "verdict", "special-cause improvement"), (
+                name,
+                area,
+            )
+    # The charged share's latest months are immature (provisional from April 2022 in
+    # 2022-11): it is not an exception, nor a question for the force.
+    headings = exception_headings(pages["performance_exceptions"])
+    assert headings, "the exceptions section should list the exceptions"
+    assert not [h for h in headings if h.startswith(CHARGED)]
+    text = page_text_of(pages["performance_exceptions"])
+    assert f"Questions for the force: {CHARGED}" not in text

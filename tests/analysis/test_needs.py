@@ -340,13 +340,20 @@ def test_baseline_comparison_per_month_with_the_exact_test() -> None:
     # (binomial 390 of 690 at p = 0.5: p < 0.001).
     assert t.loc[1, "change_pct"] == pytest.approx(30.0)
     assert t.loc[1, "verdict"] == "significant increase"
-    # 107.5 a month against 100 = +7.5%; 1,290 of 1,590 at p = 12/15 = 0.8 is within
-    # chance (expected 1,272, sd 16; z = 1.1), so no significant change.
+    # The latest 12 months, 107.5 a month, hold other months of the year than the winter
+    # baseline: shown, but not compared with it (one baseline rule: like for like).
     assert t.loc[2, "per_month"] == pytest.approx(107.5)
+    assert np.isnan(t.loc[2, "change_pct"]) and np.isnan(t.loc[2, "p_value"])
+    assert t.loc[2, "verdict"] == needs.NOT_LIKE_FOR_LIKE
+    # A whole-year baseline (November 2020 to October 2021, 1,200) is like for like with
+    # the latest 12 months (1,290): +7.5%; 1,290 of 2,490 at p = 0.5 is within chance
+    # (expected 1,245, sd 25; z = 1.8, p about 0.07), so no significant change.
+    year = needs.parse_baseline("2020-11..2021-10", first_month="2019-12", last_month="2022-10")
+    t = needs.baseline_comparison(s, year, data_to="2022-10")
     assert t.loc[2, "change_pct"] == pytest.approx(7.5)
     assert t.loc[2, "verdict"] == "no significant change"
-    # At alpha 0.5 the same counts are "significant" (two-sided p is about 0.27).
-    loose = needs.baseline_comparison(s, base, data_to="2022-10", alpha=0.5)
+    # At alpha 0.5 the same counts are "significant".
+    loose = needs.baseline_comparison(s, year, data_to="2022-10", alpha=0.5)
     assert loose.loc[2, "verdict"] == "significant increase"
 
 
@@ -363,7 +370,7 @@ def test_baseline_comparison_allows_for_the_series_dispersion_and_too_few() -> N
     assert t.loc[1, "rate_ratio"] == pytest.approx(1.3)
     # A baseline of 300 offences is below a minimum of 400: too few to judge.
     few = needs.baseline_comparison(s, base, data_to="2022-10", min_expected=400)
-    assert few["verdict"].tolist() == ["", "too few to judge", "too few to judge"]
+    assert few["verdict"].tolist() == ["", "too few to judge", needs.NOT_LIKE_FOR_LIKE]
 
 
 def test_dispersion_of_a_result_is_the_assessments() -> None:
@@ -377,8 +384,20 @@ def test_dispersion_of_a_result_is_the_assessments() -> None:
 def test_baseline_comparison_says_not_available_for_a_month_without_data() -> None:
     months = pd.period_range("2019-12", "2022-10", freq="M")
     s = pd.Series(100.0, index=months)
-    s[pd.Period("2022-05", "M")] = np.nan
+    s[pd.Period("2022-01", "M")] = np.nan
     base = needs.parse_baseline("2019-12..2020-02", first_month="2019-12", last_month="2022-10")
     t = needs.baseline_comparison(s, base, data_to="2022-10")
-    assert t.loc[1, "verdict"] == "no significant change"  # Dec 2021 to Feb 2022: complete
-    assert t.loc[2, "verdict"] == "not available" and np.isnan(t.loc[2, "offences"])
+    # Dec 2021 to Feb 2022 miss January 2022: no comparison, and no total.
+    assert t.loc[1, "verdict"] == "not available" and np.isnan(t.loc[1, "offences"])
+    assert np.isnan(t.loc[2, "offences"])
+
+
+def test_only_the_same_calendar_months_are_like_for_like() -> None:
+    winter = needs.Baseline(pd.Period("2019-12", "M"), pd.Period("2020-02", "M"))
+    p = pd.Period
+    assert needs.like_for_like(winter, p("2021-12", "M"), p("2022-02", "M"))
+    assert not needs.like_for_like(winter, p("2022-01", "M"), p("2022-03", "M"))
+    assert not needs.like_for_like(winter, p("2021-11", "M"), p("2022-10", "M"))
+    year = needs.Baseline(p("2020-11", "M"), p("2021-10", "M"))
+    assert needs.like_for_like(year, p("2021-11", "M"), p("2022-10", "M"))
+    assert needs.like_for_like(year, p("2022-01", "M"), p("2022-12", "M"))  # any whole year

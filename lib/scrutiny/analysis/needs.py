@@ -571,6 +571,28 @@ def comparison_windows(
     return out
 
 
+#: Verdict of a period that holds other calendar months than the baseline: not compared.
+NOT_LIKE_FOR_LIKE = "not compared: other months of the year"
+
+
+def like_for_like(baseline: Baseline, start: pd.Period, end: pd.Period) -> bool:
+    """Whether ``start`` to ``end`` holds the baseline's calendar months, in the same mix.
+
+    The one baseline rule: a period is compared with the baseline only when seasons match,
+    the same calendar months (both whole years, or the same months shifted by whole years).
+
+    >>> winter = Baseline(pd.Period("2019-12", "M"), pd.Period("2020-02", "M"))
+    >>> like_for_like(winter, pd.Period("2021-12", "M"), pd.Period("2022-02", "M"))
+    True
+    >>> like_for_like(winter, pd.Period("2021-11", "M"), pd.Period("2022-10", "M"))
+    False
+    """
+    n, n_base = (end - start).n + 1, baseline.months
+    if n % 12 == 0 and n_base % 12 == 0:
+        return True
+    return n == n_base and (start - baseline.start).n % 12 == 0
+
+
 def baseline_comparison(
     monthly: pd.Series,
     baseline: Baseline,
@@ -585,9 +607,13 @@ def baseline_comparison(
 
     Rows: the baseline itself; the same calendar months in the latest year the data
     cover (a like-for-like seasonal comparison, as the plan grades make); the latest
-    ``recent_months`` months. The test is :func:`scrutiny.stats.trends.change_test` with
-    the months as exposures and the variance scaled by the series' dispersion ``phi``
-    (exact Poisson when ``phi`` is 1), as the assessment tests every change.
+    ``recent_months`` months. A period is compared with the baseline only when it holds the
+    same calendar months (:func:`like_for_like`): the latest 12 months against a winter
+    baseline are shown with their counts but not compared (verdict
+    :data:`NOT_LIKE_FOR_LIKE`), as the plan grades them. The test is
+    :func:`scrutiny.stats.trends.change_test` with the months as exposures and the
+    variance scaled by the series' dispersion ``phi`` (exact Poisson when ``phi`` is 1),
+    as the assessment tests every change.
 
     Parameters
     ----------
@@ -613,8 +639,8 @@ def baseline_comparison(
         ``period``, ``months``, ``offences``, ``per_month``, ``change_pct`` (per month,
         against the baseline), ``verdict`` (``significant increase``, ``significant
         decrease``, ``no significant change``, ``not available`` when a month has no
-        data, ``too few to judge``; empty for the baseline row), ``rate_ratio``,
-        ``p_value``.
+        data, ``too few to judge``, :data:`NOT_LIKE_FOR_LIKE`; empty for the baseline
+        row), ``rate_ratio``, ``p_value``.
     """
     b_total, b_n = _sum(monthly, baseline.start, baseline.end)
     rows = [
@@ -643,7 +669,9 @@ def baseline_comparison(
             "rate_ratio": np.nan,
             "p_value": np.nan,
         }
-        if pd.notna(total) and pd.notna(b_total):
+        if not like_for_like(baseline, s, e):
+            row["verdict"] = NOT_LIKE_FOR_LIKE
+        elif pd.notna(total) and pd.notna(b_total):
             test = trends.change_test(
                 total, b_total, exposure_now=n, exposure_before=b_n, alpha=alpha, phi=phi
             )

@@ -34,7 +34,7 @@ from scrutiny.analysis import needs as calc
 from scrutiny.analysis.assessment import TOO_FEW, Assessment
 from scrutiny.analysis.disclosure import Ledger, disclose, rule_sentence, withheld
 from scrutiny.analysis.narrative import fmt_int, fmt_num, fmt_pct, month_label, month_text
-from scrutiny.analysis.needs import Baseline
+from scrutiny.analysis.needs import NOT_LIKE_FOR_LIKE, Baseline
 from scrutiny.data import DataQuality, DataSources, load_extract
 from scrutiny.data import population as ons_population
 from scrutiny.present import charts
@@ -344,31 +344,40 @@ def comparison_sentence(
     ledger: Ledger | None = None,
     series: str = "",
 ) -> str:
-    """One sentence: the latest months per month against the baseline, with the verdict.
+    """One sentence: the like-for-like months per month against the baseline, with the verdict.
 
-    With a ``threshold``, periods holding from 1 to ``threshold - 1`` offences are not
-    quoted (their averages would give the counts away), nor periods the page's
-    ``ledger`` withholds (the trend's ``series`` name in it).
+    The one baseline rule: the period quoted holds the baseline's calendar months (the same
+    months of the latest year the data cover, or the latest months when the baseline is
+    whole years), never the latest 12 months against a winter baseline
+    (:func:`scrutiny.analysis.needs.like_for_like`). With a ``threshold``, periods holding
+    from 1 to ``threshold - 1`` offences are not quoted (their averages would give the
+    counts away), nor periods the page's ``ledger`` withholds (the trend's ``series`` name
+    in it).
     """
     base = table.iloc[0]
-    last = table.iloc[-1]
+    compared = [i for i in range(1, len(table)) if table.iloc[i]["verdict"] != NOT_LIKE_FOR_LIKE]
+    if not compared:
+        return (
+            f"{name}{tag}: the data do not yet hold the months of {baseline.label} a year "
+            "later, so there is no like-for-like comparison with it."
+        )
+    at = compared[-1]
+    last = table.iloc[at]
     if last["verdict"] == "not available":
         return (
-            f"{name}{tag}: no comparison of the latest months with {baseline.label}, because "
-            "some of those months have no data."
+            f"{name}{tag}: no comparison with {baseline.label}, because some of the months "
+            "compared have no data."
         )
     if last["verdict"] == TOO_FEW:
         return f"{name}{tag}: too few offences in {baseline.label} to judge a change against it."
-    hidden = ledger is not None and any(
-        ledger.hidden(calc.period_key(series, i)) for i in (0, len(table) - 1)
-    )
+    hidden = ledger is not None and any(ledger.hidden(calc.period_key(series, i)) for i in (0, at))
     if hidden or (
         threshold is not None
         and any(0 < n < threshold for n in (base["offences"], last["offences"]))
     ):
         return (
-            f"{name}{tag}: too few offences in {baseline.label} or the latest months to compare "
-            "without identifying people."
+            f"{name}{tag}: too few offences in {baseline.label} or the months compared with it "
+            "to compare without identifying people."
         )
     pct = last["change_pct"]
     if pd.isna(pct):  # nothing in the baseline: no percentage to give
@@ -382,11 +391,17 @@ def comparison_sentence(
         "significant decrease": "a significant decrease",
         "no significant change": "not a significant change",
     }[last["verdict"]]
+    period = str(last["period"])
+    when = (
+        period.removeprefix("Same months, ")
+        if period.startswith("Same months, ")
+        else f"the latest {int(last['months'])} months"
+    )
     return (
-        f"{name}{tag}: {fmt_int(last['per_month'])} offences a month in the latest "
-        f"{int(last['months'])} months, {size} the "
+        f"{name}{tag}: {fmt_int(last['per_month'])} offences a month in {when}, {size} the "
         f"{'pre-pandemic ' if baseline.pre_pandemic else ''}baseline of "
-        f"{fmt_int(base['per_month'])} a month ({baseline.label}), {verdict}."
+        f"{fmt_int(base['per_month'])} a month in the same months ({baseline.label}), "
+        f"{verdict}."
     )
 
 
@@ -1077,8 +1092,9 @@ def period_paragraph(a: NeedsAssessment, *, first_month: str) -> str:
     if a.baseline.pre_pandemic:
         text += (
             f", the months before the pandemic that the data hold (they start in {first}). "
-            "They are winter months, so the tables also compare the same months of the latest "
-            "year, like for like."
+            "They are winter months, so they are compared only with the same months of the "
+            "latest year, like for like; the latest 12 months are shown beside them but not "
+            "compared, because they hold other months of the year."
         )
     else:
         text += (

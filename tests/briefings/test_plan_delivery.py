@@ -204,14 +204,25 @@ def test_the_latest_year_is_stated_with_what_set_the_grade() -> None:
         {"grade": "adequate", "capped": True, "baseline": "2020", "latest_year": "worse",
          "previous_year_lockdown": "Mar to Dec 2020"}
     )  # fmt: skip
+    # A capped grade: its reason (printed above) names the lockdown months already.
     assert pdl.latest_year_sentences(rising, capped) == [
+        rising.rolling_sentence(),
+        "The latest 12 months set this grade: they are significantly worse than the 12 "
+        "months before, so it is held at adequate; the plan's rules alone would give a "
+        "better one (the reason above).",
+    ]
+    # Not capped (the rules already give requires improvement): the lockdown months are
+    # said beside the comparison.
+    lower = capped.copy()
+    lower.update({"grade": "requires improvement", "capped": False})
+    assert pdl.latest_year_sentences(rising, lower) == [
         rising.rolling_sentence(),
         "The 12 months before (Jan to Dec 2020) include Mar to Dec 2020, under Covid-19 "
         "restrictions, so part of this rise may be recovery from lockdown rather than a "
         "change in the force's performance.",
-        "The latest 12 months set this grade: they are significantly worse than the 12 "
-        "months before, so it is held at adequate, though the comparison with 2020 and the "
-        "latest month alone would give a better one (the reason above).",
+        "The plan's rules set this grade (the change from the baseline, the latest month's "
+        "SPC reading and any target); the latest 12 months are significantly worse than the "
+        "12 before too, which holds down only a better grade.",
     ]
     stands = capped.copy()
     stands.update({"grade": "good", "capped": False, "latest_year": "no_significant_change",
@@ -382,6 +393,15 @@ def test_key_findings_name_the_worst_grades() -> None:
     )
     assert "Inadequate: Toy burglary." in found
     assert "declined: Toy burglary: declined from adequate to inadequate" in found[-1]
+    assert not any(f.startswith("Held at") for f in found)
+    # Bee is adequate because its latest 12 months are worse: a finding of its own.
+    current["grade"] = ["inadequate", "adequate", "not graded", "not graded"]
+    current["capped"] = [False, True, False, False]
+    found = pdl.key_findings(current, moves, reg, previous_label="Aug", current_label="Oct")
+    assert (
+        "Held at adequate because the latest 12 months are significantly worse than the 12 "
+        "before, though the plan's rules alone would grade them better: Bee."
+    ) in found
 
 
 # -------------------------------------------------------------------------------- end to end

@@ -198,7 +198,9 @@ def key_findings(
 ) -> list[str]:
     """Findings from the grades and their movement, worst news first.
 
-    ``current`` is :func:`area_grades`. KPIs counted in the synthetic extract are never
+    KPIs the latest-year check held down (``capped``) are named in a finding of their
+    own: their baseline comparison alone would grade them better. ``current`` is
+    :func:`area_grades`. KPIs counted in the synthetic extract are never
     graded, so never a finding; the first sentence says how many there are.
     """
     synthetic = synthetic_flags(current)
@@ -228,6 +230,15 @@ def key_findings(
         if len(rows):
             names = narrative_join([name(k) for k in rows["kpi"]])
             out.append(f"{g.capitalize()}: {names}.")
+    held_down = graded["capped"] if "capped" in graded else pd.Series(False, index=graded.index)
+    capped = graded[held_down.astype("boolean").fillna(False).astype(bool)]
+    if len(capped):
+        names = narrative_join([name(k) for k in capped["kpi"]])
+        held = narrative_join(list(dict.fromkeys(capped["grade"])))
+        out.append(
+            f"Held at {held} because the latest 12 months are significantly worse than the 12 "
+            f"before, though the plan's rules alone would grade them better: {names}."
+        )
     down = moves[moves["movement"] == "down"]
     up = moves[moves["movement"] == "up"]
     if len(down) or len(up):
@@ -377,10 +388,13 @@ def latest_year_sentences(result: KpiResult, row: pd.Series) -> list[str]:
     rolling = result.rolling_sentence()
     if rolling:
         out.append(rolling)
+    capped = row.get("capped")
+    capped = bool(pd.notna(capped) and capped)
     lockdown = row.get("previous_year_lockdown")
     rows = result.baselines[result.baselines["baseline"] == trends.BASELINE_LABELS["rolling_12"]]
     verdict = rows["verdict"].iloc[0] if len(rows) else ""
-    if isinstance(lockdown, str) and lockdown and verdict.startswith("significant"):
+    if isinstance(lockdown, str) and lockdown and verdict.startswith("significant") and not capped:
+        # (a capped grade's reason, printed above, already says so)
         move = "rise" if verdict == "significant increase" else "fall"
         out.append(
             f"The 12 months before ({rows['baseline_period'].iloc[0]}) include {lockdown}, "
@@ -390,19 +404,23 @@ def latest_year_sentences(result: KpiResult, row: pd.Series) -> list[str]:
     grade = row["grade"]
     if grade not in plan_mod.GRADES:
         return out
-    capped = row.get("capped")
-    if pd.notna(capped) and bool(capped):
+    if capped:
         out.append(
             f"The latest 12 months set this grade: they are significantly worse than the 12 "
-            f"months before, so it is held at {grade}, though the comparison with "
-            f"{row['baseline']} and the latest month alone would give a better one (the "
-            "reason above)."
+            f"months before, so it is held at {grade}; the plan's rules alone would give a "
+            "better one (the reason above)."
         )
     elif row.get("latest_year") not in plan_mod.SIGNALS["change"]:
         out.append(
             "The plan's rules set this grade (the change from the baseline, the latest "
             "month's SPC reading and any target); the latest 12 months could not be compared "
             "with the 12 before."
+        )
+    elif row.get("latest_year") == "worse":
+        out.append(
+            "The plan's rules set this grade (the change from the baseline, the latest "
+            "month's SPC reading and any target); the latest 12 months are significantly "
+            "worse than the 12 before too, which holds down only a better grade."
         )
     else:
         out.append(

@@ -48,7 +48,6 @@ from scrutiny.analysis.plan import NOT_GRADED
 from scrutiny.briefings import common, performance
 from scrutiny.data import DataSources
 from scrutiny.present.charts import Chart
-from scrutiny.stats import trends
 
 #: Grade -> (background, text colour). Dark text on light fills, every pair above 7:1
 #: contrast; the grade is always written out, so colour is never the only cue.
@@ -391,7 +390,8 @@ def latest_year_sentences(result: KpiResult, row: pd.Series) -> list[str]:
     capped = row.get("capped")
     capped = bool(pd.notna(capped) and capped)
     lockdown = row.get("previous_year_lockdown")
-    rows = result.baselines[result.baselines["baseline"] == trends.BASELINE_LABELS["rolling_12"]]
+    base = result.baselines
+    rows = base[base["baseline"] == assessment.BASELINE_LABELS["rolling_12"]]
     verdict = rows["verdict"].iloc[0] if len(rows) else ""
     if isinstance(lockdown, str) and lockdown and verdict.startswith("significant") and not capped:
         # (a capped grade's reason, printed above, already says so)

@@ -472,3 +472,73 @@ def test_no_page_repeats_a_misleading_sentence_of_the_issue(rendered, cycle):
     assert not [h for h in headings if h.startswith(CHARGED)]
     text = page_text_of(pages["performance_exceptions"])
     assert f"Questions for the force: {CHARGED}" not in text
+
+
+# -------------------------------------------------------------------------- grades
+
+GRADE_WORDS = (
+    "outstanding",
+    "good",
+    "adequate",
+    "requires improvement",
+    "inadequate",
+    "not graded",
+)
+
+
+def grade_claims(page_html: str, names: dict[str, str]) -> list[tuple[str, str]]:
+    """(kpi id, grade) wherever a page states a force-level plan grade.
+
+    A table with a ``KPI`` and a ``Grade`` column (the grades table), and a heading
+    "<KPI>: <grade>" (the evidence of each KPI).
+    """
+    found = []
+    soup = BeautifulSoup(page_html, "html.parser")
+    for table in soup.find_all("table"):
+        head = table.find("thead") or table.find("tr")
+        cols = [th.get_text(" ", strip=True) for th in head.find_all("th")] if head else []
+        if "KPI" not in cols or "Grade" not in cols:
+            continue
+        for row in table.find_all("tr")[1:]:
+            cells = row.find_all(["td", "th"])
+            if len(cells) != len(cols):
+                continue
+            name = re.sub(r" \(synthetic\)$", "", cells[cols.index("KPI")].get_text(strip=True))
+            if name in names:
+                found.append((names[name], cells[cols.index("Grade")].get_text(strip=True).lower()))
+    pattern = re.compile(rf"^(.+?)(?: \(synthetic\))?: ({'|'.join(GRADE_WORDS)})$")
+    for h in soup.find_all(["h3", "h4"]):
+        m = pattern.match(h.get_text(" ", strip=True))
+        if m and m[1] in names:
+            found.append((names[m[1]], m[2]))
+    return found
+
+
+def test_grade_claims_are_read_from_the_table_and_the_headings():
+    names = {"Vehicle crime": "vehicle_crime", "Robbery": "robbery"}
+    page = (
+        "<table><thead><tr><th>Theme</th><th>KPI</th><th>Grade</th><th>Reason</th></tr>"
+        "</thead><tbody><tr><td>T</td><td>Vehicle crime</td><td><span>Adequate</span></td>"
+        "<td>r</td></tr></tbody></table><h3>Vehicle crime: good</h3><h3>Robbery: adequate</h3>"
+    )
+    assert grade_claims(page, names) == [
+        ("vehicle_crime", "adequate"),
+        ("vehicle_crime", "good"),
+        ("robbery", "adequate"),
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_every_page_gives_a_kpi_one_grade(rendered, cycle):
+    names = _registry_names()
+    said: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for page, source in rendered[cycle].items():
+        for k, g in grade_claims(source, names):
+            said[k][g].add(page)
+    assert said, "the plan delivery page states grades"
+    assert {k: dict(v) for k, v in said.items() if len(v) > 1} == {}
+    # Vehicle crime: good on its winter months (-30.3%), held at adequate by its latest
+    # 12 months (6,987 v 5,077, +37.6%) in 2022-11.
+    if cycle == "2022-11":
+        assert set(said["vehicle_crime"]) == {"adequate"}

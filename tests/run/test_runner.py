@@ -566,12 +566,9 @@ def test_validating_a_cycle_file_imports_no_pandas():
     assert out.stdout.strip() == "False"
 
 
-def test_the_registry_check_is_remembered_until_a_file_it_read_changes(
-    tmp_path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_registry_check_is_remembered_until_a_file_it_read_changes(tmp_path) -> None:
     """A warm run reuses the registry's ids (no pandas import); any change re-checks."""
-    from scrutiny.analysis import kpis
-    from scrutiny.run.runner import _RegistryMemo
+    from scrutiny.run.runner import _CheckMemo
 
     registry_file = tmp_path / "kpis.yaml"
     registry_file.write_text("kpis: [burglary, robbery]\n", encoding="utf-8")
@@ -583,10 +580,10 @@ def test_the_registry_check_is_remembered_until_a_file_it_read_changes(
         text = registry_file.read_text(encoding="utf-8")
         return dict.fromkeys(text.split("[")[1].split("]")[0].replace(" ", "").split(","))
 
-    monkeypatch.setattr(kpis, "load_registry", fake_load_registry)
-    memo = _RegistryMemo(tmp_path / "registry-cache.json")
+    memo = _CheckMemo(tmp_path / "registry-cache.json", lambda: list(fake_load_registry()))
     assert memo() == ["burglary", "robbery"] and len(calls) == 1
-    assert _RegistryMemo(tmp_path / "registry-cache.json")() == ["burglary", "robbery"]
+    again = _CheckMemo(tmp_path / "registry-cache.json", lambda: list(fake_load_registry()))
+    assert again() == ["burglary", "robbery"]
     assert len(calls) == 1  # remembered: the check did not run again
     registry_file.write_text("kpis: [burglary, robbery, homicide]\n", encoding="utf-8")
     assert memo() == ["burglary", "robbery", "homicide"] and len(calls) == 2

@@ -17,9 +17,8 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 import yaml
 from pydantic import ValidationError
 
@@ -28,6 +27,9 @@ from scrutiny.analysis import registers
 from scrutiny.analysis.board import CONTEXT_PARAMETERS, Action, AgendaItem, Cycle, load_cycle
 from scrutiny.config import PARAMS_DIR
 from scrutiny.errors import ParamsError
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: checking a cycle needs none
+    import pandas as pd
 
 CYCLES_DIR = PARAMS_DIR / "cycles"
 _CYCLE_ID = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -77,6 +79,8 @@ def action_log(
         complete and ``due < as_at``; ``days_overdue`` is ``(as_at - due).days`` when
         overdue, else 0. Sorted overdue first, then by due date, then id.
     """
+    import pandas as pd
+
     if session not in ("open", "all"):
         raise ValueError(f"session must be 'open' or 'all', got {session!r}")
     kept = [a for a in actions if session == "all" or a.session == "open"]
@@ -142,6 +146,8 @@ def agenda_frame(
     DataFrame
         Columns :data:`AGENDA_COLUMNS`; ``kpis`` holds the KPI ids joined with ", ".
     """
+    import pandas as pd
+
     if session not in ("open", "all"):
         raise ValueError(f"session must be 'open' or 'all', got {session!r}")
     items = public_agenda(agenda) if session == "open" else list(agenda)
@@ -308,6 +314,8 @@ def _n(n: int, noun: str) -> str:
 
 
 def _month(cycle_id: str) -> pd.Period:
+    import pandas as pd
+
     return pd.Period(cycle_id, "M")
 
 

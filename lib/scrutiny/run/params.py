@@ -474,7 +474,7 @@ def register_problems(
     path: str | Path,
     cycle: Cycle,
     *,
-    registry: Callable[[], Mapping[str, Any]] | None = None,
+    registry: Callable[[], Iterable[str]] | None = None,
     plan_themes: Callable[[], list[str]] | None = None,
 ) -> list[ParamsError]:
     """Register entries that do not agree with the plan, the KPI registry or the last board.
@@ -765,6 +765,7 @@ def check_cycle(
     inspect: Callable[[Path], Mapping[str, NotebookParameter]] = inspect_parameters,
     allow_outside_notebooks: bool | None = None,
     registry: Callable[[], Iterable[str]] | None = None,
+    plan_themes: Callable[[], list[str]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Check every briefing's notebook and parameters; return name -> parameters to pass.
 
@@ -790,6 +791,9 @@ def check_cycle(
     registry
         Returns the KPI registry's ids (default: :func:`scrutiny.analysis.kpis.load_registry`
         checks the registry; the runner passes a memo of it).
+    plan_themes
+        Returns the plan's theme ids (default: read ``params/plan.yaml``; the runner passes
+        a memo).
 
     Raises
     ------
@@ -805,6 +809,7 @@ def check_cycle(
             inspect=inspect,
             allow_outside_notebooks=allow_outside_notebooks,
             registry=registry,
+            plan_themes=plan_themes,
         )
         return next(iter(by_force.values()))
     errors: list[ParamsError] = []
@@ -842,7 +847,7 @@ def check_cycle(
         declared_by[b.name] = declared
     errors.extend(kpi_problems(path, cycle, out, registry=registry))
     errors.extend(action_problems(path, cycle))
-    errors.extend(register_problems(path, cycle))
+    errors.extend(register_problems(path, cycle, registry=registry, plan_themes=plan_themes))
     errors.extend(data_to_problems(path, cycle, out, declared_by))
     errors.extend(pack_problems(path, cycle, out, declared_by))
     if errors:
@@ -857,6 +862,7 @@ def check_forces(
     inspect: Callable[[Path], Mapping[str, NotebookParameter]] = inspect_parameters,
     allow_outside_notebooks: bool | None = None,
     registry: Callable[[], Iterable[str]] | None = None,
+    plan_themes: Callable[[], list[str]] | None = None,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Check a cycle run for many forces: every force's briefings and parameters.
 
@@ -883,6 +889,7 @@ def check_forces(
                 inspect=inspect,
                 allow_outside_notebooks=allow_outside_notebooks,
                 registry=registry,
+                plan_themes=plan_themes,
             )
         }
     errors: list[ParamsError] = []
@@ -909,6 +916,7 @@ def check_forces(
                 inspect=inspect,
                 allow_outside_notebooks=allow_outside_notebooks,
                 registry=registry,
+                plan_themes=plan_themes,
             )
         except CycleError as exc:
             errors.extend(

@@ -84,6 +84,7 @@ INDEX = "index.html"
 INSPECT_CACHE = ".inspect-cache.json"
 HASH_CACHE = ".hash-cache.json"
 REGISTRY_CACHE = ".registry-cache.json"
+PLAN_CACHE = ".plan-cache.json"
 LOCK = lock.LOCK
 KERNEL_START_TIMEOUT_S = 120
 MANIFEST_SCHEMA = 1
@@ -366,19 +367,22 @@ class _InspectMemo:
 # The worker (runs in a forked process)
 
 
-@dataclass
-class _RegistryMemo:
-    """The KPI registry's ids for the cycle check, kept with what the registry check read.
+class _CheckMemo:
+    """A cycle check's reference list (the registry's KPI ids, the plan's themes), kept.
 
-    Checking the registry (:func:`scrutiny.analysis.kpis.load_registry`) imports pandas
-    and reads the offence map: half of a warm run. The ids are saved beside the manifest
-    with the sha256 of every file that check read and of the ``scrutiny`` source tree;
-    while all are unchanged (hashes from the cache, by size and mtime) they are reused, and
-    any change runs the whole check again.
+    It is kept with the files producing it read.
+
+    Checking the registry or the plan (:func:`scrutiny.analysis.kpis.load_registry`,
+    :func:`scrutiny.analysis.plan.load_plan`) imports pandas and reads the offence map:
+    most of a warm run. The list is saved beside the manifest with the sha256 of every
+    file the check read and of the ``scrutiny`` source tree; while all are unchanged
+    (hashes from the cache, by size and mtime) it is reused, and any change runs the whole
+    check again.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, load: Callable[[], list[str]]):
         self.path = path
+        self.load = load
 
     def __call__(self) -> list[str]:
         source = provenance.source_tree_hash()
@@ -397,10 +401,8 @@ class _RegistryMemo:
                 return list(saved["ids"])
         except (OSError, ValueError, KeyError, TypeError):
             pass
-        from scrutiny.analysis.kpis import load_registry
-
         with provenance.capture() as records:
-            ids = list(load_registry())
+            ids = self.load()
         doc = {
             "source": source,
             "files": [{"path": r.path, "sha256": r.sha256} for r in records],
@@ -411,6 +413,19 @@ class _RegistryMemo:
         return ids
 
 
+def _registry_ids() -> list[str]:
+    from scrutiny.analysis.kpis import load_registry
+
+    return list(load_registry())
+
+
+def _plan_themes() -> list[str]:
+    from scrutiny.analysis.plan import load_plan
+
+    return [t.id for t in load_plan().themes]
+
+
+@dataclass
 class _Job:
     name: str
     notebook: Path
@@ -1058,7 +1073,11 @@ def _run_cycle(
             provenance.load_hash_cache(out / HASH_CACHE)
         memo = _InspectMemo(out / INSPECT_CACHE)
         params = check_cycle(
-            path, cycle, inspect=memo, registry=_RegistryMemo(out / REGISTRY_CACHE)
+            path,
+            cycle,
+            inspect=memo,
+            registry=_CheckMemo(out / REGISTRY_CACHE, _registry_ids),
+            plan_themes=_CheckMemo(out / PLAN_CACHE, _plan_themes),
         )
         with contextlib.suppress(OSError):  # only a cache
             memo.save({memo.sha(notebook_path(b)) for b in cycle.briefings})

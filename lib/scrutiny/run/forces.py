@@ -36,7 +36,6 @@ from scrutiny import config
 from scrutiny.analysis.board import Cycle, CycleError, ForceRun, load_cycle
 from scrutiny.errors import MachineError, ParamsError
 from scrutiny.run import lock, runner
-from scrutiny.run.executor import EXECUTORS
 from scrutiny.run.lock import LockHeldError
 from scrutiny.run.params import check_forces
 from scrutiny.run.publish import (
@@ -202,13 +201,7 @@ def _run_forces(
     chosen = _selected(path, cycle, only_forces)
     # Every force's briefings and parameters, checked before anything runs.
     check_forces(path, cycle)
-    if jobs is not None and jobs < 1:
-        raise CycleError([ParamsError(path, f"--jobs must be at least 1, got {jobs}")])
-    if executor not in EXECUTORS:
-        problem = f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}"
-        raise CycleError([ParamsError(path, problem)])
-    if scheduler and executor != "dask":
-        raise CycleError([ParamsError(path, "--scheduler needs --executor dask")])
+    runner.check_options(path, jobs, executor, scheduler)
     runner._select(path, [b.name for b in cycle.briefings], only)
 
     out = Path(reports_dir or config.REPORTS_DIR) / cycle.cycle

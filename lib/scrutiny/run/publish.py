@@ -620,6 +620,18 @@ def render_error_page(
     )
 
 
+#: A briefing's or a force's status on an index page, in words.
+STATUS_TEXT = {
+    "ok": "Produced",
+    "skipped": "Up to date (not re-run)",
+    "failed": "Failed",
+    "not run": "Not run yet",
+    "interrupted": "Interrupted",
+    "queued": "Waiting",
+    "running": "Running",
+}
+
+
 @dataclass
 class IndexRow:
     """One line of the cycle index."""
@@ -636,13 +648,7 @@ class IndexRow:
     @property
     def status_text(self) -> str:
         """Return the status in words."""
-        return {
-            "ok": "Produced",
-            "skipped": "Up to date (not re-run)",
-            "failed": "Failed",
-            "not run": "Not run yet",
-            "interrupted": "Interrupted",
-        }.get(self.status, self.status)
+        return STATUS_TEXT.get(self.status, self.status)
 
     @property
     def status_class(self) -> str:
@@ -807,14 +813,7 @@ class ForceRow:
     @property
     def status_text(self) -> str:
         """Return the status in words."""
-        return {
-            "ok": "Produced",
-            "failed": "Failed",
-            "not run": "Not run yet",
-            "queued": "Waiting",
-            "running": "Running",
-            "interrupted": "Interrupted",
-        }.get(self.status, self.status)
+        return STATUS_TEXT.get(self.status, self.status)
 
     @property
     def briefings_text(self) -> str:

@@ -1083,14 +1083,7 @@ def _run_cycle(
             memo.save({memo.sha(notebook_path(b)) for b in cycle.briefings})
         names = [b.name for b in cycle.briefings]
         selected = _select(path, names, only)
-        if jobs is not None and jobs < 1:
-            raise CycleError([ParamsError(path, f"--jobs must be at least 1, got {jobs}")])
-        if executor not in EXECUTORS:
-            known = ", ".join(EXECUTORS)
-            problem = f"--executor must be one of {known}, got {executor!r}"
-            raise CycleError([ParamsError(path, problem)])
-        if scheduler and executor != "dask":
-            raise CycleError([ParamsError(path, "--scheduler needs --executor dask")])
+        check_options(path, jobs, executor, scheduler)
 
         with _machine("checking that the reports folder can be written", out):
             _check_writable(out)
@@ -1296,6 +1289,17 @@ def _finish_assessment(
     if proc.returncode != 0:
         last = (err or "").strip().splitlines()[-1:] or ["no message"]
         notice(f"The cycle's assessment was not published: {last[0]}")
+
+
+def check_options(path: Path, jobs: int | None, executor: str, scheduler: str | None) -> None:
+    """Raise :class:`CycleError` for ``--jobs``, ``--executor`` or ``--scheduler`` misused."""
+    if jobs is not None and jobs < 1:
+        raise CycleError([ParamsError(path, f"--jobs must be at least 1, got {jobs}")])
+    if executor not in EXECUTORS:
+        problem = f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}"
+        raise CycleError([ParamsError(path, problem)])
+    if scheduler and executor != "dask":
+        raise CycleError([ParamsError(path, "--scheduler needs --executor dask")])
 
 
 def _select(path: Path, names: list[str], only: Iterable[str] | None) -> set[str]:

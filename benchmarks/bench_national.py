@@ -34,6 +34,12 @@ printed as ``BENCH <name> <value> <unit>``.
 
     .venv/bin/python benchmarks/bench_national.py            # 43 forces x 36 months
     .venv/bin/python benchmarks/bench_national.py --quick    # 43 forces x 3 months
+    .venv/bin/python benchmarks/bench_national.py --quick --repeat 3   # medians of 3 pairs
+
+With ``--repeat N`` the build and the DuckDB copy run as N adjacent pairs (the order swapped
+every other pair, each into empty folders); times and the build/DuckDB ratio are medians (the
+ratio is the median of the pairs' ratios), peaks the maximum. On a shared machine single
+figures vary by a factor of two or more from one run to the next.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -482,6 +489,9 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=None, help="default 36 (3 with --quick)")
     ap.add_argument("--rows", type=int, default=11_600, help="rows per force and month")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="build/DuckDB pairs (medians reported); default 1"
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -511,18 +521,47 @@ def main() -> None:
         f"= {a.forces * months * a.rows:,} rows, {gz / 2**30:.2f} GiB gzipped "
         f"(read once in {time.perf_counter() - t0:.1f} s)"
     )
+    builds, ducks, ratios = [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-national-") as tmp:
-        work = Path(tmp)
-        build = _child("build", str(archive), str(work))
-        duck = _child("duckdb", str(archive), str(work))
+        for i in range(a.repeat):
+            work = Path(tmp) / str(i)
+            work.mkdir()
+            # one pair at a time, the order swapped every other time: the ratio of a pair
+            # is measured under the same load; the median is of those ratios
+            order = ("build", "duckdb") if i % 2 == 0 else ("duckdb", "build")
+            got = {step: _child(step, str(archive), str(work)) for step in order}
+            builds.append(got["build"])
+            ducks.append(got["duckdb"])
+            ratios.append(got["build"]["seconds"] / got["duckdb"]["seconds"])
+            if a.repeat > 1:
+                print(
+                    f"# pair {i + 1} ({' then '.join(order)}): build "
+                    f"{got['build']['seconds']:.2f} s, DuckDB {got['duckdb']['seconds']:.2f} s, "
+                    f"ratio {ratios[-1]:.3f}; load {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+                )
+            if i < a.repeat - 1:
+                shutil.rmtree(work)
         checks = _child("checks", str(archive), str(work))
         slug = "leicestershire" if a.forces > 21 else FORCES[0][0]
-        series = _child("series", build["store"], slug)
+        series = _child("series", builds[-1]["store"], slug)
+    med = statistics.median
+    build = {
+        "seconds": med(b["seconds"] for b in builds),
+        "peak_gib": max(b["peak_gib"] for b in builds),
+        "rows": builds[-1]["rows"],
+    }
+    duck = {
+        "seconds": med(d["seconds"] for d in ducks),
+        "peak_gib": max(d["peak_gib"] for d in ducks),
+        "rows": ducks[-1]["rows"],
+    }
+    if a.repeat > 1:
+        print(f"# {a.repeat} pairs: times and the ratio are medians, peaks the maximum")
     expected = a.forces * months * a.rows
     for name, r in (("project build", build), ("plain DuckDB", duck)):
         note = "" if r["rows"] == expected else f"  (EXPECTED {expected:,} ROWS)"
         print(f"# {name}: {r['rows']:,} rows{note}")
-    ratio = build["seconds"] / duck["seconds"]
+    ratio = med(ratios)
     print(
         f"# {slug}: {series['kpis']} KPIs x {series['months']} months, "
         f"cold {series['cold_s']:.3f} s; all_crime total {series['all_crime']:,}; "

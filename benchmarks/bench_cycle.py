@@ -73,6 +73,8 @@ FIXTURE = REPO / "tests" / "fixtures" / "cycle" / "2022-11.yaml"
 REAL = REPO / "params" / "cycles" / "2022-11.yaml"
 KERNEL = "scrutiny"
 VS_PARALLEL_TARGET, VS_LIMIT_TARGET, WARM_TARGET = 0.5, 1.3, 1.0
+#: What went wrong in this run (a briefing failed, a run crashed): no target is judged then.
+PLAIN_FAILURES: list[str] = []
 
 
 # -- the physical limit -------------------------------------------------------------------------
@@ -173,11 +175,13 @@ def plain_serial(cycle_file: Path, names: list[str], work: Path, cache: Path) ->
         secs, res = timed(cmd, cache)
         total += secs
         if res.returncode:
+            PLAIN_FAILURES.append(f"plain serial: papermill failed for {name}")
             print(f"  plain serial: papermill failed for {name}:\n{res.stderr[-800:]}")
         cmd = [BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", out]
         secs, res = timed(cmd + ["--output-dir", work], cache)
         total += secs
         if res.returncode:
+            PLAIN_FAILURES.append(f"plain serial: nbconvert failed for {name}")
             print(f"  plain serial: nbconvert failed for {name}:\n{res.stderr[-800:]}")
     return total
 
@@ -228,6 +232,7 @@ def plain_parallel(cycle_file: Path, names: list[str], work: Path, cache: Path) 
     secs = time.perf_counter() - t0
     for name, problem in problems.items():
         if problem:
+            PLAIN_FAILURES.append(f"plain parallel: {name} failed")
             print(f"  plain parallel: {name} failed: {problem}")
     return secs
 
@@ -239,6 +244,7 @@ def _executed(folder: Path, names: list[str]) -> list[dict[str, Any]]:
         if path.exists():
             out.append(json.loads(path.read_text(encoding="utf-8")))
         else:
+            PLAIN_FAILURES.append(f"no executed notebook {path.name} in {folder.name}")
             print(f"  no executed notebook {path.name} in {folder.name}: counted as 0 s")
     return out
 
@@ -273,14 +279,19 @@ def bench(cycle_file: Path, names: list[str] | None, label: str) -> dict[str, fl
         limit_serial = physical_limit(_executed(work / "serial", names), cores, kernel_s)
         run = [BIN / "scrutiny", "run", cycle_file, "--reports-dir", work / "reports", "--no-pack"]
         run += ["--only", ",".join(names)]
+        failures = PLAIN_FAILURES  # the same list: missing notebooks add to it below
         cold, res = timed(run, work / "cache")
         if res.returncode:
+            failures.append(f"scrutiny run (cold) exited {res.returncode}")
             print(f"  scrutiny cold run exit {res.returncode}:\n{res.stdout[-1500:]}")
+            print(res.stderr[-1500:])
         own = _executed(work / "reports" / cycle.cycle, names)
         limit_own = physical_limit(own, cores, kernel_s)
         warm, res = timed(run, work / "cache")
         if res.returncode:
+            failures.append(f"scrutiny run (warm) exited {res.returncode}")
             print(f"  scrutiny warm run exit {res.returncode}:\n{res.stdout[-1500:]}")
+            print(res.stderr[-1500:])
         skipped = res.stdout.count("skipped (up to date)")
     vs_parallel, vs_limit = cold / parallel, cold / limit
     print(f"# code cells: {cells:.1f} s in all, longest notebook {longest:.1f} s; "
@@ -299,6 +310,11 @@ def bench(cycle_file: Path, names: list[str] | None, label: str) -> dict[str, fl
     print(f"BENCH {label}_limit_from_serial_s {limit_serial:.2f} s")
     print(f"BENCH {label}_limit_from_own_cells_s {limit_own:.2f} s")
     print(f"BENCH {label}_cold_vs_strictest_limit {cold / strictest:.3f} ratio")
+    if failures:
+        print("# targets NOT JUDGED: the figures above are not valid, because:")
+        for f in failures:
+            print(f"#   {f}")
+        raise SystemExit(1)
     what = "" if label == "cycle" else " (set for the real cycle; this is the fixture)"
     print(f"# targets{what}:")
     print(f"#   cold <= {VS_PARALLEL_TARGET} x parallel plain: {vs_parallel:.2f}, "

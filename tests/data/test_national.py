@@ -171,6 +171,14 @@ def test_truncated_gzip_is_named(tiny: Path) -> None:
         national.national_counts(tiny)
 
 
+def test_row_duckdb_cannot_parse_names_its_file(tiny: Path) -> None:
+    # an unterminated quote in the second data row: DuckDB stops; the error names that file
+    rows = [_row("2025-03", "Beta Constabulary", "Drugs"), 'x,2025-03,"Beta,unclosed\n']
+    _write(tiny, "2025-03", "beta", rows)
+    with pytest.raises(DataError, match=r"2025-03-beta-street\.csv\.gz: cannot be read as CSV"):
+        national.national_counts(tiny)
+
+
 def test_row_of_another_month_is_named(tiny: Path) -> None:
     _write(tiny, "2025-03", "alpha", [_row("2025-04", "Alpha Police", "Drugs")])
     with pytest.raises(

@@ -55,6 +55,27 @@ def run_cli(
     )
 
 
+def cmdline(pid: int) -> bytes:
+    """Process ``pid``'s command line, NUL-separated (empty once it has gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def is_kernel(pid: int) -> bool:
+    """Whether ``pid`` is a Jupyter kernel: started as ``ipykernel_launcher`` or forked warm.
+
+    A warm kernel (scrutiny.run.warm) keeps its parent's command line and is named
+    ``ipykernel`` instead.
+    """
+    try:
+        name = Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return False
+    return name == "ipykernel" or b"ipykernel" in cmdline(pid)
+
+
 # ---------------------------------------------------------------------------------------
 # Browser
 

@@ -26,7 +26,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import FIXTURE_CYCLE_DIR, SCRUTINY, read_json, run_cli, write_cycle
+from conftest import (
+    FIXTURE_CYCLE_DIR,
+    SCRUTINY,
+    cmdline,
+    is_kernel,
+    read_json,
+    run_cli,
+    write_cycle,
+)
 from scrutiny.run import procs
 from scrutiny.run.executor import SUBPROCESS_FLAG, DaskExecutor, Event, LocalExecutor
 from scrutiny.run.runner import longest_first
@@ -231,22 +239,15 @@ def test_dask_executor_isolates_the_broken_briefing(both):
 # Timeouts, a killed job and Ctrl-C with the Dask executor
 
 
-def _cmdline(pid: int) -> bytes:
-    try:
-        return open(f"/proc/{pid}/cmdline", "rb").read()
-    except OSError:
-        return b""
-
-
 def _job_tree(runner: int, name: str, limit: float = 90) -> list[int]:
     """The pids of job ``name``'s subprocess and its kernel, below the runner."""
     flag = f"{SUBPROCESS_FLAG}\0{name}\0".encode()
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        jobs = [p for p in procs.descendants(runner) if flag in _cmdline(p)]
+        jobs = [p for p in procs.descendants(runner) if flag in cmdline(p)]
         if jobs:
             below = procs.descendants(jobs[0])
-            if any(b"ipykernel" in _cmdline(p) for p in below):
+            if any(is_kernel(p) for p in below):
                 return [jobs[0], *below]
         time.sleep(0.2)
     raise AssertionError(f"job {name} and its kernel never started")

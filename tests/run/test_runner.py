@@ -18,6 +18,8 @@ import yaml
 from conftest import (
     REPO,
     SCRUTINY,
+    cmdline,
+    is_kernel,
     published_source,
     read_json,
     run_cli,
@@ -404,7 +406,7 @@ def test_kill_9_leaves_no_orphans_no_stuck_lock_and_the_pages_intact(tmp_path):
         kernels: list[int] = []
         while not kernels and time.monotonic() < deadline:
             below = procs.descendants(proc.pid)
-            kernels = [p for p in below if b"ipykernel" in _cmdline(p)]
+            kernels = [p for p in below if is_kernel(p)]
             time.sleep(0.2)
         assert kernels, "the kernel never started"
         time.sleep(2.0)  # well into the sleeping cell
@@ -434,13 +436,6 @@ def test_kill_9_leaves_no_orphans_no_stuck_lock_and_the_pages_intact(tmp_path):
         assert after["first.html"] == before["first.html"]
     assert not [p for p in out.iterdir() if ".tmp" in p.name]
     assert (out / ".lock").read_text() == ""
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return open(f"/proc/{pid}/cmdline", "rb").read()
-    except OSError:
-        return b""
 
 
 @pytest.mark.slow
@@ -538,7 +533,7 @@ def test_kill_9_also_ends_the_cycles_assessment(tmp_path):
         builders: list[int] = []
         while not builders and time.monotonic() < deadline:
             below = procs.descendants(proc.pid)
-            builders = [p for p in below if b"scrutiny.analysis.assessment" in _cmdline(p)]
+            builders = [p for p in below if b"scrutiny.analysis.assessment" in cmdline(p)]
             time.sleep(0.2)
         assert builders, "the assessment process never started"
         below = procs.descendants(proc.pid)

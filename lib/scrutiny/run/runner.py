@@ -472,11 +472,12 @@ def _prepare_worker_imports() -> None:
     """Import what workers need once, in the parent, so every fork starts warm."""
     import papermill  # noqa: F401
 
-    from scrutiny.run import publish
+    from scrutiny.run import publish, warm
 
     _register_engine()
     publish._markdown_renderer()
     publish._env()
+    warm.preload()  # the kernels' own imports: each kernel is forked with them done
 
 
 def _worker(job: _Job, conn: Connection) -> None:
@@ -517,6 +518,8 @@ def _execute(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from scrutiny.run.warm import WarmKernelManager
+
     started = _now()
     nb = None
     error: dict[str, Any] | None = None
@@ -532,6 +535,7 @@ def _execute(
             request_save_on_cell_execute=False,
             start_timeout=KERNEL_START_TIMEOUT_S,
             on_cell=on_cell,
+            kernel_manager_class=WarmKernelManager,
         )
     except PapermillExecutionError as exc:
         where = state["cell"] or f"cell [{exc.exec_count}]"

@@ -1,0 +1,137 @@
+"""Warm kernels (scrutiny.run.warm): forked with the libraries imported, otherwise new.
+
+A forked kernel must be indistinguishable to a briefing from one started the usual way:
+its own process, working folder and environment, no scrutiny module (so nothing the
+runner recorded or cached), matplotlib's inline backend; and ``scrutiny run`` publishes
+the same pages with warm kernels as without.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+from test_executor import PAGES, normalise
+
+from conftest import FIXTURE_CYCLE_DIR, run_cli
+from scrutiny.run import warm
+
+# Run in a Python of its own: the test forks the process that runs it.
+PROBE = r"""
+import json, os, sys
+import nbformat
+from nbclient import NotebookClient
+from scrutiny import provenance
+from scrutiny.run import warm
+
+provenance.record_input(sys.argv[2])  # the parent has read a file: the kernel must not know
+preloaded = warm.preload()
+nb = nbformat.v4.new_notebook(cells=[
+    nbformat.v4.new_code_cell(
+        "import os, sys, json\n"
+        "libs = 'pandas' in sys.modules, 'matplotlib.pyplot' in sys.modules\n"
+        "ours = sorted(m for m in sys.modules if m.split('.')[0] == 'scrutiny')\n"
+        "import matplotlib\n"
+        "from scrutiny import provenance\n"
+        "print(json.dumps({'ppid': os.getppid(), 'pid': os.getpid(), 'cwd': os.getcwd(),\n"
+        "  'env': os.environ.get('WARM_PROBE'), 'libs': libs, 'scrutiny_before': ours,\n"
+        "  'backend': matplotlib.rcParams['backend'], 'sid': os.getsid(0),\n"
+        "  'comm': open('/proc/self/comm').read().strip(),\n"
+        "  'recorded': [r.path for r in provenance.recorded_inputs()]}))"
+    )
+])
+os.environ["WARM_PROBE"] = "seen"
+client = NotebookClient(nb, kernel_name="scrutiny", kernel_manager_class=warm.WarmKernelManager,
+                        resources={"metadata": {"path": sys.argv[1]}})
+client.execute()
+out = json.loads(nb.cells[0].outputs[0]["text"])
+out["me"] = os.getpid()
+out["preloaded"] = preloaded
+try:
+    os.waitpid(-1, os.WNOHANG)
+    out["children_left"] = True
+except ChildProcessError:
+    out["children_left"] = False
+print(json.dumps(out))
+"""
+
+
+def _probe(tmp_path, warm_env: str) -> dict:
+    read = tmp_path / "read.txt"
+    read.write_text("x\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    res = subprocess.run(
+        [sys.executable, "-c", PROBE, str(work), str(read)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, warm.ENV: warm_env},
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["cwd"] == str(work)
+    assert out["env"] == "seen"
+    assert out["ppid"] == out["me"]  # the kernel is this process's child either way
+    assert out["sid"] == out["pid"]  # in a session of its own, as jupyter_client starts one
+    assert out["scrutiny_before"] == []  # no scrutiny module before the cell imports one
+    assert out["recorded"] == []  # so nothing the parent recorded
+    assert out["backend"] == warm.INLINE_BACKEND
+    assert out["children_left"] is False  # the kernel was shut down and reaped
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernels are forked on Linux")
+def test_a_forked_kernel_has_the_libraries_and_nothing_of_its_parent(tmp_path):
+    out = _probe(tmp_path, "1")
+    assert out["preloaded"] is True
+    assert out["comm"] == "ipykernel"  # named so, as its command line is its parent's
+    assert out["libs"] == [True, True]  # pandas and pyplot were already imported: forked
+
+
+def test_turned_off_the_kernel_starts_the_usual_way(tmp_path):
+    out = _probe(tmp_path, "0")
+    assert out["preloaded"] is False
+    assert out["libs"] == [False, False]  # a new Python: nothing imported yet
+
+
+def test_forkable_only_for_this_python_and_the_standard_launcher():
+    me = sys.executable
+    assert warm.forkable([me, "-m", "ipykernel_launcher", "-f", "k.json"], {})
+    assert warm.forkable([me, "-Xfrozen_modules=off", "-m", "ipykernel_launcher"], None)
+    assert not warm.forkable([me, "-m", "ipykernel_launcher"], {"PYTHONPATH": "x"})
+    assert not warm.forkable([me, "-u", "-m", "ipykernel_launcher"], {})
+    assert not warm.forkable([me, "-m", "other_kernel"], {})
+    assert not warm.forkable(["/no/such/env/bin/python", "-m", "ipykernel_launcher"], {})
+    assert not warm.forkable(["R", "--slave"], {})
+
+
+@pytest.fixture(scope="module")
+def warm_and_cold(tmp_path_factory):
+    runs = {}
+    for kind, flag in (("warm", "1"), ("cold", "0")):
+        reports = tmp_path_factory.mktemp(kind) / "reports"
+        res = run_cli(
+            "run",
+            FIXTURE_CYCLE_DIR / "2022-11.yaml",
+            "--reports-dir",
+            reports,
+            "--plain",
+            env={**os.environ, warm.ENV: flag},
+        )
+        runs[kind] = SimpleNamespace(res=res, out=reports / "2022-11")
+    return runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PAGES)
+def test_warm_kernels_publish_the_same_pages(warm_and_cold, name):
+    a, b = warm_and_cold["warm"], warm_and_cold["cold"]
+    assert sorted(p.name for p in a.out.iterdir()) == sorted(p.name for p in b.out.iterdir())
+    assert normalise((a.out / name).read_text(encoding="utf-8")) == normalise(
+        (b.out / name).read_text(encoding="utf-8")
+    )

@@ -306,7 +306,7 @@ def test_truncated_zip_says_the_archive_is_damaged(street_dir: Path, tmp_path: P
 
 
 def test_documented_expansion_limits() -> None:
-    from scrutiny.data.csvio import expansion_problem
+    from scrutiny.data.rawfiles import expansion_problem
 
     # 4 MB expanding to 1 GB: 250 times, over the ratio of 100
     assert expansion_problem(4_000_000, 1_000_000_000) == (
@@ -324,9 +324,9 @@ def test_documented_expansion_limits() -> None:
 def test_zip_bomb_member_is_refused_before_reading(
     street_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scrutiny.data import csvio
+    from scrutiny.data import rawfiles
 
-    monkeypatch.setattr(csvio, "RATIO_CHECK_FROM_BYTES", 1_000_000)  # lowered from 8 MiB
+    monkeypatch.setattr(rawfiles, "RATIO_CHECK_FROM_BYTES", 1_000_000)  # lowered from 8 MiB
     archive = zip_of(street_dir, tmp_path / "download.zip")
     header = (street_dir / JAN).read_bytes().split(b"\n")[0] + b"\n"
     member = "2022-03/2022-03-testshire-street.csv"
@@ -343,9 +343,9 @@ def test_zip_bomb_member_is_refused_before_reading(
 def test_absolute_size_limit_for_zip_and_gzip(
     street_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scrutiny.data import csvio
+    from scrutiny.data import rawfiles
 
-    monkeypatch.setattr(csvio, "MAX_FILE_BYTES", 300)  # every fixture file is larger
+    monkeypatch.setattr(rawfiles, "MAX_FILE_BYTES", 300)  # every fixture file is larger
     archive = zip_of(street_dir, tmp_path / "download.zip")
     with pytest.raises(DataError, match="more than the limit of 300 bytes") as e:
         read_street(archive)

@@ -17,17 +17,51 @@ The loaders behind them (:mod:`~scrutiny.data.police_uk`, :mod:`~scrutiny.data.h
 :mod:`~scrutiny.data.ons`, :mod:`~scrutiny.data.geography`) can be used directly.
 """
 
-from scrutiny.data.crimes import load_crimes
-from scrutiny.data.extract import SCHEMA as EXTRACT_SCHEMA
-from scrutiny.data.extract import load_extract, read_extract, validate_extract
-from scrutiny.data.geography import ForceGeography, force_geography, force_key
-from scrutiny.data.home_office import load_offence_map, load_recorded_crime
-from scrutiny.data.ons import load_census_population, load_la_population, population
-from scrutiny.data.police_uk import read_outcomes, read_stop_and_search, read_street
-from scrutiny.data.profiles import force_profiles, home_office_force_counts
-from scrutiny.data.quality import DataQuality
-from scrutiny.data.sources import DataSources
-from scrutiny.data.store import connect
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Loaded on first use (PEP 562), so importing one light module of the package (the runner
+# lists police.uk file names before any kernel starts) does not import pandas.
+_WHERE = {
+    "load_crimes": "crimes",
+    "EXTRACT_SCHEMA": "extract",
+    "load_extract": "extract",
+    "read_extract": "extract",
+    "validate_extract": "extract",
+    "ForceGeography": "geography",
+    "force_geography": "geography",
+    "force_key": "geography",
+    "load_offence_map": "home_office",
+    "load_recorded_crime": "home_office",
+    "load_census_population": "ons",
+    "load_la_population": "ons",
+    "population": "ons",
+    "read_outcomes": "police_uk",
+    "read_stop_and_search": "police_uk",
+    "read_street": "police_uk",
+    "force_profiles": "profiles",
+    "home_office_force_counts": "profiles",
+    "DataQuality": "quality",
+    "DataSources": "sources",
+    "connect": "store",
+}
+_RENAMED = {"EXTRACT_SCHEMA": "SCHEMA"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_WHERE[name]}")
+    value = getattr(module, _RENAMED.get(name, name))
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
+
 
 __all__ = [
     "EXTRACT_SCHEMA",

@@ -18,10 +18,10 @@ import pandas as pd
 
 from scrutiny import provenance
 from scrutiny.data import store
-from scrutiny.data.csvio import RawFile
 from scrutiny.data.geography import ForceGeography, force_geography, force_key, place_lsoas
 from scrutiny.data.police_uk import ASB, find_files, read_street
 from scrutiny.data.quality import DataQuality, SourceUsed
+from scrutiny.data.rawfiles import RawFile
 from scrutiny.data.sources import DataSources
 from scrutiny.errors import ParamsError
 

@@ -6,10 +6,9 @@ to name the line, so the user gets "line 4,312: has 7 fields, not 12" rather tha
 traceback. Files may be plain, gzip-compressed, or members of a zip archive.
 
 Limits (module constants, so a test or an unusual deployment can change them):
-:data:`MAX_LINE_BYTES` per line, and for compressed files :data:`MAX_FILE_BYTES` after
-decompression and :data:`MAX_EXPANSION_RATIO` times the compressed size (checked once a
-file expands beyond :data:`RATIO_CHECK_FROM_BYTES`), so a zip or gzip bomb is refused with
-an error naming the member before it fills the memory.
+:data:`MAX_LINE_BYTES` per line; the limits on compressed files (a zip or gzip bomb is
+refused, naming the member, before it fills the memory) are in
+:mod:`scrutiny.data.rawfiles`, which finds and opens the files without parsing them.
 """
 
 from __future__ import annotations
@@ -18,202 +17,20 @@ import csv
 import difflib
 import io
 import re
-import zipfile
-import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from scrutiny import config
+from scrutiny.data.rawfiles import RawFile
 from scrutiny.errors import DataError
 
 UTF8 = "UTF-8 text (re-save the file as UTF-8 CSV)"
 
 #: Longest line accepted (police.uk lines are a few hundred bytes; pyarrow reads 1 MiB blocks).
 MAX_LINE_BYTES = 1 << 20
-#: Largest file accepted after decompression (police.uk's largest monthly file is ~25 MB).
-MAX_FILE_BYTES = 1 << 30
-#: Most a compressed file may expand, as a multiple of its compressed size (CSV: ~5 to 20).
-MAX_EXPANSION_RATIO = 100
-#: Files expanding to less than this are not held to the ratio (small files vary widely).
-RATIO_CHECK_FROM_BYTES = 8 << 20
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-
-
-def expansion_problem(compressed: int, expanded: int, *, at_least: bool = False) -> str | None:
-    """Say why a file that expands from ``compressed`` to ``expanded`` bytes is refused.
-
-    Returns None when it is within :data:`MAX_FILE_BYTES` and, above
-    :data:`RATIO_CHECK_FROM_BYTES`, within :data:`MAX_EXPANSION_RATIO` times its size.
-    ``at_least``: reading stopped at ``expanded`` bytes, so the file is larger still.
-    """
-    ratio = expanded / max(compressed, 1)
-    if expanded > MAX_FILE_BYTES:
-        why = f"more than the limit of {MAX_FILE_BYTES:,} bytes"
-    elif expanded > RATIO_CHECK_FROM_BYTES and ratio > MAX_EXPANSION_RATIO:
-        why = f"more than {MAX_EXPANSION_RATIO} times its compressed size"
-    else:
-        return None
-    return (
-        f"expands from {compressed:,} to {'at least ' if at_least else ''}{expanded:,} bytes "
-        f"({ratio:,.0f} times), {why}: "
-        "it looks like a zip bomb or a damaged file, so it is not read"
-    )
-
-
-def _cap(compressed: int) -> int:
-    """Most bytes worth decompressing from ``compressed`` bytes (one more breaks a limit)."""
-    return min(MAX_FILE_BYTES, max(RATIO_CHECK_FROM_BYTES, compressed * MAX_EXPANSION_RATIO))
-
-
-_BOMB_EXPECTED = "a police.uk file as published (download it again)"
-
-
-def display_path(path: Path) -> str:
-    """Return ``path`` relative to the project root when inside it (shorter errors)."""
-    try:
-        return str(path.resolve().relative_to(config.PROJECT_ROOT))
-    except ValueError:
-        return str(path)
-
-
-@dataclass(frozen=True)
-class RawFile:
-    """A file to read: a path on disk, or a member of a zip archive on disk.
-
-    Attributes
-    ----------
-    path
-        The file on disk (the archive, for a zip member).
-    member
-        The name inside the archive, or None.
-    """
-
-    path: Path
-    member: str | None = None
-
-    @property
-    def label(self) -> str:
-        """How errors and the quality record name this file."""
-        base = display_path(self.path)
-        return f"{base}:{self.member}" if self.member else base
-
-    @property
-    def name(self) -> str:
-        """The file's own name (without folders)."""
-        return Path(self.member).name if self.member else self.path.name
-
-    def read_bytes(self) -> bytes:
-        """Return the file's content, decompressed when it is gzip.
-
-        Raises
-        ------
-        DataError
-            The file cannot be read, the archive is damaged, or the content would expand
-            beyond the limits (:func:`expansion_problem`).
-        """
-        if self.member is not None:
-            data = self._read_member()
-        else:
-            try:
-                data = self.path.read_bytes()
-            except OSError as exc:
-                raise DataError(
-                    self.label,
-                    f"cannot be read ({exc.strerror or exc})",
-                    expected="a readable file",
-                ) from None
-        if data[:2] == b"\x1f\x8b":
-            data = _gunzip(data, self.label)
-        return data
-
-    def _read_member(self) -> bytes:
-        assert self.member is not None
-        data = b""
-        try:
-            with zipfile.ZipFile(self.path) as zf:
-                info = zf.getinfo(self.member)
-                problem = expansion_problem(info.compress_size, info.file_size)
-                if problem is None:  # read no more than the limits allow, whatever it claims
-                    cap = _cap(info.compress_size)
-                    with zf.open(info) as fh:
-                        data = fh.read(cap + 1)
-                    if len(data) > cap:
-                        problem = expansion_problem(info.compress_size, len(data), at_least=True)
-        except (zipfile.BadZipFile, EOFError, zlib.error, KeyError, OSError) as exc:
-            raise DataError(
-                self.label,
-                f"cannot be read from the archive ({exc}); the zip looks damaged or truncated",
-                expected="a complete zip archive as police.uk produces it",
-            ) from None
-        if problem is not None:
-            raise DataError(self.label, problem, expected=_BOMB_EXPECTED)
-        return data
-
-
-def list_zip(path: Path, keep: Callable[[str], bool]) -> list[RawFile]:
-    """The members of a zip archive whose names ``keep`` accepts, checked before any is read.
-
-    Raises
-    ------
-    DataError
-        The archive is damaged or truncated (no readable central directory), or a member
-        would expand beyond the limits (:func:`expansion_problem`), naming the member.
-    """
-    label = display_path(path)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = [i for i in zf.infolist() if not i.is_dir() and keep(i.filename)]
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise DataError(
-            label,
-            f"is a damaged or truncated zip archive ({exc})",
-            expected="a complete zip archive as police.uk produces it (download it again)",
-        ) from None
-    for info in infos:
-        problem = expansion_problem(info.compress_size, info.file_size)
-        if problem is not None:
-            raise DataError(f"{label}:{info.filename}", problem, expected=_BOMB_EXPECTED)
-    return [RawFile(path, i.filename) for i in sorted(infos, key=lambda i: i.filename)]
-
-
-def looks_like_zip(path: Path) -> bool:
-    """True when ``path`` is named ``.zip`` or starts like a zip archive (even a damaged one)."""
-    if path.suffix.lower() == ".zip":
-        return True
-    try:
-        with path.open("rb") as fh:
-            return fh.read(4) in _ZIP_MAGIC
-    except OSError:
-        return False
-
-
-def _gunzip(data: bytes, label: str) -> bytes:
-    d = zlib.decompressobj(wbits=47)
-    cap = _cap(len(data))
-    try:
-        out = d.decompress(data, cap + 1)
-    except zlib.error as exc:
-        raise DataError(
-            label, f"is not a readable gzip file ({exc})", expected="a complete .gz file"
-        ) from None
-    if len(out) > cap:
-        problem = expansion_problem(len(data), len(out), at_least=True)
-        raise DataError(label, str(problem), expected=_BOMB_EXPECTED)
-    if not d.eof:
-        lines = out.count(b"\n")
-        raise DataError(
-            label,
-            f"is truncated: the compressed data ends early, after line {lines}",
-            expected="a complete .gz file (download it again)",
-            row=lines + 1,
-        )
-    return out
 
 
 def _check_encoding_start(data: bytes, label: str) -> bytes:

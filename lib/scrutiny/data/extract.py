@@ -20,12 +20,12 @@ import pandas as pd
 from scrutiny import provenance
 from scrutiny.data import store
 from scrutiny.data.crimes import crimes_key, load_crimes
-from scrutiny.data.csvio import display_path
 from scrutiny.data.geography import force_key
 from scrutiny.data.home_office import load_offence_map, load_recorded_crime
 from scrutiny.data.ons import load_la_population
 from scrutiny.data.police_uk import ASB, CHARGED_OUTCOMES
 from scrutiny.data.quality import DataQuality, SourceUsed
+from scrutiny.data.rawfiles import display_path
 from scrutiny.data.sources import DataSources
 from scrutiny.errors import DataError
 
@@ -300,7 +300,8 @@ def read_extract(path: str | Path, offence_map: pd.DataFrame) -> pd.DataFrame:
         except Exception as exc:  # noqa: BLE001 - any reader failure is an unreadable file
             raise DataError(label, f"cannot be read as Parquet ({exc})") from None
         return validate_extract(df, offence_map, label=label, is_csv=False)
-    from scrutiny.data.csvio import RawFile, read_csv
+    from scrutiny.data.csvio import read_csv
+    from scrutiny.data.rawfiles import RawFile
 
     raw = RawFile(p)
     required = [f.name for f in SCHEMA if f.required]

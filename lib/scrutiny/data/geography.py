@@ -23,8 +23,9 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from scrutiny import provenance
-from scrutiny.data.csvio import RawFile, first_false, line_of, read_csv
+from scrutiny.data.csvio import first_false, line_of, read_csv
 from scrutiny.data.quality import DataQuality, SourceUsed
+from scrutiny.data.rawfiles import RawFile
 from scrutiny.data.sources import DataSources
 from scrutiny.errors import DataError
 

@@ -23,9 +23,10 @@ import pandas as pd
 import pyarrow as pa
 
 from scrutiny import provenance
-from scrutiny.data.csvio import RawFile, display_path, match_columns, parse_float, read_csv
+from scrutiny.data.csvio import match_columns, parse_float, read_csv
 from scrutiny.data.police_uk import CRIME_TYPES
 from scrutiny.data.quality import DataQuality, SourceUsed
+from scrutiny.data.rawfiles import RawFile, display_path
 from scrutiny.errors import DataError
 
 PRC_REQUIRED = [

@@ -39,8 +39,8 @@ from pathlib import Path
 import pandas as pd
 
 from scrutiny import provenance
-from scrutiny.data.csvio import display_path, expansion_problem, looks_like_zip
 from scrutiny.data.police_uk import STREET_COLUMNS, STREET_TIDY
+from scrutiny.data.rawfiles import display_path, expansion_problem, looks_like_zip
 from scrutiny.data.store import _lock, cache_dir, cache_key
 from scrutiny.errors import DataError
 

@@ -20,9 +20,10 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from scrutiny import provenance
-from scrutiny.data.csvio import RawFile, first_false, line_of, parse_float, parse_int, read_csv
+from scrutiny.data.csvio import first_false, line_of, parse_float, parse_int, read_csv
 from scrutiny.data.geography import force_key, load_lsoa_lookup
 from scrutiny.data.quality import DataQuality
+from scrutiny.data.rawfiles import RawFile
 from scrutiny.data.sources import DataSources
 from scrutiny.errors import DataError
 

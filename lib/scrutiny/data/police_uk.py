@@ -12,30 +12,27 @@ loaded twice. They do not join geography; :mod:`scrutiny.data.crimes` does.
 
 from __future__ import annotations
 
-import contextlib
-import fnmatch
-import os
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from scrutiny import config, provenance
-from scrutiny.data.csvio import (
+from scrutiny.data.csvio import first_false, parse_float, read_csv
+from scrutiny.data.quality import DataQuality
+from scrutiny.data.rawfiles import (  # noqa: F401 (find_files and months_available re-exported)
+    _MONTH_IN_NAME,
     RawFile,
     display_path,
-    first_false,
-    list_zip,
-    looks_like_zip,
-    parse_float,
-    read_csv,
+    find_files,
+    months_available,
 )
-from scrutiny.data.quality import DataQuality
 from scrutiny.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STREET_COLUMNS = [
     "Crime ID",
@@ -135,105 +132,6 @@ STREET_TIDY = {
 #: west Pembrokeshire to Lowestoft): a force in England and Wales has no location outside.
 ENGLAND_WALES_BOX = {"latitude": (49.8, 55.9), "longitude": (-6.5, 1.8)}
 
-_MONTH_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2})(?!\d)")
-
-
-def find_files(path: str | Path, kind: str, *, record: bool = True) -> list[RawFile]:
-    """List the police.uk files of ``kind`` (``street``, ``outcomes``, ``stop-and-search``).
-
-    Parameters
-    ----------
-    path
-        A CSV/CSV.gz file, a folder (searched recursively), a ``.zip`` archive, or a glob
-        picking files out of a folder, e.g. one force from a national archive:
-        ``data/raw/police-uk/national-2025/*/*-leicestershire-street.csv.gz`` (only those
-        files are read). Several of these joined by ``;`` are read together, e.g. a
-        folder and two later months published elsewhere:
-        ``data/raw/police-uk/leicestershire;data/raw/police-uk/leicestershire-republished/2022-1[12]-*``.
-    kind
-        Which files: names end ``-street.csv``, ``-outcomes.csv`` or
-        ``-stop-and-search.csv`` (optionally ``.gz``).
-    record
-        Record a folder's listing through :func:`scrutiny.provenance.record_folder` (it
-        hashes the files); False when only the names are wanted.
-
-    Raises
-    ------
-    DataError
-        When the path does not exist or holds no file of that kind; when it, or a file of
-        that kind in the folder, is a symbolic link to nothing (a dangling link); when a
-        zip archive is damaged or truncated, or a member would expand beyond the limits
-        of :func:`scrutiny.data.csvio.expansion_problem` (a zip bomb).
-    """
-    if ";" in str(path):
-        out: list[RawFile] = []
-        for part in str(path).split(";"):
-            if part.strip():
-                out += find_files(config.resolve(part.strip()), kind, record=record)
-        return out
-    p = Path(path)
-    pattern = re.compile(rf"-{re.escape(kind)}\.csv(\.gz)?$", re.IGNORECASE)
-    if _GLOB_CHARS.search(str(path)):
-        return _glob_files(p, kind, pattern, record=record)
-    if not p.exists():
-        if p.is_symlink():
-            raise _dangling(p, kind)
-        raise DataError(display_path(p), "does not exist", expected=f"police.uk {kind} files")
-    if p.is_dir():
-        files = []
-        for f in sorted(p.rglob("*")):
-            if not pattern.search(f.name):
-                continue
-            if f.is_symlink() and not f.exists():
-                raise _dangling(f, kind)
-            if f.is_file():
-                files.append(RawFile(f))
-        if record:  # a file added to or removed from the folder re-runs the briefings
-            provenance.record_folder(p, pattern, description=f"police.uk {kind} files")
-    elif looks_like_zip(p):
-        files = list_zip(p, lambda name: bool(pattern.search(name)))
-    else:
-        return [RawFile(p)]
-    if not files:
-        raise DataError(
-            display_path(p),
-            f"holds no police.uk {kind} files",
-            expected=f"files named like 2022-10-leicestershire-{kind}.csv (or .csv.gz)",
-        )
-    return files
-
-
-_GLOB_CHARS = re.compile(r"[*?\[]")
-
-
-def _glob_files(p: Path, kind: str, pattern: re.Pattern[str], *, record: bool) -> list[RawFile]:
-    """The files of ``kind`` a glob picks out (its folder part must exist)."""
-    parts = p.parts
-    first = next(i for i, part in enumerate(parts) if _GLOB_CHARS.search(part))
-    base = Path(*parts[:first])
-    rest = "/".join(parts[first:])
-    if not base.is_dir():
-        raise DataError(
-            display_path(base),
-            "does not exist",
-            expected=f"a folder holding police.uk {kind} files",
-        )
-    files = [RawFile(f) for f in sorted(base.glob(rest)) if f.is_file() and pattern.search(f.name)]
-    if record:
-        provenance.record_folder(
-            base,
-            re.compile(fnmatch.translate(parts[-1])),
-            recursive="/" in rest or "**" in rest,
-            description=f"police.uk {kind} files matching {rest}",
-        )
-    if not files:
-        raise DataError(
-            display_path(p),
-            f"matches no police.uk {kind} files",
-            expected=f"a pattern such as {base.name}/*/*-leicestershire-{kind}.csv.gz",
-        )
-    return files
-
 
 def _first_at(df: pd.DataFrame, mask: np.ndarray) -> str:
     i = int(np.flatnonzero(mask)[0])
@@ -289,46 +187,6 @@ def check_coordinates(df: pd.DataFrame, quality: DataQuality | None = None) -> N
             f"latitude outside {lat_lo} to {lat_hi} or longitude outside {lon_lo} to {lon_hi} "
             f"({_first_at(df, outside)}): kept as published; check the force's geocoding",
         )
-
-
-def _dangling(link: Path, kind: str) -> DataError:
-    """The error for a symbolic link whose target does not exist (named as the link)."""
-    shown = Path(os.path.abspath(link))
-    with contextlib.suppress(ValueError):
-        shown = shown.relative_to(config.PROJECT_ROOT)
-    return DataError(
-        str(shown),
-        f"is a symbolic link to {os.readlink(link)}, which does not exist",
-        expected=f"a police.uk {kind} file: restore the file it points to, or remove the link",
-    )
-
-
-def months_available(path: str | Path, kind: str = "street") -> list[str]:
-    """The months (``YYYY-MM``) of the police.uk files of ``kind`` at ``path``, by name only.
-
-    Cheap: lists the folder or the archive's members and reads no file, so the runner can
-    check a cycle's ``data_to`` before any kernel starts.
-
-    Parameters
-    ----------
-    path
-        As for :func:`find_files`.
-    kind
-        ``street``, ``outcomes`` or ``stop-and-search``.
-
-    Returns
-    -------
-    list of str
-        Sorted months; empty when no file name holds a month (e.g. one ``crimes.csv``).
-
-    Raises
-    ------
-    DataError
-        As :func:`find_files`.
-    """
-    names = find_files(path, kind, record=False)
-    months = {m.group(1) for f in names if (m := _MONTH_IN_NAME.search(f.name))}
-    return sorted(months)
 
 
 def _read_many(
@@ -418,6 +276,8 @@ def _check_duplicate_months(
     )
     dup = firsts.duplicated(["month", "by"], keep="first")
     if dup.any():
+        import pandas as pd
+
         second = firsts[dup].iloc[0]
         same = (firsts["month"] == second["month"]) & (
             firsts["by"].fillna("") == ("" if pd.isna(second["by"]) else second["by"])
@@ -433,6 +293,8 @@ def _check_duplicate_months(
 
 
 def _month_ts(col: pa.ChunkedArray) -> pd.Series:
+    import pandas as pd
+
     months = pc.utf8_trim_whitespace(col).to_pandas()
     return pd.to_datetime(months, format="%Y-%m")
 
@@ -451,7 +313,7 @@ def read_street(
     ----------
     path
         A street CSV (plain or .gz), a folder of monthly files, a police.uk zip, or a
-        list of :class:`~scrutiny.data.csvio.RawFile` from :func:`find_files`.
+        list of :class:`~scrutiny.data.rawfiles.RawFile` from :func:`find_files`.
     quality
         Record to add rows without a location and repeated crime IDs to.
 
@@ -499,6 +361,8 @@ def read_street(
         )
     lon = parse_float(table, "Longitude", _labeller(table, labels), row_offset=lines)
     lat = parse_float(table, "Latitude", _labeller(table, labels), row_offset=lines)
+    import pandas as pd
+
     df = pd.DataFrame({"month": _month_ts(table.column("Month"))})
     for raw_name, tidy in STREET_TIDY.items():
         col = table.column(raw_name)
@@ -563,6 +427,8 @@ def read_outcomes(path: str | Path, quality: DataQuality | None = None) -> pd.Da
     _check_duplicate_months(table, lines, labels)
     lon = parse_float(table, "Longitude", _labeller(table, labels), row_offset=lines)
     lat = parse_float(table, "Latitude", _labeller(table, labels), row_offset=lines)
+    import pandas as pd
+
     df = pd.DataFrame(
         {
             "month": _month_ts(table.column("Month")),
@@ -629,6 +495,8 @@ def read_stop_and_search(path: str | Path, quality: DataQuality | None = None) -
     def yes_no(name: str) -> pd.Series:
         s = table.column(name).to_pandas().str.strip().str.lower()
         return s.map({"true": True, "false": False, "yes": True, "no": False}).astype("boolean")
+
+    import pandas as pd
 
     df = pd.DataFrame(
         {

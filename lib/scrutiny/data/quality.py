@@ -10,9 +10,10 @@ with its reason, so nothing disappears silently.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -127,10 +128,14 @@ class DataQuality:
             )
         for issue in self.issues:
             rows.append(asdict(issue))
+        import pandas as pd
+
         return pd.DataFrame(rows, columns=["check", "rows", "detail", "severity"])
 
     def excluded(self) -> pd.DataFrame:
         """Rows left out, one line per reason: ``reason``, ``rows`` (most first)."""
+        import pandas as pd
+
         df = pd.DataFrame(
             sorted(self.exclusions.items(), key=lambda kv: -kv[1]), columns=["reason", "rows"]
         )
@@ -138,6 +143,8 @@ class DataQuality:
 
     def inputs(self) -> pd.DataFrame:
         """The inputs used: ``name``, ``path``, ``files``, ``rows``, ``period``, ``synthetic``."""
+        import pandas as pd
+
         return pd.DataFrame(
             [asdict(s) for s in self.sources],
             columns=["name", "path", "files", "rows", "period", "synthetic"],
@@ -169,6 +176,8 @@ def missing_months(months: pd.Series | list[str]) -> list[str]:
     months
         Months present (strings ``YYYY-MM``, Periods or Timestamps), in any order.
     """
+    import pandas as pd
+
     present = pd.PeriodIndex(pd.to_datetime(pd.Series(list(months)).astype(str)), freq="M")
     if len(present) == 0:
         return []

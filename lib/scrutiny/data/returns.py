@@ -38,7 +38,7 @@ import pandas as pd
 
 from scrutiny import provenance
 from scrutiny.config import RAW_DIR
-from scrutiny.data.csvio import display_path
+from scrutiny.data.rawfiles import display_path
 from scrutiny.errors import DataError
 
 RETURNS_DIR = RAW_DIR / "force-returns"

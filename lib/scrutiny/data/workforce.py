@@ -39,8 +39,8 @@ import pandas as pd
 
 from scrutiny import provenance
 from scrutiny.config import RAW_DIR
-from scrutiny.data.csvio import display_path
 from scrutiny.data.home_office import load_force_values
+from scrutiny.data.rawfiles import display_path
 from scrutiny.errors import DataError
 
 #: The committed workbooks.

@@ -685,11 +685,10 @@ def data_to_problems(
     A briefing is checked when its notebook declares ``data_to``. Its street files are the
     ``street_crime`` the cycle passes it, else its notebook's default ``street_crime``,
     else :class:`scrutiny.data.sources.DataSources`' default. Only the ``YYYY-MM`` in the
-    file names are read (:func:`scrutiny.data.police_uk.months_available`), so the check is
+    file names are read (:func:`scrutiny.data.rawfiles.months_available`), so the check is
     cheap. Briefings sharing the same month and files share one error.
     """
-    from scrutiny.data.csvio import display_path
-    from scrutiny.data.police_uk import months_available
+    from scrutiny.data.rawfiles import display_path, months_available
     from scrutiny.data.sources import DataSources
 
     groups: dict[tuple[str, str, str], list[str]] = {}  # (where, data_to, street) -> briefings

@@ -561,6 +561,45 @@ def test_validating_a_cycle_file_imports_no_pandas():
     assert out.stdout.strip() == "False"
 
 
+def test_checking_a_cycle_imports_no_numpy_pandas_or_pyarrow(tmp_path):
+    # The rest of a warm run's checks: every briefing's parameters, data_to against the
+    # police.uk file names (scrutiny.data.rawfiles), and the index's month in words. With
+    # the notebooks' parameters, the registry and the plan remembered (as the runner's
+    # memos do), none imports the numeric stack: numpy, pyarrow and pandas cost most of a
+    # second on the build machine.
+    from scrutiny.analysis.board import load_cycle
+    from scrutiny.run.params import check_cycle, notebook_path
+    from scrutiny.run.runner import _InspectMemo, _plan_themes, _registry_ids
+
+    path = REPO / "params/cycles/2022-11.yaml"
+    cycle, ids, themes = load_cycle(path), _registry_ids(), _plan_themes()
+    memo = _InspectMemo(tmp_path / "inspect.json")
+    check_cycle(path, cycle, inspect=memo, registry=lambda: ids, plan_themes=lambda: themes)
+    memo.save({memo.sha(notebook_path(b)) for b in cycle.briefings})
+
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from scrutiny.analysis.board import load_cycle\n"
+        "from scrutiny.run.params import check_cycle\n"
+        "from scrutiny.run.publish import _month_words\n"
+        "from scrutiny.run.runner import _InspectMemo\n"
+        "ids, themes = json.loads(sys.argv[1])\n"
+        "path = 'params/cycles/2022-11.yaml'\n"
+        "out = check_cycle(path, load_cycle(path), inspect=_InspectMemo(Path(sys.argv[2])),\n"
+        "                  registry=lambda: ids, plan_themes=lambda: themes)\n"
+        "month = _month_words('2022-10')\n"
+        "heavy = [m for m in ('numpy', 'pyarrow', 'pandas') if m in sys.modules]\n"
+        "print(json.dumps([len(out), month, heavy]))\n"
+    )
+    args = [json.dumps([ids, themes]), str(tmp_path / "inspect.json")]
+    res = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert json.loads(res.stdout) == [12, "October 2022", []]  # 12 briefings in 2022-11
+
+
 def test_the_registry_check_is_remembered_until_a_file_it_read_changes(tmp_path) -> None:
     """A warm run reuses the registry's ids (no pandas import); any change re-checks."""
     from scrutiny.run.runner import _CheckMemo

@@ -1146,10 +1146,8 @@ def publish_public(
 
 def _month_words(month: str | None) -> str:
     """``2022-10`` as ``October 2022`` (anything else as it is)."""
-    if month and _MONTH.match(month):
-        from scrutiny.analysis.narrative import month_text
-
-        return month_text(month)
+    if month and _MONTH.match(month):  # as narrative.month_text, without importing pandas
+        return datetime.strptime(month, "%Y-%m").strftime("%B %Y")
     return month or ""
 
 

@@ -63,26 +63,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_WHERE])
 
 
-__all__ = [
-    "EXTRACT_SCHEMA",
-    "DataQuality",
-    "DataSources",
-    "ForceGeography",
-    "connect",
-    "force_geography",
-    "force_key",
-    "force_profiles",
-    "home_office_force_counts",
-    "load_census_population",
-    "load_crimes",
-    "load_extract",
-    "load_la_population",
-    "load_offence_map",
-    "load_recorded_crime",
-    "population",
-    "read_extract",
-    "read_outcomes",
-    "read_stop_and_search",
-    "read_street",
-    "validate_extract",
-]
+__all__ = list(_WHERE)

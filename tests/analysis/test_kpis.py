@@ -292,3 +292,64 @@ def test_select_rows_by_category_outcome_codes_and_flags():
     )
     d = Definition(offence_codes=["8N", "34B"], extract_filter={"knife_sharp_instrument": True})
     assert select_rows(d, extract).tolist() == [False, True, True]
+
+
+def _street_file(folder: Path, month: str, slug: str, force: str, rows: list[tuple]) -> None:
+    """One police.uk street file of (crime type, last outcome) rows, gzipped, in its month."""
+    import gzip
+
+    header = (
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+        "LSOA name,Crime type,Last outcome category,Context\n"
+    )
+    lines = [
+        f"x,{month},{force},{force},-1.1,52.6,On or near Here,E01000001,Here 001A,{c},{o},\n"
+        for c, o in rows
+    ]
+    path = folder / month / f"{month}-{slug}-street.csv.gz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress((header + "".join(lines)).encode()))
+
+
+def test_store_kpi_counts_of_one_force_by_hand(tmp_path: Path) -> None:
+    from scrutiny.data import national
+    from scrutiny.errors import DataError
+
+    archive = tmp_path / "archive"
+    a = "Alpha Police"
+    charged = "Offender sent to prison"  # one of charged_share's outcomes
+    _street_file(
+        archive,
+        "2025-01",
+        "alpha",
+        a,
+        [("Burglary", "Under investigation")] * 3
+        + [("Burglary", charged), ("Robbery", charged), ("Anti-social behaviour", "")],
+    )
+    _street_file(archive, "2025-02", "alpha", a, [("Drugs", "Under investigation")] * 2)
+    # Another force's file in the same archive: not counted for Alpha.
+    _street_file(archive, "2025-01", "beta", "Beta Police", [("Burglary", charged)] * 7)
+    store_dir = national.build_store(archive, store_root=tmp_path / "store")
+
+    got = kpis.store_kpi_counts(store_dir, "alpha")
+    months = pd.Index(["2025-01", "2025-02"], name="month")
+    # By hand: January holds 4 burglaries (1 charged), 1 robbery (charged) and 1 ASB;
+    # February 2 drugs offences.
+    want = {
+        "all_crime": [5, 2],
+        "burglary": [4, 0],
+        "robbery": [1, 0],
+        "neighbourhood_crime": [5, 0],
+        "drugs": [0, 2],
+        "anti_social_behaviour": [1, 0],
+        "charged_share": [2, 0],
+        "vehicle_crime": [0, 0],
+    }
+    for kpi_id, counts in want.items():
+        pd.testing.assert_series_equal(
+            got[kpi_id], pd.Series(counts, index=months, name=kpi_id, dtype="int64")
+        )
+    police_uk = [k for k, v in load_registry().items() if v.definition.source == "police_uk"]
+    assert list(got.columns) == police_uk  # every police.uk KPI, in registry order; no other
+    with pytest.raises(DataError, match="no street files for force 'gamma'"):
+        kpis.store_kpi_counts(store_dir, "gamma")

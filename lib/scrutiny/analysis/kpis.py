@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scrutiny import provenance, yamlio
 from scrutiny.analysis.method import KpiMethod
 from scrutiny.config import PARAMS_DIR
-from scrutiny.data import DataSources, force_geography, load_crimes, load_extract
+from scrutiny.data import DataSources, force_geography, load_crimes, load_extract, national
 from scrutiny.data.extract import OUTCOMES
 from scrutiny.data.geography import force_key
 from scrutiny.data.home_office import load_offence_map
@@ -350,6 +350,55 @@ def select_rows(definition: Definition, df: pd.DataFrame) -> pd.Series:
     if d.outcomes is not None:
         sel &= df["outcome"].isin(d.outcomes)
     return sel
+
+
+def store_kpi_counts(
+    store: str | Path, force: str, registry: dict[str, Kpi] | None = None
+) -> pd.DataFrame:
+    """Monthly count of every police.uk KPI of the registry for one force of a national store.
+
+    The store (:func:`scrutiny.data.national.build_store`) is counted in DuckDB by month,
+    crime type and last outcome, reading only the force's partitions
+    (:func:`scrutiny.data.national.monthly_counts`): a few hundred groups a month instead of
+    every row. Each KPI's definition then picks its groups (:func:`select_rows`, the same
+    rule as on the rows) and their counts are summed by month.
+
+    Parameters
+    ----------
+    store
+        A national store folder.
+    force
+        The force slug in the store (``"leicestershire"``).
+    registry
+        The KPIs (default ``params/kpis.yaml``); those counted in the force extract or the
+        returns are left out (the store holds police.uk rows only).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``month`` (``"YYYY-MM"``, every month the store holds for the force),
+        one int64 column per police.uk KPI in registry order; 0 where a month has no row of
+        that KPI.
+
+    Raises
+    ------
+    DataError
+        When the store holds no street files for the force.
+    """
+    registry = registry if registry is not None else load_registry()
+    groups = national.monthly_counts(store, outcome=True, forces=[force])
+    months = pd.Index(sorted(groups["month"].unique()), name="month")
+    # select_rows reads an absent outcome as missing, as it is in the rows (not "").
+    groups["last_outcome"] = groups["last_outcome"].replace("", np.nan)
+    out = {}
+    for kpi_id, kpi in registry.items():
+        if kpi.definition.source != "police_uk":
+            continue
+        picked = groups.loc[select_rows(kpi.definition, groups).to_numpy(dtype=bool)]
+        out[kpi_id] = (
+            picked.groupby("month")["count"].sum().reindex(months, fill_value=0).astype("int64")
+        )
+    return pd.DataFrame(out, index=months)
 
 
 class KpiCounts:

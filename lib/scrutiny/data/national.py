@@ -490,6 +490,20 @@ def _glob(store: Path, forces: Sequence[str] | None, months: Sequence[str] | Non
     return out
 
 
+def _force_globs(store: Path, force: str, months: Sequence[str] | None) -> list[str]:
+    """:func:`_glob` of one force; a DataError naming the store when it holds none."""
+    globs = _glob(store, [force], months)
+    if not globs:
+        held = sorted(p.name.removeprefix("force=") for p in (store / "data").glob("force=*"))
+        raise DataError(
+            display_path(store),
+            f"holds no street files for force '{force}'"
+            + (f" in {', '.join(months)}" if months else ""),
+            expected="one of " + ", ".join(held),
+        )
+    return globs
+
+
 def read_force(
     store: str | Path,
     force: str,
@@ -515,15 +529,7 @@ def read_force(
     DataError
         When the store holds nothing for that force (or those months).
     """
-    globs = _glob(Path(store), [force], months)
-    if not globs:
-        held = sorted(p.name.removeprefix("force=") for p in (Path(store) / "data").glob("force=*"))
-        raise DataError(
-            display_path(Path(store)),
-            f"holds no street files for force '{force}'"
-            + (f" in {', '.join(months)}" if months else ""),
-            expected="one of " + ", ".join(held),
-        )
+    globs = _force_globs(Path(store), force, months)
     cols = ", ".join(list(columns) if columns else list(STORE_COLUMNS.values()))
     con = _connect()
     try:
@@ -557,9 +563,16 @@ def monthly_counts(
     DataFrame
         ``month, force, crime_type[, last_outcome], count``; ``force`` is the ``Falls
         within`` value (e.g. ``"Leicestershire Police"``); sorted; ``count`` int64.
+
+    Raises
+    ------
+    DataError
+        When the store holds no street files for one of ``forces``.
     """
-    globs = _glob(Path(store), forces, None)
-    keys = ["month", "falls_within", "crime_type"] + (["last_outcome"] if outcome else [])
+    if forces:
+        globs = [g for f in forces for g in _force_globs(Path(store), f, None)]
+    else:
+        globs = _glob(Path(store), None, None)
     con = _connect()
     try:
         df = con.execute(
@@ -570,7 +583,6 @@ def monthly_counts(
         ).df()
     finally:
         con.close()
-    del keys
     df["count"] = df["count"].astype("int64")
     for c in df.columns[:-1]:
         df[c] = df[c].astype(str)

@@ -534,3 +534,19 @@ def test_a_force_with_fewer_months_than_the_outcome_lag(testshire, private_cache
     r = a.result("charged_share")
     assert r.provisional_from == "2022-02" and len(r.series) == 1
     assert r.too_few and not r.is_exception
+
+
+def test_a_force_is_not_graded_against_another_forces_plan(testshire, private_cache):
+    # params/plan.yaml is Leicestershire's plan (its `force:`); Testshire is another force.
+    a = assessment.assess(testshire, data_to="2022-04")
+    assert a.force == "Testshire Police"
+    assert set(a.grades["grade"]) == {"not graded"}
+    assert set(a.grades["reason"]) == {
+        "Not graded: the Police and Crime Plan held is Leicestershire Police's, not Testshire "
+        "Police's."
+    }
+    assert (
+        "No KPI is graded: the Police and Crime Plan held (Police and Crime Plan 2021-25, "
+        "Leicester, Leicestershire and Rutland) is Leicestershire Police's, not Testshire "
+        "Police's. Give this force its own plan file (the plan_file parameter) to grade its KPIs."
+    ) in a.notes

@@ -595,6 +595,27 @@ def test_share_kpi_compares_two_proportions():
     assert ev["variation"] == "special_cause_improvement"
 
 
+def test_a_plan_tied_to_one_force_grades_no_other_force():
+    raw = small_plan(
+        baseline={"start": "2020-01", "end": "2020-03", "label": "January to March 2020"},
+        force="Testshire Police",
+    )
+    plan = validate_plan(raw, file="plan.yaml", kpis_path=NO_REGISTRY)
+    robbery = registry_kpi("robbery", name="Robbery")
+    # The hand-worked robbery evidence above grades outstanding for the plan's own force.
+    own = {("robbery", "Testshire Police"): analysed(robbery, series_frame(STEP))}
+    g = plan_grades(own, ["Testshire Police"], plan, data_to="2021-12", force="Testshire Police")
+    assert g.set_index("kpi").loc["robbery", "grade"] == "outstanding"
+    # The same series for another force: nothing graded against a plan it does not have.
+    other = {("robbery", "Otherland Police"): analysed(robbery, series_frame(STEP))}
+    g = plan_grades(other, ["Otherland Police"], plan, data_to="2021-12", force="Otherland Police")
+    assert set(g["grade"]) == {NOT_GRADED} and not g["capped"].any()
+    assert set(g["reason"]) == {
+        "Not graded: the Police and Crime Plan held is Testshire Police's, not Otherland Police's."
+    }
+    assert g.set_index("kpi").loc["robbery", "change"] == "better"  # the evidence is kept
+
+
 def test_the_cycles_rebase_keeps_a_lockdown_dip_out_of_the_limits_the_plan_grades_on():
     # Jan-Mar 2021 at 50 (a lockdown dip), then Apr-Dec around 100.
     values = [50, 50, 50, 100, 102, 98, 101, 99, 100, 102, 98, 101]

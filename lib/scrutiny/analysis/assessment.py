@@ -833,13 +833,30 @@ def baseline_not_held(result: KpiResult, base: plan_mod.Period) -> str | None:
     )
 
 
+def other_force_plan(plan: Plan, force: str) -> bool:
+    """Whether ``plan`` is tied to a force other than ``force`` (so grades nothing of it).
+
+    A plan tied to a force (:attr:`scrutiny.analysis.plan.Plan.force`) holds that force to
+    account; grading another force against its baselines and themes would be a claim about
+    a plan that force does not have.
+    """
+    return bool(plan.force) and plan.force != force
+
+
 def plan_grades(
-    results: dict[tuple[str, str], KpiResult], areas: list[str], plan: Plan, *, data_to: str
+    results: dict[tuple[str, str], KpiResult],
+    areas: list[str],
+    plan: Plan,
+    *,
+    data_to: str,
+    force: str = "",
 ) -> pd.DataFrame:
     """Grade every plan KPI in every area (:func:`scrutiny.analysis.plan.grade_table`).
 
-    KPIs counted in the synthetic extract are never graded.
+    KPIs counted in the synthetic extract are never graded, nor any KPI of a ``force``
+    whose plan this is not (:func:`other_force_plan`).
     """
+    not_its_plan = bool(force) and other_force_plan(plan, force)
     frames = []
     by_id = {k.kpi: k for t in plan.themes for k in t.kpis}
     for area in areas:
@@ -876,6 +893,12 @@ def plan_grades(
         graded.loc[graded["synthetic"], "capped"] = False
         graded.loc[graded["synthetic"], "grade"] = plan_mod.NOT_GRADED
         graded.loc[graded["synthetic"], "reason"] = SYNTHETIC_NOT_GRADED
+        if not_its_plan:
+            graded["grade"] = plan_mod.NOT_GRADED
+            graded["capped"] = False
+            graded["reason"] = (
+                f"Not graded: the Police and Crime Plan held is {plan.force}'s, not {force}'s."
+            )
         frames.append(graded)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return out.reindex(columns=GRADE_COLUMNS)
@@ -1009,7 +1032,15 @@ def assess(
             if res.is_force:
                 res.comparison = comparison
             results[(kpi.id, area)] = res
-    grades = plan_grades(results, [sources.force, *districts], plan, data_to=data_to)
+    grades = plan_grades(
+        results, [sources.force, *districts], plan, data_to=data_to, force=sources.force
+    )
+    if other_force_plan(plan, sources.force):
+        notes.append(
+            f"No KPI is graded: the Police and Crime Plan held ({plan.plan}, {plan.area}) is "
+            f"{plan.force}'s, not {sources.force}'s. Give this force its own plan file "
+            "(the plan_file parameter) to grade its KPIs."
+        )
     note = trial_limits_note(results, method)
     if note:
         notes.append(note)

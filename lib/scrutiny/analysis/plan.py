@@ -240,10 +240,16 @@ class LatestYear(_Model):
 
 
 class Plan(_Model):
-    """The Police and Crime Plan themes, KPIs and grading rules (``params/plan.yaml``)."""
+    """The Police and Crime Plan themes, KPIs and grading rules (``params/plan.yaml``).
+
+    ``force`` is the force whose Commissioner set the plan (as police.uk spells it in
+    "Falls within"); the assessment grades no other force's KPIs against it. Empty: a plan
+    not tied to one force (hand-made plans in the tests).
+    """
 
     plan: str
     area: str
+    force: str = ""
     baseline: Period
     evidence: Evidence = Evidence()
     latest_year: LatestYear = LatestYear()

@@ -4,6 +4,7 @@ others; and 3 forces x the 2026-01 briefings on a Dask LocalCluster."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -128,7 +129,8 @@ def test_only_force_names_what_the_cycle_has(tmp_path: Path) -> None:
 
 
 def _text(html_file: Path) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html_file.read_text(encoding="utf-8")).split())
+    text = re.sub(r"<[^>]+>", " ", html_file.read_text(encoding="utf-8"))
+    return " ".join(html.unescape(text).split())
 
 
 @pytest.mark.slow
@@ -226,4 +228,7 @@ def test_three_forces_of_the_2026_cycle_on_a_dask_local_cluster(
             assert f"January 2026: {force}" in _text(page), page
             assert not report_problems(check_report(page)), page
         assert not report_problems(check_report(out / folder_name / "index.html"))
+        plan_page = _text(out / folder_name / "plan_delivery.html")
+        other = "is Leicestershire Police's, not " + force  # params/plan.yaml is Leicestershire's
+        assert (other in plan_page) == (force != "Leicestershire Police"), folder_name
     assert not report_problems(check_report(out / "forces.html"))

@@ -8,6 +8,7 @@ the same pages with warm kernels as without.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -135,3 +136,23 @@ def test_warm_kernels_publish_the_same_pages(warm_and_cold, name):
     assert normalise((a.out / name).read_text(encoding="utf-8")) == normalise(
         (b.out / name).read_text(encoding="utf-8")
     )
+
+
+def test_a_forked_kernels_process_waits_with_a_timeout_as_popen_does():
+    pid = os.fork()
+    if pid == 0:  # the child: sleep until killed
+        import time
+
+        time.sleep(60)
+        os._exit(0)
+    child = warm._Child(pid)
+    try:
+        assert child.poll() is None
+        with pytest.raises(subprocess.TimeoutExpired):
+            child.wait(timeout=0.2)
+        child.kill()
+        assert child.wait(timeout=10) == -9  # killed by SIGKILL, as Popen reports it
+        assert child.wait() == -9 and child.poll() == -9
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)

@@ -33,7 +33,9 @@ import importlib
 import os
 import pkgutil
 import signal
+import subprocess
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -173,6 +175,13 @@ class _Child:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
+        """The exit code, waiting for it; after ``timeout`` seconds ``TimeoutExpired``."""
+        if timeout is not None:
+            deadline = time.monotonic() + timeout
+            while self.poll() is None:
+                if time.monotonic() >= deadline:
+                    raise subprocess.TimeoutExpired(f"kernel process {self.pid}", timeout)
+                time.sleep(0.01)
         if self.returncode is None:
             try:
                 _, status = os.waitpid(self.pid, 0)

@@ -228,11 +228,15 @@ class KpiResult:
                 f"month); {latest} in {narrative.month_label(s.latest_date)}."
             )
         if self.measure == "share":
-            sentence = narrative.spc_sentence(name, self.spc, unit="per cent")
+            sentence = narrative.spc_sentence(name, self.spc, unit="per cent", summary=s)
             return sentence.replace(" per cent in ", "% in ")
         return (
             narrative.spc_sentence(
-                name, self.spc, unit=self.unit, baselines=self.baselines if baseline else None
+                name,
+                self.spc,
+                unit=self.unit,
+                baselines=self.baselines if baseline else None,
+                summary=s,
             )
             if s
             else ""

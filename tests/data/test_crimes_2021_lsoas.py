@@ -107,6 +107,9 @@ def test_every_fixture_row_placed_or_counted(mixed: DataSources) -> None:
     in_district = int(df["district"].notna().sum())
     assert in_district == 3
     assert in_district + 3 + 1 + 1 == len(df)
+    # The note's example is the first of Testshire's own LSOAs placed by name (c2).
+    note = next(i.detail for i in q.issues if i.check == "rows placed by LSOA name")
+    assert "(e.g. 'Northtown 005C' -> Northtown)" in note
 
 
 # -- the committed 2025 Leicestershire files -------------------------------------------

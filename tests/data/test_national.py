@@ -287,6 +287,26 @@ def test_place_lsoas_lookup_first_then_name_and_quality_flags() -> None:
     assert checks == {"district taken from the LSOA name": 2, "LSOA with no district": 1}
     # Without a lookup every named LSOA is placed by its name.
     assert place_lsoas(lsoas)["district"].tolist()[0] == "Charnwood"
+    # The note's example is one of these LSOAs, not a fixed one from another force.
+    note = next(i for i in q.issues if i.check == "district taken from the LSOA name")
+    assert "(e.g. 'Hinckley and Bosworth 001E' -> Hinckley and Bosworth)" in note.detail
+
+
+def test_name_example_prefers_the_forces_own_districts() -> None:
+    from scrutiny.data.geography import name_example
+
+    placed = pd.DataFrame(
+        {
+            "lsoa_code": ["E01000001", "E01035000", "E01035001"],
+            "lsoa_name": ["Charnwood 012A", "Rugby 003B", "Eden 001A"],
+            "district": ["Charnwood", "Rugby", "Eden"],
+            "district_from": ["lookup", "LSOA name", "LSOA name"],
+        }
+    )
+    assert name_example(placed, ["Eden", "Carlisle"]) == ("Eden 001A", "Eden")
+    assert name_example(placed) == ("Rugby 003B", "Rugby")  # no districts: the first by name
+    by_lookup = placed[placed["district_from"] == "lookup"]
+    assert name_example(by_lookup, ["Eden"]) == ("Charnwood 012A", "Charnwood")  # none by name
 
 
 def test_every_committed_leicestershire_lsoa_name_gives_a_district() -> None:

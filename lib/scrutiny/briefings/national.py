@@ -25,6 +25,7 @@ from scrutiny.data.geography import (
     WELSH_FORCES,
     force_geography,
     load_district_lookup,
+    name_example,
     place_lsoas,
 )
 from scrutiny.data.quality import SourceUsed
@@ -58,6 +59,8 @@ class NationalReport:
     latest_month: str
     force_months: int | None = None
     district_lookup: str | None = None
+    #: An LSOA of the force placed by its name, and its district, for the page.
+    name_example: tuple[str, str] = ("Charnwood 012A", "Charnwood")
     extra_sources: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -151,12 +154,15 @@ def collect(
     )
     bench.not_compared = peers.police_uk_kpis(registry)[1]
     districts, why, held = None, "no street files of the force's own were given", None
+    example = None
     if street:
         lookup = None
         if district_lookup:
             lp = Path(district_lookup)
             lookup = load_district_lookup(lp if lp.is_absolute() else root / lp)
-        districts, why, held = _districts(sources, street, bench.months, data_to, q, lookup)
+        districts, why, held, example = _districts(
+            sources, street, bench.months, data_to, q, lookup
+        )
     return NationalReport(
         sources=sources,
         data_to=data_to,
@@ -169,6 +175,7 @@ def collect(
         latest_month=str(c.loc[c["month"] <= data_to, "month"].max()),
         force_months=held,
         district_lookup=district_lookup or None,
+        **({"name_example": example} if example else {}),
     )
 
 
@@ -179,16 +186,18 @@ def _districts(
     data_to: str,
     q: DataQuality,
     lookup: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame | None, str, int | None]:
+) -> tuple[pd.DataFrame | None, str, int | None, tuple[str, str] | None]:
     """Crimes and ASB of the force by district (from the LSOA names), latest 12 months.
 
     A district is one of the force's local authorities (their names from the 2011 lookup);
     crimes police.uk places in LSOAs of other authorities are one row, "Outside the force
-    area", as on the data-quality page.
+    area", as on the data-quality page. The last item is an LSOA of the force placed by
+    its name, the example :func:`district_text` gives (:func:`scrutiny.data.name_example`).
     """
     force = sources.force
     if force_key(force) in {force_key(w) for w in WELSH_FORCES}:
-        return None, "the force's local authorities are not in the England-only lookup held", None
+        why = "the force's local authorities are not in the England-only lookup held"
+        return None, why, None, None
     own = set(force_geography(sources).district_names)
     root = Path(config.PROJECT_ROOT)
     path = Path(street) if Path(street).is_absolute() else root / street
@@ -196,7 +205,7 @@ def _districts(
     try:
         store = national.build_store(path, forces=[slug])
     except DataError as exc:
-        return None, f"the force's street files could not be read: {exc}", None
+        return None, f"the force's street files could not be read: {exc}", None, None
     held_all = national.store_files(store)["month"]
     n_held = int((held_all <= data_to).sum())
     window = [m for m in months if m in set(held_all)]
@@ -205,6 +214,7 @@ def _districts(
             None,
             f"no street files of the force are held for {months[0]} to {months[-1]}",
             n_held,
+            None,
         )
     rows = national.read_force(
         store, slug, months=window, columns=["lsoa_code", "lsoa_name", "crime_type"]
@@ -223,6 +233,7 @@ def _districts(
             None,
             f"only {len(held)} of the 12 months of the force's street files are held",
             n_held,
+            None,
         )
     lsoas = rows[["lsoa_code", "lsoa_name"]].drop_duplicates()
     placed = place_lsoas(lsoas[lsoas["lsoa_code"].fillna("") != ""], lookup, q)
@@ -244,7 +255,7 @@ def _districts(
     out = out.loc[order]
     out["Share of crimes (%)"] = out["Crimes"] / out["Crimes"].sum() * 100
     out.index.name = "District"
-    return out.reset_index(), "", n_held
+    return out.reset_index(), "", n_held, name_example(placed, sorted(own))
 
 
 # ---------------------------------------------------------------------------------------
@@ -256,20 +267,21 @@ def district_text(r: NationalReport) -> str:
     by_name = next(
         (i.rows for i in r.quality.issues if i.check == "district taken from the LSOA name"), 0
     )
+    lsoa, district = r.name_example
     if r.district_lookup:
         text = f"Districts come from the lookup given ({r.district_lookup})"
         if by_name:
             text += (
                 f"; {narrative.fmt_int(by_name)} LSOAs it does not hold are placed in the local "
-                "authority their police.uk name begins with (for example 'Charnwood 012A' is "
-                "in Charnwood)"
+                f"authority their police.uk name begins with (for example '{lsoa}' is in "
+                f"{district})"
             )
         text += "."
     else:
         text = (
             "Districts are the local authorities each police.uk LSOA name begins with (for "
-            "example 'Charnwood 012A' is in Charnwood): no lookup of the files' LSOA vintage "
-            "was given (the 2025 files use 2021 LSOAs)."
+            f"example '{lsoa}' is in {district}): no lookup of the files' LSOA vintage was "
+            "given (the 2025 files use 2021 LSOAs)."
         )
     return (
         text + " Crimes placed in LSOAs of other authorities are counted as outside the force "

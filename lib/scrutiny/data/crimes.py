@@ -18,16 +18,23 @@ import pandas as pd
 
 from scrutiny import provenance
 from scrutiny.data import store
-from scrutiny.data.geography import ForceGeography, force_geography, force_key, place_lsoas
+from scrutiny.data.geography import (
+    ForceGeography,
+    force_geography,
+    force_key,
+    name_example,
+    place_lsoas,
+)
 from scrutiny.data.police_uk import ASB, find_files, read_street
 from scrutiny.data.quality import DataQuality, SourceUsed
 from scrutiny.data.rawfiles import RawFile
 from scrutiny.data.sources import DataSources
 from scrutiny.errors import ParamsError
 
-LOADER_VERSION = "crimes-4"  # 2: impossible coordinates removed and counted; 3: LSOAs
+LOADER_VERSION = "crimes-5"  # 2: impossible coordinates removed and counted; 3: LSOAs
 # the 2011 lookup does not know (2021 codes) placed by the authority their name begins with;
-# 4: from a national archive folder, only the force's own files are read (own_files)
+# 4: from a national archive folder, only the force's own files are read (own_files);
+# 5: the quality note's example of an LSOA placed by name is one of the force's own
 
 COLUMNS = [
     "month",
@@ -216,12 +223,13 @@ def place_rows(
     is_placed = la.notna()
     if quality is not None:
         by_name = how.eq("LSOA name").to_numpy()
+        lsoa, district = name_example(placed.reset_index(), own)
         quality.warn(
             "rows placed by LSOA name",
             int(by_name.sum()),
             f"{int(sub_rows(sub, 'district taken from the LSOA name'))} LSOAs the 2011 lookup "
             "does not hold (2021 codes) placed in the local authority their police.uk name "
-            f"begins with (e.g. 'Charnwood 034F' -> Charnwood); {int((by_name & in_force).sum())} "
+            f"begins with (e.g. '{lsoa}' -> {district}); {int((by_name & in_force).sum())} "
             "of these rows are in the force's districts",
             severity="note",
         )

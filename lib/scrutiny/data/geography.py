@@ -15,6 +15,7 @@ district is the district. Forces whose CSPs merge districts pass ``DataSources.c
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -371,11 +372,12 @@ def place_lsoas(
     out.loc[named.index[hit], "district_from"] = "LSOA name"
     if quality is not None:
         by_name = out.loc[out["district_from"] == "LSOA name", "lsoa_code"].nunique()
+        lsoa, district = name_example(out)
         quality.warn(
             "district taken from the LSOA name",
             by_name,
             "LSOAs placed in the local authority their police.uk name begins with "
-            "(e.g. 'Charnwood 012A' -> Charnwood)"
+            f"(e.g. '{lsoa}' -> {district})"
             + (
                 " because the lookup given does not hold them"
                 if lookup is not None
@@ -390,6 +392,21 @@ def place_lsoas(
             "rows whose LSOA is in no lookup given and whose name is not '<authority> 012A'",
         )
     return out
+
+
+def name_example(placed: pd.DataFrame, districts: Sequence[str] = ()) -> tuple[str, str]:
+    """An LSOA placed by its name and its district, as an example for the reader.
+
+    The first LSOA of ``placed`` (:func:`place_lsoas` output) placed by name, in one of
+    ``districts`` when any is, so each force's pages show one of its own;
+    ``("Charnwood 012A", "Charnwood")`` when none was placed by name.
+    """
+    by_name = placed[placed["district_from"] == "LSOA name"]
+    if by_name.empty:
+        return "Charnwood 012A", "Charnwood"
+    own = by_name[by_name["district"].isin(list(districts))]
+    first = (own if len(own) else by_name).iloc[0]
+    return str(first["lsoa_name"]), str(first["district"])
 
 
 #: Column names accepted for an LSOA -> district lookup of any vintage (ONS spells them by

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_CYCLE_DIR
+from conftest import FIXTURE_CYCLE_DIR, REPO
 from scrutiny.analysis.board import Action, AgendaItem, CycleError, load_cycle
 from scrutiny.errors import ParamsError
 from scrutiny.run.params import (
@@ -377,6 +377,43 @@ def test_inspect_reads_lines_papermill_cannot(tmp_path):
     assert found["option"].type_name == "str"
     assert found["option"].help == 'chosen option ("" = the file\'s)'
     assert found["limit"].type_name == "float"
+
+
+def test_inspect_a_cell_python_cannot_parse_goes_to_papermill(tmp_path):
+    # An IPython magic is not Python: papermill's line reader skips it and finds the rest.
+    src = '%matplotlib inline\narea = "Rutland"  # policing area\nmonths = 6\n'
+    found = inspect_parameters(notebook(tmp_path, src))
+    assert list(found) == ["area", "months"]
+    assert found["area"].help == "policing area" and found["months"].type_name == "int"
+
+
+def test_inspect_every_project_notebook_the_same_as_papermill_reads_it():
+    # Python's parser and papermill's give the same declarations for every notebook here
+    # (papermill's reading filled in, where it skips a line, from Python's, as before).
+    from papermill import inspect_notebook
+
+    from scrutiny.run.params import _ast_parameters, _type_name
+
+    paths = sorted((REPO / "notebooks").glob("*.ipynb"))
+    paths += sorted((REPO / "tests" / "fixtures").rglob("*.ipynb"))
+    assert len(paths) >= 12
+    for p in paths:
+        cells = json.loads(p.read_text(encoding="utf-8"))["cells"]
+        tagged = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
+        if not tagged:
+            continue
+        from_ast = _ast_parameters("".join(tagged[0]["source"]))
+        by_papermill = {
+            name: NotebookParameter(
+                name=name,
+                type_name=_type_name(info["inferred_type_name"], info["default"]),
+                default=info["default"],
+                help=info["help"],
+            )
+            for name, info in inspect_notebook(str(p)).items()
+        }
+        want = {n: by_papermill.get(n) or from_ast[n] for n in [*from_ast, *by_papermill]}
+        assert inspect_parameters(p) == want, p
 
 
 def test_notebook_without_parameters_cell(tmp_path):

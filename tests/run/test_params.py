@@ -390,9 +390,7 @@ def test_inspect_a_cell_python_cannot_parse_goes_to_papermill(tmp_path):
 def test_inspect_every_project_notebook_the_same_as_papermill_reads_it():
     # Python's parser and papermill's give the same declarations for every notebook here
     # (papermill's reading filled in, where it skips a line, from Python's, as before).
-    from papermill import inspect_notebook
-
-    from scrutiny.run.params import _ast_parameters, _type_name
+    from scrutiny.run.params import _ast_parameters, papermill_parameters
 
     paths = sorted((REPO / "notebooks").glob("*.ipynb"))
     paths += sorted((REPO / "tests" / "fixtures").rglob("*.ipynb"))
@@ -403,15 +401,7 @@ def test_inspect_every_project_notebook_the_same_as_papermill_reads_it():
         if not tagged:
             continue
         from_ast = _ast_parameters("".join(tagged[0]["source"]))
-        by_papermill = {
-            name: NotebookParameter(
-                name=name,
-                type_name=_type_name(info["inferred_type_name"], info["default"]),
-                default=info["default"],
-                help=info["help"],
-            )
-            for name, info in inspect_notebook(str(p)).items()
-        }
+        by_papermill = papermill_parameters(p)
         want = {n: by_papermill.get(n) or from_ast[n] for n in [*from_ast, *by_papermill]}
         assert inspect_parameters(p) == want, p
 

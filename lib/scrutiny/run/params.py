@@ -166,18 +166,30 @@ def inspect_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
     else:
         return _ast_parameters(source)
 
+    from_papermill = papermill_parameters(p)
+    from_ast = _ast_parameters(source)
+    ordered = list(from_ast) + [n for n in from_papermill if n not in from_ast]
+    return {n: from_papermill.get(n) or from_ast[n] for n in ordered}
+
+
+def papermill_parameters(notebook: Path) -> dict[str, NotebookParameter]:
+    """The parameters cell as papermill's line-based ``inspect_notebook`` reads it.
+
+    It skips lines it cannot parse (a magic, a second ``=`` in a comment); its "unable to
+    parse line" warnings are silenced, as :func:`inspect_parameters` fills those in.
+    """
     import logging
 
     from papermill import inspect_notebook  # slow import (nbformat, jsonschema): only here
 
     log = logging.getLogger("papermill")
     level = log.level
-    log.setLevel(logging.ERROR)  # its "unable to parse line" warning is handled below
+    log.setLevel(logging.ERROR)
     try:
-        found = inspect_notebook(str(p))
+        found = inspect_notebook(str(notebook))
     finally:
         log.setLevel(level)
-    from_papermill = {
+    return {
         name: NotebookParameter(
             name=name,
             type_name=_type_name(info["inferred_type_name"], info["default"]),
@@ -186,9 +198,6 @@ def inspect_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
         )
         for name, info in found.items()
     }
-    from_ast = _ast_parameters(source)
-    ordered = list(from_ast) + [n for n in from_papermill if n not in from_ast]
-    return {n: from_papermill.get(n) or from_ast[n] for n in ordered}
 
 
 def parameters_to_json(params: Mapping[str, NotebookParameter]) -> dict[str, dict[str, Any]]:

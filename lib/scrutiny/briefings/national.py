@@ -22,6 +22,7 @@ from scrutiny.analysis import narrative, peers
 from scrutiny.analysis.kpis import load_registry
 from scrutiny.data import DataQuality, DataSources, force_key, national
 from scrutiny.data.geography import (
+    NAME_EXAMPLE,
     WELSH_FORCES,
     force_geography,
     load_district_lookup,
@@ -60,7 +61,7 @@ class NationalReport:
     force_months: int | None = None
     district_lookup: str | None = None
     #: An LSOA of the force placed by its name, and its district, for the page.
-    name_example: tuple[str, str] = ("Charnwood 012A", "Charnwood")
+    name_example: tuple[str, str] = NAME_EXAMPLE
     extra_sources: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -175,7 +176,7 @@ def collect(
         latest_month=str(c.loc[c["month"] <= data_to, "month"].max()),
         force_months=held,
         district_lookup=district_lookup or None,
-        **({"name_example": example} if example else {}),
+        name_example=example or NAME_EXAMPLE,
     )
 
 

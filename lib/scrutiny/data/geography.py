@@ -394,16 +394,20 @@ def place_lsoas(
     return out
 
 
+#: The example of an LSOA placed by its name when the force's data hold none.
+NAME_EXAMPLE = ("Charnwood 012A", "Charnwood")
+
+
 def name_example(placed: pd.DataFrame, districts: Sequence[str] = ()) -> tuple[str, str]:
     """An LSOA placed by its name and its district, as an example for the reader.
 
     The first LSOA of ``placed`` (:func:`place_lsoas` output) placed by name, in one of
     ``districts`` when any is, so each force's pages show one of its own;
-    ``("Charnwood 012A", "Charnwood")`` when none was placed by name.
+    :data:`NAME_EXAMPLE` when none was placed by name.
     """
     by_name = placed[placed["district_from"] == "LSOA name"]
     if by_name.empty:
-        return "Charnwood 012A", "Charnwood"
+        return NAME_EXAMPLE
     own = by_name[by_name["district"].isin(list(districts))]
     first = (own if len(own) else by_name).iloc[0]
     return str(first["lsoa_name"]), str(first["district"])

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import hand_kpi as _kpi
 from conftest import hand_series as _series
-from scrutiny import provenance
+from scrutiny import config, provenance
 from scrutiny.analysis import assessment
 from scrutiny.analysis import peers as peers_mod
 from scrutiny.analysis.kpis import Definition, Denominator, ExtractFilter
@@ -362,6 +362,9 @@ def test_get_computes_once_then_reads_the_cache_and_records_the_inputs(
     src = DataSources(force="Force", street_crime=str(data))
     first = assessment.get(src, data_to="2022-08")
     assert calls == ["2022-08"] and first.inputs[0]["description"] == "made-up street file"
+    # the cache keeps the object and its meta.json only: the tables are for publishing
+    (cached,) = [p for p in (config.CACHE_DIR / "assessment").iterdir() if p.is_dir()]
+    assert {p.name for p in cached.iterdir()} == {"assessment.pkl", "meta.json"}
     provenance._RECORDS.clear()
     second = assessment.get(src, data_to="2022-08")
     assert calls == ["2022-08"]  # not computed again

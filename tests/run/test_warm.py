@@ -156,3 +156,67 @@ def test_a_forked_kernels_process_waits_with_a_timeout_as_popen_does():
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, 9)
+
+
+class _FakeChannel:
+    """A channel that hands out the given messages (an ``Empty`` item raises it)."""
+
+    def __init__(self, messages):
+        self.messages = list(messages)
+        self.sent, self.timeouts = [], []
+
+    def send(self, msg):
+        self.sent.append(msg["header"]["msg_type"])
+
+    async def get_msg(self, timeout=None):
+        from queue import Empty
+
+        self.timeouts.append(timeout)
+        item = self.messages.pop(0) if self.messages else Empty
+        if item is Empty:
+            raise Empty
+        return {"msg_type": item, "content": {"protocol_version": "5.3"}}
+
+
+def _client(shell, iopub, alive=True):
+    client = warm.WarmKernelClient()
+    client._shell_channel, client._iopub_channel = shell, iopub
+
+    async def is_alive():
+        return alive
+
+    client._async_is_alive = is_alive
+    return client
+
+
+def test_a_warm_client_asks_until_iopub_answers_then_empties_it_without_idling():
+    import asyncio
+    from queue import Empty
+
+    shell = _FakeChannel(["kernel_info_reply", "kernel_info_reply"])
+    # IOPub not connected at the first reply (nothing within 0.2 s): the client asks again;
+    # then the welcome, two status messages and silence.
+    iopub = _FakeChannel([Empty, "iopub_welcome", "status", "status", Empty])
+    asyncio.run(_client(shell, iopub).wait_for_ready(timeout=5))
+    assert shell.sent == ["kernel_info_request", "kernel_info_request"]
+    assert iopub.messages == []  # every message read, the silence included
+    # 0.2 s to see that IOPub is connected, as jupyter_client; then 0.02 s of silence, not 0.2
+    assert iopub.timeouts == [0.2, 0.2, 0.02, 0.02, 0.02] and warm.IOPUB_QUIET_S == 0.02
+
+
+def test_a_warm_client_says_when_the_kernel_died_or_did_not_answer():
+    import asyncio
+    from queue import Empty
+
+    with pytest.raises(RuntimeError, match="Kernel died before replying to kernel_info"):
+        asyncio.run(_client(_FakeChannel([Empty]), _FakeChannel([]), alive=False).wait_for_ready())
+    with pytest.raises(RuntimeError, match="Kernel didn't respond in 0 seconds"):
+        asyncio.run(_client(_FakeChannel([Empty]), _FakeChannel([])).wait_for_ready(timeout=0))
+
+
+def test_warm_kernels_use_the_warm_client():
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+
+    km = warm.WarmKernelManager(kernel_name="scrutiny")
+    assert km.client_factory is warm.WarmKernelClient
+    assert issubclass(warm.WarmKernelClient, AsyncKernelClient)

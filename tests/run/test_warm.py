@@ -30,16 +30,23 @@ from scrutiny import provenance
 from scrutiny.run import warm
 
 provenance.record_input(sys.argv[2])  # the parent has read a file: the kernel must not know
+warm.skip_unused_imports()  # as the runner does, before its tools
+import papermill
 preloaded = warm.preload()
 nb = nbformat.v4.new_notebook(cells=[
     nbformat.v4.new_code_cell(
         "import os, sys, json\n"
         "libs = 'pandas' in sys.modules, 'matplotlib.pyplot' in sys.modules\n"
         "ours = sorted(m for m in sys.modules if m.split('.')[0] == 'scrutiny')\n"
+        "tools = {m.split('.')[0] for m in sys.modules}\n"
+        "tools = sorted(tools & {'papermill', 'nbformat', 'jsonschema'})\n"
+        "import jsonschema\n"
+        "iri = 'iri' in jsonschema.FormatChecker.checkers\n"
         "import matplotlib\n"
         "from scrutiny import provenance\n"
         "print(json.dumps({'ppid': os.getppid(), 'pid': os.getpid(), 'cwd': os.getcwd(),\n"
         "  'env': os.environ.get('WARM_PROBE'), 'libs': libs, 'scrutiny_before': ours,\n"
+        "  'tools': tools, 'iri': iri,\n"
         "  'backend': matplotlib.rcParams['backend'], 'sid': os.getsid(0),\n"
         "  'comm': open('/proc/self/comm').read().strip(),\n"
         "  'recorded': [r.path for r in provenance.recorded_inputs()]}))"
@@ -80,6 +87,8 @@ def _probe(tmp_path, warm_env: str) -> dict:
     assert out["ppid"] == out["me"]  # the kernel is this process's child either way
     assert out["sid"] == out["pid"]  # in a session of its own, as jupyter_client starts one
     assert out["scrutiny_before"] == []  # no scrutiny module before the cell imports one
+    # nor the runner's tools, imported without rfc3987_syntax: jsonschema comes whole
+    assert out["tools"] == [] and out["iri"] is True
     assert out["recorded"] == []  # so nothing the parent recorded
     assert out["backend"] == warm.INLINE_BACKEND
     assert out["children_left"] is False  # the kernel was shut down and reaped
@@ -220,3 +229,19 @@ def test_warm_kernels_use_the_warm_client():
     km = warm.WarmKernelManager(kernel_name="scrutiny")
     assert km.client_factory is warm.WarmKernelClient
     assert issubclass(warm.WarmKernelClient, AsyncKernelClient)
+
+
+def test_the_runner_skips_an_import_nothing_it_runs_uses(monkeypatch):
+    monkeypatch.delitem(sys.modules, "rfc3987_syntax", raising=False)
+    warm.skip_unused_imports()
+    assert sys.modules["rfc3987_syntax"] is None
+    with pytest.raises(ImportError):
+        import rfc3987_syntax  # noqa: F401
+    # nbformat validates without a format checker: a notebook still validates
+    import nbformat
+
+    nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]))
+    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    bad.cells[0]["cell_type"] = "cod"
+    with pytest.raises(nbformat.ValidationError):
+        nbformat.validate(bad)

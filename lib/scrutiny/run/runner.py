@@ -470,9 +470,10 @@ def _register_engine() -> None:
 
 def _prepare_worker_imports() -> None:
     """Import what workers need once, in the parent, so every fork starts warm."""
-    import papermill  # noqa: F401
-
     from scrutiny.run import publish, warm
+
+    warm.skip_unused_imports()
+    import papermill  # noqa: F401
 
     _register_engine()
     publish._markdown_renderer()
@@ -507,6 +508,9 @@ def _worker(job: _Job, conn: Connection) -> None:
 
 def _worker_in_subprocess(job: _Job, conn: Connection) -> None:
     """:func:`_worker` in a process started afresh (a Dask task's): register the engine first."""
+    from scrutiny.run import warm
+
+    warm.skip_unused_imports()
     _register_engine()
     _worker(job, conn)
 

@@ -66,6 +66,14 @@ PRELOAD = (
 KERNEL_NAME = "ipykernel"
 #: matplotlib reads its backend from this variable when imported; ipykernel sets it so.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: Imported by jsonschema (under papermill, nbformat and nbconvert) only to check the "iri"
+#: string format with a format checker, which nbformat never uses. It builds a grammar when
+#: imported: about 1 s, which every run paid before its first kernel started.
+UNUSED_IMPORTS = ("rfc3987_syntax",)
+#: The runner's own tools, which a kernel started the usual way has not imported: dropped
+#: from a forked kernel (with :data:`UNUSED_IMPORTS`), which imports them afresh, whole, if
+#: a cell asks for them.
+RUNNER_TOOLS = ("papermill", "nbclient", "nbconvert", "nbformat", "jsonschema")
 #: Silence on IOPub taken as "flushed" once a kernel is ready (jupyter_client waits 0.2 s).
 IOPUB_QUIET_S = 0.02
 #: How often a kernel asked to shut down is checked for having gone (jupyter_client: 0.1 s).
@@ -308,14 +316,29 @@ class WarmKernelManager(AsyncKernelManager):  # type: ignore[misc]
     pre_start_kernel = _async_pre_start_kernel
 
 
-def _forget_scrutiny() -> None:
-    """Drop every ``scrutiny`` module: the kernel imports its own, with fresh state.
+def skip_unused_imports() -> None:
+    """Make the :data:`UNUSED_IMPORTS` unimportable in this process (a runner or worker).
+
+    Importing one then raises ``ImportError``, which jsonschema expects of an optional
+    package. One already imported stays. A forked kernel gets them back (:func:`_forget`).
+    """
+    for name in UNUSED_IMPORTS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
+def _forget() -> None:
+    """Drop every ``scrutiny`` module and the runner's tools: the kernel imports its own.
 
     The runner's modules hold what the runner did (the files it recorded as read, its
-    project paths, memos); a new kernel would know none of it. The libraries they import
-    (pandas, matplotlib, ipykernel...) stay loaded: that is the saving.
+    project paths, memos); a new kernel would know none of it. Its tools
+    (:data:`RUNNER_TOOLS`) were imported without the :data:`UNUSED_IMPORTS`. The libraries
+    a briefing imports (pandas, matplotlib, ipykernel...) stay loaded: that is the saving.
     """
-    for name in [n for n in sys.modules if n == "scrutiny" or n.startswith("scrutiny.")]:
+    for name in UNUSED_IMPORTS:
+        if name in sys.modules and sys.modules[name] is None:
+            del sys.modules[name]
+    tops = {"scrutiny", *RUNNER_TOOLS}
+    for name in [n for n in sys.modules if n.split(".")[0] in tops]:
         del sys.modules[name]
 
 
@@ -347,7 +370,7 @@ def _become_kernel(args: list[str], env: dict[str, str], cwd: str) -> None:
         asyncio.events._set_running_loop(None)  # the worker's loop is not this process's
         asyncio.set_event_loop_policy(None)
         asyncio.set_event_loop(asyncio.new_event_loop())
-        _forget_scrutiny()
+        _forget()
         # ipykernel_launcher drops the script's folder from the path; IPython adds "" back
         if sys.path and sys.path[0] in ("", cwd, os.path.dirname(os.path.abspath(sys.argv[0]))):
             del sys.path[0]

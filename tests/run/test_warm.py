@@ -187,6 +187,15 @@ class _FakeChannel:
         return {"msg_type": item, "content": {"protocol_version": "5.3"}}
 
 
+def _wait(client, **kw):
+    """Run the client's ``wait_for_ready`` in a thread of its own (no event loop running)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, client.wait_for_ready(**kw)).result()
+
+
 def _client(shell, iopub, alive=True):
     client = warm.WarmKernelClient()
     client._shell_channel, client._iopub_channel = shell, iopub
@@ -199,14 +208,13 @@ def _client(shell, iopub, alive=True):
 
 
 def test_a_warm_client_asks_until_iopub_answers_then_empties_it_without_idling():
-    import asyncio
     from queue import Empty
 
     shell = _FakeChannel(["kernel_info_reply", "kernel_info_reply"])
     # IOPub not connected at the first reply (nothing within 0.2 s): the client asks again;
     # then the welcome, two status messages and silence.
     iopub = _FakeChannel([Empty, "iopub_welcome", "status", "status", Empty])
-    asyncio.run(_client(shell, iopub).wait_for_ready(timeout=5))
+    _wait(_client(shell, iopub), timeout=5)
     assert shell.sent == ["kernel_info_request", "kernel_info_request"]
     assert iopub.messages == []  # every message read, the silence included
     # 0.2 s to see that IOPub is connected, as jupyter_client; then 0.02 s of silence, not 0.2
@@ -214,13 +222,12 @@ def test_a_warm_client_asks_until_iopub_answers_then_empties_it_without_idling()
 
 
 def test_a_warm_client_says_when_the_kernel_died_or_did_not_answer():
-    import asyncio
     from queue import Empty
 
     with pytest.raises(RuntimeError, match="Kernel died before replying to kernel_info"):
-        asyncio.run(_client(_FakeChannel([Empty]), _FakeChannel([]), alive=False).wait_for_ready())
+        _wait(_client(_FakeChannel([Empty]), _FakeChannel([]), alive=False))
     with pytest.raises(RuntimeError, match="Kernel didn't respond in 0 seconds"):
-        asyncio.run(_client(_FakeChannel([Empty]), _FakeChannel([])).wait_for_ready(timeout=0))
+        _wait(_client(_FakeChannel([Empty]), _FakeChannel([])), timeout=0)
 
 
 def test_warm_kernels_use_the_warm_client():

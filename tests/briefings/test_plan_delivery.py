@@ -246,6 +246,46 @@ def test_the_method_paragraph_states_the_latest_year_rule() -> None:
     assert "recovering from lockdown" in text
 
 
+def test_a_page_for_another_force_says_nothing_is_graded() -> None:
+    the_plan = plan.load_plan(REPO / "params" / "plan.yaml")  # Leicestershire Police's
+    assert the_plan.force == "Leicestershire Police"
+    assert pdl.grades_here(the_plan, "Leicestershire Police")
+    assert not pdl.grades_here(the_plan, "Cumbria Constabulary")
+    assert pdl.grades_here(the_plan.model_copy(update={"force": None}), "Cumbria Constabulary")
+    text = pdl.method_paragraph(
+        "Plan", cap="adequate", now_label="Dec 2025", before_label="Nov 2025", graded=False
+    )
+    assert "no KPI on this page is graded, now or at the previous board" in text
+    assert "Each KPI is graded" not in text and "graded better than" not in text
+    assert pdl.activity_not_shown("Leicestershire Police", "Cumbria Constabulary") == (
+        "The delivery plan activity in the cycle file is the delivery of Leicestershire "
+        "Police's plan, so it is not shown for Cumbria Constabulary."
+    )
+
+
+def test_key_findings_when_the_plan_is_another_forces() -> None:
+    why = assessment.OTHER_PLAN_NOT_GRADED.format(plan_force="A Police", force="B Police")
+    current = pd.DataFrame(
+        {
+            "theme": ["T"] * 3,
+            "kpi": ["toy", "b", "c"],
+            "grade": ["not graded"] * 3,
+            "reason": [why, why, why],
+            "synthetic": [False, False, True],  # a synthetic KPI says so first
+        }
+    )
+    reg = {k: TOY.model_copy(update={"id": k}) for k in ("toy", "b", "c")}
+    moves = current[["theme", "kpi"]].assign(
+        previous="not graded", current="not graded", movement="same", sentence="x"
+    )
+    found = pdl.key_findings(current, moves, reg, previous_label="Nov", current_label="Dec")
+    assert found[0] == (
+        "0 of the 3 KPIs under the Plan's themes are graded, with the data to Dec: none; 3 are "
+        "not graded (1 counted in the synthetic extract, whose figures are illustrative; 2 "
+        "under another force's plan)."
+    )
+
+
 def test_change_sentence_without_a_significant_change_or_a_comparison() -> None:
     result = NOW.result("toy")
     # 1,040 against 1,000 a year: ratio 1.04, p = 0.38 (hand: z = 40/sqrt(2,040) = 0.89).

@@ -230,5 +230,11 @@ def test_three_forces_of_the_2026_cycle_on_a_dask_local_cluster(
         assert not report_problems(check_report(out / folder_name / "index.html"))
         plan_page = _text(out / folder_name / "plan_delivery.html")
         other = "is Leicestershire Police's, not " + force  # params/plan.yaml is Leicestershire's
-        assert (other in plan_page) == (force != "Leicestershire Police"), folder_name
+        mine = force == "Leicestershire Police"
+        assert (other in plan_page) == (not mine), folder_name
+        # another force's page neither says it grades nor shows the plan's delivery activity
+        assert ("Each KPI is graded on the HMICFRS five-point scale" in plan_page) == mine
+        assert ("no KPI on this page is graded" in plan_page) == (not mine)
+        not_shown = f"Leicestershire Police's plan, so it is not shown for {force}."
+        assert (not_shown in plan_page) == (not mine), folder_name
     assert not report_problems(check_report(out / "forces.html"))

@@ -846,6 +846,12 @@ def baseline_not_held(result: KpiResult, base: plan_mod.Period) -> str | None:
     )
 
 
+#: The reason every KPI of a force is not graded when the plan held is another force's.
+OTHER_PLAN_NOT_GRADED = (
+    "Not graded: the Police and Crime Plan held is {plan_force}'s, not {force}'s."
+)
+
+
 def other_force_plan(plan: Plan, force: str) -> bool:
     """Whether ``plan`` is tied to a force other than ``force`` (so grades nothing of it).
 
@@ -909,9 +915,7 @@ def plan_grades(
         if not_its_plan:
             graded["grade"] = plan_mod.NOT_GRADED
             graded["capped"] = False
-            graded["reason"] = (
-                f"Not graded: the Police and Crime Plan held is {plan.force}'s, not {force}'s."
-            )
+            graded["reason"] = OTHER_PLAN_NOT_GRADED.format(plan_force=plan.force, force=force)
         frames.append(graded)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return out.reindex(columns=GRADE_COLUMNS)

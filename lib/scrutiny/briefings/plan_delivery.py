@@ -262,17 +262,23 @@ def key_findings(
     return out
 
 
+#: How the assessment's reason begins for a KPI of a force the plan is not for.
+OTHER_PLAN = assessment.OTHER_PLAN_NOT_GRADED.split("{", 1)[0]
+
+
 def not_graded_reasons(not_graded: pd.DataFrame) -> dict[str, int]:
     """Why KPIs are not graded, in words, with how many (from the assessment's reasons)."""
     synthetic = not_graded["synthetic"].astype(bool)
     reason = not_graded["reason"].astype(str)
     monitored = ~synthetic & reason.str.startswith("Monitored")
     few = ~synthetic & ~monitored & reason.str.contains("too few to judge", regex=False)
-    other = ~synthetic & ~monitored & ~few
+    elsewhere = ~synthetic & ~monitored & ~few & reason.str.startswith(OTHER_PLAN)
+    other = ~synthetic & ~monitored & ~few & ~elsewhere
     counts = {
         "counted in the synthetic extract, whose figures are illustrative": int(synthetic.sum()),
         "monitored only": int(monitored.sum()),
         "too few a month to judge": int(few.sum()),
+        "under another force's plan": int(elsewhere.sum()),
         "not graded for the reason given in the table": int(other.sum()),
     }
     return {text: k for text, k in counts.items() if k}
@@ -356,8 +362,31 @@ SYNTHETIC_EVIDENCE = (
 )
 
 
-def method_paragraph(plan_name: str, *, cap: str, now_label: str, before_label: str) -> str:
-    """How the page grades, in plain English: the rules, the signals and the latest-year check."""
+def grades_here(the_plan: plan_mod.Plan, force: str) -> bool:
+    """Whether the plan grades this force's KPIs: False when it names another force.
+
+    The same test as the assessment's (:func:`scrutiny.analysis.assessment.other_force_plan`),
+    which then grades nothing and says why in its notes.
+    """
+    return not assessment.other_force_plan(the_plan, force)
+
+
+def method_paragraph(
+    plan_name: str, *, cap: str, now_label: str, before_label: str, graded: bool = True
+) -> str:
+    """How the page grades, in plain English: the rules, the signals and the latest-year check.
+
+    With ``graded=False`` (the plan is another force's: :func:`grades_here`), that nothing
+    on the page is graded, and what the evidence then is.
+    """
+    if not graded:
+        return (
+            f"{plan_name}. This plan's rules grade its own force's KPIs only, so no KPI on "
+            "this page is graded, now or at the previous board (the note below says why). "
+            "Each KPI the plan names is shown with the cycle's assessment of it, the same SPC "
+            f"readings every page of this cycle shows, with the data to {now_label} and, "
+            f"for comparison, to {before_label}."
+        )
     return (
         f"{plan_name}. Each KPI is graded on the HMICFRS five-point scale (outstanding, good, "
         "adequate, requires improvement, inadequate) by the rules in the plan file, from three "
@@ -552,6 +581,14 @@ ACTIVITY_ILLUSTRATIVE = (
     "Illustrative activity: the delivery plan entries are modelled on the seed papers (the "
     "delivery plan update and the governance strategy), not the force's real working document."
 )
+
+
+def activity_not_shown(plan_force: str, force: str) -> str:
+    """Why a page for another force than the plan's shows no delivery plan activity."""
+    return (
+        f"The delivery plan activity in the cycle file is the delivery of {plan_force}'s plan, "
+        f"so it is not shown for {force}."
+    )
 
 
 def activity_intro(activity: DeliveryActivity) -> str:

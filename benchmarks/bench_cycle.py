@@ -22,7 +22,13 @@ the data and building the cycle's assessment:
   is loaded from the raw files and no assessment built (``..._pages_warm_data_s``): the
   least a cold run could take were the data work free, and its ratio to the parallel
   plain way (``..._pages_warm_data_vs_parallel_plain``), a floor under
-  ``..._cold_vs_parallel_plain``.
+  ``..._cold_vs_parallel_plain``;
+* **plain, parallel, own caches** (for the record, not a target): the parallel plain way
+  with each briefing given an empty cache of its own, so no notebook reads what another
+  built (``..._parallel_plain_own_caches_s`` and the cold run's ratio to it,
+  ``..._cold_vs_parallel_plain_own_caches``): what each notebook costs alone, and so
+  what computing the data and the assessment once per cycle saves. The plain ways above
+  share one cache, as notebooks using this library on one machine would.
 
 **Physical limit.** From the executed notebooks of the parallel plain run (papermill
 records each cell's wall time in ``metadata.papermill.duration``)::
@@ -199,11 +205,18 @@ def _set_cache(cache: str) -> None:
     os.environ["SCRUTINY_CACHE_DIR"] = cache
 
 
-def _plain_task(nb: str, out_ipynb: str, out_html: str, params: dict[str, Any]) -> str | None:
-    """One briefing the parallel plain way: papermill, then nbconvert, in this process."""
+def _plain_task(
+    nb: str, out_ipynb: str, out_html: str, params: dict[str, Any], cache: str | None = None
+) -> str | None:
+    """One briefing the parallel plain way: papermill, then nbconvert, in this process.
+
+    ``cache``: a data cache of this briefing's own (default: the pool's, shared).
+    """
     import papermill
     from nbconvert import HTMLExporter
 
+    if cache is not None:
+        _set_cache(cache)  # the kernel papermill starts inherits it
     try:
         executed = papermill.execute_notebook(
             nb,
@@ -220,8 +233,14 @@ def _plain_task(nb: str, out_ipynb: str, out_html: str, params: dict[str, Any]) 
     return None
 
 
-def plain_parallel(cycle_file: Path, names: list[str], work: Path, cache: Path) -> float:
-    """A process pool of ``os.cpu_count()`` workers, each briefing one task; return seconds."""
+def plain_parallel(
+    cycle_file: Path, names: list[str], work: Path, cache: Path, own_cache: bool = False
+) -> float:
+    """A process pool of ``os.cpu_count()`` workers, each briefing one task; return seconds.
+
+    ``own_cache``: each briefing starts with an empty cache of its own (``cache/<name>``),
+    so none reads what another built: what each notebook costs run on its own.
+    """
     jobs = _jobs(cycle_file, names)
     t0 = time.perf_counter()
     with ProcessPoolExecutor(
@@ -234,6 +253,7 @@ def plain_parallel(cycle_file: Path, names: list[str], work: Path, cache: Path) 
                 str(work / f"{name}.ipynb"),
                 str(work / f"{name}.html"),
                 params,
+                str(cache / name) if own_cache else None,
             )
             for name, nb, params in jobs
         }
@@ -241,8 +261,9 @@ def plain_parallel(cycle_file: Path, names: list[str], work: Path, cache: Path) 
     secs = time.perf_counter() - t0
     for name, problem in problems.items():
         if problem:
-            PLAIN_FAILURES.append(f"plain parallel: {name} failed")
-            print(f"  plain parallel: {name} failed: {problem}")
+            what = "plain parallel" + (", own caches" if own_cache else "")
+            PLAIN_FAILURES.append(f"{what}: {name} failed")
+            print(f"  {what}: {name} failed: {problem}")
     return secs
 
 
@@ -274,12 +295,16 @@ def bench(cycle_file: Path, names: list[str] | None, label: str) -> dict[str, fl
     print(f"# cores: {cores}; load average at start: {_load()}")
     with tempfile.TemporaryDirectory(prefix="bench-cycle-") as tmp:
         work = Path(tmp)
-        for sub in ("serial", "parallel"):
+        for sub in ("serial", "parallel", "parallel-own"):
             (work / sub).mkdir()
         serial = plain_serial(cycle_file, names, work / "serial", work / "serial-cache")
         print(f"# plain serial done ({serial:.1f} s); load {_load()}")
         parallel = plain_parallel(cycle_file, names, work / "parallel", work / "parallel-cache")
         print(f"# plain parallel done ({parallel:.1f} s); load {_load()}")
+        own_caches = plain_parallel(
+            cycle_file, names, work / "parallel-own", work / "own-caches", own_cache=True
+        )
+        print(f"# plain parallel, own caches, done ({own_caches:.1f} s); load {_load()}")
         kernel_s = kernel_start_seconds()
         nbs = _executed(work / "parallel", names)
         limit = physical_limit(nbs, cores, kernel_s)
@@ -336,6 +361,8 @@ def bench(cycle_file: Path, names: list[str] | None, label: str) -> dict[str, fl
     print(f"BENCH {label}_cold_vs_strictest_limit {cold / strictest:.3f} ratio")
     print(f"BENCH {label}_pages_warm_data_s {pages:.2f} s")
     print(f"BENCH {label}_pages_warm_data_vs_parallel_plain {pages / parallel:.3f} ratio")
+    print(f"BENCH {label}_parallel_plain_own_caches_s {own_caches:.2f} s")
+    print(f"BENCH {label}_cold_vs_parallel_plain_own_caches {cold / own_caches:.3f} ratio")
     if failures:
         print("# targets NOT JUDGED: the figures above are not valid, because:")
         for f in failures:
